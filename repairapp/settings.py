@@ -1,0 +1,202 @@
+"""Settings, read from the environment. A bad value fails loudly at start.
+
+Environment:
+    DEBUG            "1"/"true"/"yes" or "0"/"false"/"no" (default: false)
+    SECRET_KEY       required unless DEBUG is on
+    ALLOWED_HOSTS    comma-separated (default: localhost,127.0.0.1 with DEBUG, else required)
+    DATABASE_URL     postgres://user:pass@host:port/name or sqlite:///path (default: SQLite file)
+    REDIS_URL        redis://host:port/db (default: redis://127.0.0.1:6379/0)
+    MEDIA_ROOT       where versions, masks and diffs are stored (default: ./var/media)
+    REPAIR_JOB_TIMEOUT   seconds a repair may run before it is failed (default: 300)
+    REPAIR_MAX_RETRIES   retries for transient failures (default: 2)
+    MAX_IMAGE_PIXELS     largest photo accepted, in pixels (default: 40 MP)
+    MAX_UPLOAD_BYTES     largest request body accepted (default: 50 MB)
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
+
+
+def envint(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def database_from_url(url: str) -> dict:
+    """postgres://user:pass@host:port/name or sqlite:///relative/or//absolute/path."""
+    parts = urlsplit(url)
+    if parts.scheme in ("postgres", "postgresql"):
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r} has a bad port") from None
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "CONN_MAX_AGE": 0,
+        }
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r}: use sqlite:///path/to/file.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={url!r}: the scheme must be postgres://, postgresql:// or sqlite:///"
+    )
+
+
+DEBUG = envbool("DEBUG", False)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+_hosts = os.environ.get("ALLOWED_HOSTS")
+if _hosts is None:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
+else:
+    ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "repairapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "repairapp.urls"
+WSGI_APPLICATION = "repairapp.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+    raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r}: the scheme must be redis://, rediss:// or unix://")
+
+REPAIR_JOB_TIMEOUT = envint("REPAIR_JOB_TIMEOUT", 300, minimum=1)
+REPAIR_MAX_RETRIES = envint("REPAIR_MAX_RETRIES", 2)
+MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
+MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
+
+RQ_QUEUES = {
+    "repair": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT},
+}
+RQ = {
+    # Heavy imports (numpy, cv2, the engines) happen once in the worker, not per forked job.
+    "WORKER_CLASS": "repairapp.worker.RepairWorker",
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "asset-list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STORAGES = {
+    # Versions, masks and diffs are written to a hidden temporary name and renamed,
+    # so a crash never leaves half an image under a real name.
+    "default": {"BACKEND": "repairapp.storage.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+# No MEDIA_URL: media is never served by a public URL; views check access and stream the file.
+
+# Uploads above this stay on disk, not in memory; the whole body is capped in the view.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the editor reads the token from the form field, not the cookie
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"repairapp": {"handlers": ["console"], "level": "INFO"}},
+}

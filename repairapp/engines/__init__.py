@@ -6,6 +6,7 @@ RGB uint8 (H, W, 3) out, with every pixel outside the mask unchanged.
 
 from .base import Engine, EngineError, Param, composite
 from .opencv import NS, TELEA
+from .patch import PATCH
 
 DEFAULT_ENGINE = "telea"
 
@@ -34,5 +35,6 @@ def choices() -> list[tuple[str, str]]:
 
 register(TELEA)
 register(NS)
+register(PATCH)
 
 __all__ = ["DEFAULT_ENGINE", "Engine", "EngineError", "Param", "composite", "get", "names", "choices", "register"]

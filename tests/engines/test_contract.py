@@ -32,7 +32,7 @@ ENGINE_NAMES = engines.names()
 
 
 def test_the_expected_engines_are_registered():
-    assert {"telea", "ns"} <= set(ENGINE_NAMES)
+    assert {"telea", "ns", "patch"} <= set(ENGINE_NAMES)
 
 
 def test_an_unknown_engine_lists_the_known_ones():

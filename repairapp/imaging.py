@@ -26,7 +26,18 @@ Image.MAX_IMAGE_PIXELS = None
 
 
 class ImageError(ValueError):
-    """An input photo or mask that cannot be used; the message is shown to the user."""
+    """An input photo or mask that cannot be used; the message is shown to the user.
+    `status` is the HTTP status a view answers with."""
+
+    status = 400
+
+
+class UnsupportedImage(ImageError):
+    status = 415
+
+
+class ImageTooLarge(ImageError):
+    status = 413
 
 
 @dataclass(frozen=True)
@@ -58,20 +69,20 @@ def _open(data: bytes, *, max_pixels: int, what: str) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-    except Image.DecompressionBombError as exc:  # pragma: no cover - limit disabled above
-        raise ImageError(f"The {what} is too large: {exc}") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(f"The {what} is too large: {exc}") from None
     except Exception:
-        raise ImageError(
+        raise UnsupportedImage(
             f"The {what} is not a JPEG, PNG or WebP image (the content decides, not the file name)."
         ) from None
     width, height = img.size
     if width * height > max_pixels:
-        raise ImageError(
+        raise ImageTooLarge(
             f"The {what} is {width}×{height} = {width * height / 1e6:.1f} MP; "
             f"the limit is {max_pixels / 1e6:.1f} MP."
         )
     if getattr(img, "n_frames", 1) > 1:
-        raise ImageError(f"The {what} is animated ({img.n_frames} frames); upload a still image.")
+        raise UnsupportedImage(f"The {what} is animated ({img.n_frames} frames); upload a still image.")
     return img
 
 
@@ -179,9 +190,6 @@ def encode_thumbnail(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:
         img.save(out, format="JPEG", quality=85)
     return out.getvalue()
 
-
-def thumbnail_content_type(data: bytes) -> str:
-    return "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
 
 
 def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:

@@ -152,8 +152,10 @@ REPAIR_MAX_RETRIES = envint("REPAIR_MAX_RETRIES", 2)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 
+# Jobs carry only a primary key, serialised as JSON: nothing in Redis is unpickled.
+RQ_SERIALIZER = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
-    "repair": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT},
+    "repair": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT, "SERIALIZER": RQ_SERIALIZER},
 }
 RQ = {
     # Heavy imports (numpy, cv2, the engines) happen once in the worker, not per forked job.

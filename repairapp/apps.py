@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RepairappConfig(AppConfig):
+    name = "repairapp"
+    verbose_name = "Repairs"

@@ -1,0 +1,60 @@
+"""The visual diff between two versions: pure numpy, arrays in, arrays and figures out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DiffFigures:
+    mask_pixels: int           # pixels the repair was allowed to change
+    changed_inside_mask: int   # pixels that differ inside the mask
+    changed_outside_mask: int  # pixels that differ outside it: must always be 0
+    changed_fraction: float    # changed pixels / all pixels
+
+    def as_dict(self) -> dict:
+        return {
+            "mask_pixels": self.mask_pixels,
+            "changed_inside_mask": self.changed_inside_mask,
+            "changed_outside_mask": self.changed_outside_mask,
+            "changed_fraction": self.changed_fraction,
+        }
+
+
+def changed_pixels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """(H, W) bool: where any channel differs. before/after: (H, W, C) of one dtype."""
+    if before.shape != after.shape:
+        raise ValueError(f"before {before.shape} and after {after.shape} differ in shape")
+    return np.any(before != after, axis=2)
+
+
+def figures(before: np.ndarray, after: np.ndarray, mask: np.ndarray) -> DiffFigures:
+    """before/after: (H, W, 3) uint8; mask: (H, W) uint8, nonzero = allowed to change."""
+    changed = changed_pixels(before, after)
+    inside = mask > 0
+    total = changed.size
+    n_changed = int(changed.sum())
+    n_inside = int(np.count_nonzero(changed & inside))
+    return DiffFigures(
+        mask_pixels=int(np.count_nonzero(inside)),
+        changed_inside_mask=n_inside,
+        changed_outside_mask=n_changed - n_inside,
+        changed_fraction=n_changed / total if total else 0.0,
+    )
+
+
+def heatmap(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8: the 'after' photo dimmed to grey, changed pixels painted by how
+    much they changed (dark red → yellow), so small and large edits both show."""
+    grey = after.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    base = (grey * 0.35 + 20.0)[:, :, None].repeat(3, axis=2)
+    delta = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+    changed = delta > 0
+    # Even a 1-level change must be visible: floor the strength, then scale up to yellow.
+    strength = np.clip(0.35 + delta.astype(np.float32) / 96.0, 0.0, 1.0)
+    hot = np.stack([np.full_like(strength, 255.0), 255.0 * (strength - 0.35) / 0.65 * 0.95, np.zeros_like(strength)], axis=2)
+    hot_alpha = (0.55 + 0.45 * strength)[:, :, None]
+    out = np.where(changed[:, :, None], base * (1 - hot_alpha) + hot * hot_alpha, base)
+    return np.clip(out, 0, 255).astype(np.uint8)

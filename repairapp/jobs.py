@@ -1,0 +1,227 @@
+"""rq job functions and enqueueing: the only module that talks to django_rq.
+
+A job carries nothing but the RepairJob's primary key. The row is the source of truth:
+each enqueue gets a fresh rq id recorded on the row, and only a delivery with that id
+may claim the row (a conditional UPDATE), so a stale or duplicate delivery does nothing
+and one job never makes two versions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import django_rq
+import redis
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from rq import Retry, get_current_job
+from rq.timeouts import JobTimeoutException
+
+from . import diff, imaging
+from .engines import EngineError, pipeline
+from .models import Asset, JobEvent, RepairJob, Version
+from .storage import delete_quietly, save_bytes
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "repair"
+# Transient failures worth another try: the database, the disk, the network.
+TRANSIENT_ERRORS = (DatabaseError, OSError, redis.RedisError)
+RETRY_INTERVALS = [5, 30, 120]
+
+
+def _retry() -> Retry | None:
+    n = settings.REPAIR_MAX_RETRIES
+    if n <= 0:
+        return None
+    intervals = (RETRY_INTERVALS * n)[:n]
+    return Retry(max=n, interval=intervals)
+
+
+def enqueue_repair(job: RepairJob) -> bool:
+    """Hand the job to the queue. False when Redis is unreachable: the row stays queued
+    and `python manage.py requeue` (or the next enqueue sweep) delivers it later."""
+    rq_id = f"repair-{job.pk}-{uuid.uuid4().hex[:8]}"
+    # The id goes on the row before Redis sees it, so the worker can never win the race.
+    RepairJob.objects.filter(pk=job.pk).update(rq_job_id=rq_id)
+    job.rq_job_id = rq_id
+    try:
+        queue = django_rq.get_queue(QUEUE_NAME, commit_mode="auto")
+        queue.enqueue(
+            run_repair,
+            job.pk,
+            job_id=rq_id,
+            job_timeout=settings.REPAIR_JOB_TIMEOUT,
+            retry=_retry(),
+            # The row keeps the outcome; rq's copies only need to live long enough to debug.
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except redis.RedisError as exc:
+        log.warning("repair %s not enqueued, Redis unavailable: %s", job.pk, exc)
+        JobEvent.objects.create(
+            job_id=job.pk,
+            from_status=job.status,
+            to_status=job.status,
+            message="queue unavailable; it will be enqueued when the queue is back",
+        )
+        return False
+    return True
+
+
+def enqueue_on_commit(job: RepairJob) -> None:
+    transaction.on_commit(lambda: enqueue_repair(job))
+
+
+def _claim(job_id: int) -> RepairJob | None:
+    """Take the row for this delivery, or return None if it is not ours to run."""
+    current = get_current_job()
+    rq_id = current.id if current else ""
+    mine = Q(status=RepairJob.QUEUED) if not rq_id else (
+        # A retry of the same delivery may take over the row its killed attempt left running.
+        Q(rq_job_id=rq_id, status__in=[RepairJob.QUEUED, RepairJob.RUNNING])
+    )
+    with transaction.atomic():
+        row = RepairJob.objects.select_for_update().filter(mine, pk=job_id).first()
+        if row is None:
+            return None
+        previous = row.status
+        RepairJob.objects.filter(pk=job_id).update(
+            status=RepairJob.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
+        )
+        row.refresh_from_db()
+        JobEvent.objects.create(
+            job=row, from_status=previous, to_status=RepairJob.RUNNING, message=f"attempt {row.attempts}"
+        )
+    return row
+
+
+def _fail(job: RepairJob, reason: str) -> None:
+    job.transition(
+        from_status=RepairJob.RUNNING, to_status=RepairJob.FAILED, message=reason,
+        error=reason, finished_at=timezone.now(),
+    )
+
+
+def run_repair(job_id: int) -> str:
+    """Run one repair job to the end. Returns the final status (for rq's records)."""
+    job = _claim(job_id)
+    if job is None:
+        existing = RepairJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        log.info("repair %s not claimed (status %s): nothing to do", job_id, existing)
+        return existing or "missing"
+    written: list[str] = []
+    try:
+        version = _repair(job, written)
+    except (imaging.ImageError, EngineError, ValueError) as exc:
+        delete_quietly(written)
+        _fail(job, str(exc))
+        return RepairJob.FAILED
+    except JobTimeoutException:
+        delete_quietly(written)
+        _fail(job, f"timed out after {settings.REPAIR_JOB_TIMEOUT} s")
+        return RepairJob.FAILED
+    except TRANSIENT_ERRORS as exc:
+        delete_quietly(written)
+        current = get_current_job()
+        reason = f"{type(exc).__name__}: {exc}"
+        if current is not None and current.should_retry:
+            job.transition(
+                from_status=RepairJob.RUNNING, to_status=RepairJob.QUEUED,
+                message=f"attempt {job.attempts} failed ({reason}); retrying with backoff",
+            )
+            raise  # rq schedules the retry with its backoff interval
+        _fail(job, reason)
+        return RepairJob.FAILED
+    except Exception as exc:  # an engine bug must still end the job with its reason
+        delete_quietly(written)
+        log.exception("repair %s failed", job_id)
+        _fail(job, f"{type(exc).__name__}: {exc}")
+        return RepairJob.FAILED
+    log.info("repair %s succeeded: version %s", job_id, version.number)
+    return RepairJob.SUCCEEDED
+
+
+def _repair(job: RepairJob, written: list[str]) -> Version:
+    """The work itself. Appends each stored file name to `written` so a failure can
+    remove them; the new Version row and the SUCCEEDED status commit together."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + (now - clock)
+        clock = now
+
+    base = job.base_version
+    with base.file.open("rb") as fh:
+        photo_bytes = fh.read()
+    with job.mask_file.open("rb") as fh:
+        mask_bytes = fh.read()
+    lap("read")
+    photo = imaging.decode_photo(photo_bytes, max_pixels=settings.MAX_IMAGE_PIXELS)
+    mask = imaging.decode_mask(mask_bytes, size=(photo.width, photo.height), max_pixels=settings.MAX_IMAGE_PIXELS)
+    lap("decode")
+    params = dict(job.params)
+    result = pipeline.repair(
+        photo.rgb, mask, engine=job.engine,
+        dilate=int(params.pop("dilate", pipeline.DEFAULT_DILATE)),
+        seed=int(params.pop("seed", 0)),
+        params=params,
+    )
+    lap("engine")
+    figures = diff.figures(photo.rgb, result.rgb, result.mask)
+    if figures.changed_outside_mask:
+        raise RuntimeError(f"{figures.changed_outside_mask} pixels changed outside the mask; result discarded")
+    heat = diff.heatmap(photo.rgb, result.rgb)
+    lap("diff")
+    version_png = imaging.encode_png(result.rgb, photo.alpha)
+    diff_png = imaging.encode_png(heat)
+    thumb = imaging.encode_thumbnail(result.rgb, photo.alpha)
+    lap("encode")
+    file_name = save_bytes("versions", "png", version_png, written)
+    diff_name = save_bytes("diffs", "png", diff_png, written)
+    thumb_name = save_bytes("thumbs", "png" if photo.alpha is not None else "jpg", thumb, written)
+    lap("storage")
+    with transaction.atomic():
+        # Lock the asset so concurrent repairs of one photo get consecutive numbers.
+        Asset.objects.select_for_update().filter(pk=job.asset_id).first()
+        number = (Version.objects.filter(asset_id=job.asset_id).aggregate(n=Max("number"))["n"] or 0) + 1
+        version = Version.objects.create(
+            asset_id=job.asset_id, number=number, parent=base,
+            file=file_name, thumbnail=thumb_name, diff_file=diff_name,
+            width=photo.width, height=photo.height, size=len(version_png),
+            checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
+            created_by_id=job.created_by_id, made_by_job=job,
+            **figures.as_dict(),
+        )
+        lap("database")
+        timings["total"] = sum(timings.values())
+        won = job.transition(
+            from_status=RepairJob.RUNNING, to_status=RepairJob.SUCCEEDED,
+            message=f"version {number}", finished_at=timezone.now(),
+            timings={k: round(v, 4) for k, v in timings.items()},
+        )
+        if not won:
+            # Someone else (the sweep, an admin) ended this job meanwhile: keep their verdict.
+            raise RuntimeError("the job was finished elsewhere while running")
+    return version
+
+
+def record_worker_death(rq_job) -> None:
+    """Called in the worker (not the dead work-horse) when a job's process was killed."""
+    row = RepairJob.objects.filter(rq_job_id=rq_job.id, status=RepairJob.RUNNING).first()
+    if row is None:
+        return
+    if rq_job.should_retry:
+        row.transition(
+            from_status=RepairJob.RUNNING, to_status=RepairJob.QUEUED,
+            message=f"worker died during attempt {row.attempts}; retrying",
+        )
+    else:
+        _fail(row, "worker died while running the repair")

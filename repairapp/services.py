@@ -1,0 +1,90 @@
+"""The few writes that touch several models or enqueue work."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.db import transaction
+
+from . import engines, imaging, jobs
+from .engines import pipeline
+from .models import Asset, JobEvent, RepairJob, Version
+from .storage import delete_quietly, save_bytes
+
+
+def clean_display_name(name: str) -> str:
+    """The uploaded file name as safe display text: no path, no control characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:255] or "photo"
+
+
+def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
+    """Decode and check an upload, then store the original and version 1.
+
+    Version 1 is the photo decoded upright and re-encoded as lossless PNG: whatever the
+    upload carried besides pixels (EXIF, GPS, trailing bytes) is not served. Raises
+    imaging.ImageError with a message for the user; nothing is stored then.
+    """
+    photo = imaging.decode_photo(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+    version_png = imaging.encode_png(photo.rgb, photo.alpha)
+    thumb = imaging.encode_thumbnail(photo.rgb, photo.alpha)
+    written: list[str] = []
+    try:
+        ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[photo.source_format]
+        original_name = save_bytes("originals", ext, data, written)
+        version_name = save_bytes("versions", "png", version_png, written)
+        thumb_name = save_bytes("thumbs", "png" if photo.alpha is not None else "jpg", thumb, written)
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                owner=owner,
+                original_name=clean_display_name(file_name),
+                original_file=original_name,
+                original_format=photo.source_format,
+                original_size=len(data),
+                original_checksum=imaging.sha256(data),
+                width=photo.width,
+                height=photo.height,
+            )
+            Version.objects.create(
+                asset=asset, number=1, file=version_name, thumbnail=thumb_name,
+                width=photo.width, height=photo.height, size=len(version_png),
+                checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
+                created_by=owner,
+            )
+    except BaseException:
+        delete_quietly(written)
+        raise
+    return asset
+
+
+def repair_request_create(
+    *,
+    user,
+    version: Version,
+    mask_data: bytes,
+    engine: str = engines.DEFAULT_ENGINE,
+    dilate: int = pipeline.DEFAULT_DILATE,
+) -> RepairJob:
+    """Check the mask against the version, store it, save a queued RepairJob and
+    enqueue it once the transaction commits. Raises ValueError (ImageError,
+    EngineError) with a message for the user; nothing is stored then."""
+    engines.get(engine)  # an unknown name fails here, naming the known ones
+    if not 0 <= dilate <= pipeline.MAX_DILATE:
+        raise engines.EngineError(f"dilate must be between 0 and {pipeline.MAX_DILATE} px, not {dilate}")
+    mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
+    written: list[str] = []
+    try:
+        mask_name = save_bytes("masks", "png", imaging.encode_mask(mask), written)
+        with transaction.atomic():
+            job = RepairJob.objects.create(
+                asset=version.asset, base_version=version, mask_file=mask_name,
+                engine=engine, params={"dilate": dilate}, created_by=user,
+            )
+            JobEvent.objects.create(job=job, from_status="", to_status=RepairJob.QUEUED, message=f"engine {engine}")
+            jobs.enqueue_on_commit(job)
+    except BaseException:
+        delete_quietly(written)
+        raise
+    return job

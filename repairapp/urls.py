@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.asset_list, name="asset-list"),
+    path("assets/upload", views.asset_upload, name="asset-upload"),
+    path("assets/<int:asset_id>/", views.editor, name="editor"),
+    path("assets/<int:asset_id>/repairs", views.repair_create, name="repair-create"),
+    path("jobs/<int:job_id>", views.job_status, name="job-status"),
+    path("jobs/<int:job_id>/mask", views.job_mask, name="job-mask"),
+    path("versions/<int:version_id>/image", views.version_image, name="version-image"),
+    path("versions/<int:version_id>/thumb", views.version_thumb, name="version-thumb"),
+    path("versions/<int:version_id>/diff", views.version_diff, name="version-diff"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("django-rq/", include("django_rq.urls")),
+]

@@ -1,0 +1,22 @@
+"""The rq worker class for repairs.
+
+Importing the engines here means numpy, OpenCV and the Django models are loaded once
+in the worker before it forks, not again in every job's work-horse.
+"""
+
+from django.db import connections
+from rq import Worker
+
+from . import jobs  # noqa: F401  (pre-import: see above)
+from .engines import pipeline  # noqa: F401
+
+
+class RepairWorker(Worker):
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        try:
+            jobs.record_worker_death(job)
+        finally:
+            # The next work-horse is forked from this process: it must not inherit a
+            # live database socket that both processes would then talk over.
+            connections.close_all()

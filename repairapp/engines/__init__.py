@@ -6,9 +6,10 @@ RGB uint8 (H, W, 3) out, with every pixel outside the mask unchanged.
 
 from .base import Engine, EngineError, Param, composite
 from .opencv import NS, TELEA
+from .auto import AUTO
 from .patch import PATCH
 
-DEFAULT_ENGINE = "telea"
+DEFAULT_ENGINE = "auto"
 
 _REGISTRY: dict[str, Engine] = {}
 
@@ -36,5 +37,6 @@ def choices() -> list[tuple[str, str]]:
 register(TELEA)
 register(NS)
 register(PATCH)
+register(AUTO)
 
 __all__ = ["DEFAULT_ENGINE", "Engine", "EngineError", "Param", "composite", "get", "names", "choices", "register"]

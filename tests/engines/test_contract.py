@@ -32,7 +32,8 @@ ENGINE_NAMES = engines.names()
 
 
 def test_the_expected_engines_are_registered():
-    assert {"telea", "ns", "patch"} <= set(ENGINE_NAMES)
+    assert {"telea", "ns", "patch", "auto"} <= set(ENGINE_NAMES)
+    assert engines.DEFAULT_ENGINE == "auto"
 
 
 def test_an_unknown_engine_lists_the_known_ones():

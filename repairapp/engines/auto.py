@@ -1,0 +1,64 @@
+"""The default engine: diffusion for thin marks, patches for anything wider.
+
+Each connected mask component is measured by its inscribed radius (the largest disc
+that fits inside it, from a distance transform). Diffusion is exact enough across a
+stroke a few pixels wide and costs almost nothing; across anything wider it leaves a
+smooth smear, and copying patches keeps the texture. The threshold was measured on the
+bench photos (bench/README.md, "Engines (issue 3)").
+
+Shapes: image (H, W, 3) uint8 RGB, mask (H, W) uint8 with 255 = fill; out (H, W, 3) uint8.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import regions
+from .base import Engine, Param
+from .patch import ITERATIONS, PATCH
+
+THIN_RADIUS = Param(
+    "thin_radius", float, 4.0,
+    "components whose inscribed radius (px) is at most this are diffused, wider ones get patches", 0, 1000,
+)
+TELEA_RADIUS = 5
+
+
+def wide_components(mask: np.ndarray, *, thin_radius: float) -> np.ndarray:
+    """(H, W) bool: the pixels of mask components too wide to diffuse."""
+    count, labels = regions.components(mask)
+    if count == 0:
+        return np.zeros(mask.shape, bool)
+    radius = regions.inscribed_radius(mask)
+    widest = np.zeros(count + 1, np.float32)
+    np.maximum.at(widest, labels.ravel(), radius.ravel())
+    wide_labels = widest > thin_radius
+    wide_labels[0] = False
+    return wide_labels[labels]
+
+
+class AutoEngine(Engine):
+    def __init__(self):
+        super().__init__(
+            name="auto",
+            description="Telea on thin strokes and text, patch search on wider regions (the default)",
+            params=(THIN_RADIUS, ITERATIONS),
+        )
+
+    def _fill(self, image, mask, *, seed, thin_radius, iterations):
+        wide = wide_components(mask, thin_radius=thin_radius)
+        out = image
+        if (mask > 0).sum() > wide.sum():
+            # Telea sees the whole mask so it never draws from the defect inside a wide hole;
+            # its result is then the context the patch search copies from.
+            out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
+        if wide.any():
+            out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations)
+        return out
+
+    def context(self, height: int, width: int) -> int:
+        return regions.patch_context(height, width)
+
+
+AUTO = AutoEngine()

@@ -171,6 +171,7 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
     result = pipeline.repair(
         photo.rgb, mask, engine=job.engine,
         dilate=int(params.pop("dilate", pipeline.DEFAULT_DILATE)),
+        feather=int(params.pop("feather", pipeline.DEFAULT_FEATHER)),
         seed=int(params.pop("seed", 0)),
         params=params,
     )

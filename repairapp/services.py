@@ -66,13 +66,15 @@ def repair_request_create(
     mask_data: bytes,
     engine: str = engines.DEFAULT_ENGINE,
     dilate: int = pipeline.DEFAULT_DILATE,
+    feather: int = pipeline.DEFAULT_FEATHER,
 ) -> RepairJob:
     """Check the mask against the version, store it, save a queued RepairJob and
     enqueue it once the transaction commits. Raises ValueError (ImageError,
     EngineError) with a message for the user; nothing is stored then."""
     engines.get(engine)  # an unknown name fails here, naming the known ones
-    if not 0 <= dilate <= pipeline.MAX_DILATE:
-        raise engines.EngineError(f"dilate must be between 0 and {pipeline.MAX_DILATE} px, not {dilate}")
+    for name, value, top in (("dilate", dilate, pipeline.MAX_DILATE), ("feather", feather, pipeline.MAX_FEATHER)):
+        if not 0 <= value <= top:
+            raise engines.EngineError(f"{name} must be between 0 and {top} px, not {value}")
     mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
     written: list[str] = []
     try:
@@ -80,7 +82,7 @@ def repair_request_create(
         with transaction.atomic():
             job = RepairJob.objects.create(
                 asset=version.asset, base_version=version, mask_file=mask_name,
-                engine=engine, params={"dilate": dilate}, created_by=user,
+                engine=engine, params={"dilate": dilate, "feather": feather}, created_by=user,
             )
             JobEvent.objects.create(job=job, from_status="", to_status=RepairJob.QUEUED, message=f"engine {engine}")
             jobs.enqueue_on_commit(job)

@@ -183,6 +183,9 @@ STORAGES = {
     "default": {"BACKEND": "repairapp.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# In development the run command serves static/ directly; production runs collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 # No MEDIA_URL: media is never served by a public URL; views check access and stream the file.
 

@@ -111,6 +111,8 @@ def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
         "default_engine": engines.DEFAULT_ENGINE,
         "default_dilate": pipeline.DEFAULT_DILATE,
         "max_dilate": pipeline.MAX_DILATE,
+        "default_feather": pipeline.DEFAULT_FEATHER,
+        "max_feather": pipeline.MAX_FEATHER,
     }
     return render(request, "repairapp/editor.html", context)
 
@@ -177,14 +179,17 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
     mask = request.FILES.get("mask")
     if mask is None:
         return _json_error("No mask was sent: paint over what should be removed.", 400)
-    try:
-        dilate = int(request.POST.get("dilate") or pipeline.DEFAULT_DILATE)
-    except ValueError:
-        return _json_error("dilate must be a whole number of pixels.", 400)
+    numbers = {}
+    for name, default in (("dilate", pipeline.DEFAULT_DILATE), ("feather", pipeline.DEFAULT_FEATHER)):
+        raw = request.POST.get(name, "")
+        try:
+            numbers[name] = int(raw) if raw.strip() else default
+        except ValueError:
+            return _json_error(f"{name} must be a whole number of pixels.", 400)
     try:
         job = services.repair_request_create(
             user=request.user, version=version, mask_data=mask.read(),
-            engine=request.POST.get("engine") or engines.DEFAULT_ENGINE, dilate=dilate,
+            engine=request.POST.get("engine") or engines.DEFAULT_ENGINE, **numbers,
         )
     except imaging.ImageError as exc:
         return _json_error(str(exc), exc.status)

@@ -21,12 +21,13 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 MASK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
-def repair_file(photo_path: Path, mask_path: Path, out_path: Path, *, engine: str, dilate: int, seed: int) -> dict:
+def repair_file(photo_path: Path, mask_path: Path, out_path: Path, *, engine: str, dilate: int, feather: int,
+                seed: int) -> dict:
     """Repair one file; raise ValueError (ImageError, EngineError) with a readable reason."""
     photo = imaging.decode_photo(photo_path.read_bytes(), max_pixels=settings.MAX_IMAGE_PIXELS)
     mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height),
                                max_pixels=settings.MAX_IMAGE_PIXELS)
-    result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, seed=seed)
+    result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, feather=feather, seed=seed)
     _write_atomically(out_path, imaging.encode_png(result.rgb, photo.alpha))
     return {"pixels": int((result.mask > 0).sum()), **result.timings}
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
         batch.add_argument("--out-dir", type=Path)
         parser.add_argument("--engine", default=DEFAULT_ENGINE, help=f"one of: {', '.join(names())}")
         parser.add_argument("--dilate", type=int, default=pipeline.DEFAULT_DILATE, help="grow the mask by N px")
+        parser.add_argument("--feather", type=int, default=pipeline.DEFAULT_FEATHER,
+                            help="blend width in px at the seam, inside the mask")
         parser.add_argument("--seed", type=int, default=0, help="seed for engines that sample")
 
     def handle(self, *args, **opts):
@@ -68,7 +71,7 @@ class Command(BaseCommand):
             get(opts["engine"])
         except EngineError as exc:
             raise CommandError(str(exc)) from None
-        common = {"engine": opts["engine"], "dilate": opts["dilate"], "seed": opts["seed"]}
+        common = {key: opts[key] for key in ("engine", "dilate", "feather", "seed")}
         if opts["input_dir"] or opts["mask_dir"] or opts["out_dir"]:
             if not (opts["input_dir"] and opts["mask_dir"] and opts["out_dir"]):
                 raise CommandError("--input-dir, --mask-dir and --out-dir go together")

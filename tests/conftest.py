@@ -1,0 +1,96 @@
+"""Shared fixtures: personas, photos and masks, a clean Redis, media in a temp folder,
+and a real rq worker that runs in the test process against the test database."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import django_rq
+import numpy as np
+import pytest
+from PIL import Image
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "places2_512_freeform"
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def redis_conn():
+    conn = django_rq.get_connection("repair")
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture
+def run_worker(redis_conn):
+    """Process everything queued on `repair` with a real rq worker, in this process
+    (SimpleWorker: no fork), so the job sees the test's database transaction."""
+
+    def run() -> int:
+        """Returns how many jobs it took off the queue."""
+        worker = django_rq.get_worker("repair", worker_class=SimpleWorker, serializer=JSONSerializer)
+        waiting = worker.queues[0].count
+        worker.work(burst=True)
+        return waiting - worker.queues[0].count
+
+    return run
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password="alice-pass-123")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", password="bob-pass-123")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format=fmt, **kwargs)
+    return out.getvalue()
+
+
+def real_photo_path(index: int = 0) -> Path:
+    return sorted((SHARED_DATA / "images").glob("*.jpg"))[index]
+
+
+def real_photo_bytes(index: int = 0) -> bytes:
+    return real_photo_path(index).read_bytes()
+
+
+def textured_rgb(width: int = 96, height: int = 64, seed: int = 1) -> np.ndarray:
+    """A photo-like test image: smooth gradients plus noise, so fills are visible."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 255 / width, y * 255 / height, (x + y) * 127 / (width + height)], axis=2)
+    return np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
+
+
+def mask_png(width: int, height: int, box: tuple[int, int, int, int]) -> bytes:
+    """White rectangle (x0, y0, x1, y1) on black: the area to remove."""
+    mask = np.zeros((height, width), np.uint8)
+    x0, y0, x1, y1 = box
+    mask[y0:y1, x0:x1] = 255
+    return encode(Image.fromarray(mask, "L"))
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+

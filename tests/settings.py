@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real PostgreSQL and Redis of this machine (and CI).
+
+TEST_DATABASE_URL / TEST_REDIS_URL point the suite elsewhere. Redis database 15 is
+used so a developer's running app (database 0) is never flushed by a test.
+"""
+
+import os
+
+os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://root@127.0.0.1:5432/test")
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DEBUG", "0")
+
+from repairapp.settings import *  # noqa: E402,F403
+
+# Logins in tests need not be slow to be real.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic in tests: serve static files from the source folders.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Static files straight from static/ (no collectstatic), also for the live server.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,194 @@
+"""Repair jobs through real Redis and a real rq worker."""
+
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import redis
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from PIL import Image
+
+from repairapp import engines, imaging, jobs, services
+from repairapp.engines import pipeline
+from repairapp.engines.base import Engine
+from repairapp.models import JobEvent, RepairJob, Version
+from tests.conftest import decode_png, mask_png, real_photo_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as fh:
+        return fh.read()
+
+
+@pytest.fixture
+def asset(alice):
+    return services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="room.jpg")
+
+
+def _submit(alice, version, box=(200, 150, 260, 230), engine="telea", capture=None):
+    with capture(execute=True):
+        return services.repair_request_create(
+            user=alice, version=version, mask_data=mask_png(version.width, version.height, box), engine=engine
+        )
+
+
+def test_a_queued_repair_ends_with_a_new_version_and_a_diff(
+    alice, asset, run_worker, django_capture_on_commit_callbacks
+):
+    base = asset.latest_version()
+    job = _submit(alice, base, capture=django_capture_on_commit_callbacks)
+    assert run_worker() == 1
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED, job.error
+    assert job.attempts == 1 and job.started_at and job.finished_at and job.error == ""
+    assert set(job.timings) >= {"decode", "engine", "encode", "diff", "storage", "total"}
+
+    version = job.result_version
+    assert (version.number, version.parent, version.created_by) == (2, base, alice)
+    before, after = decode_png(_read(base.file)), decode_png(_read(version.file))
+    changed = np.any(before != after, axis=2)
+    painted = np.zeros(changed.shape, np.uint8)
+    painted[150:230, 200:260] = 255
+    # The mask is grown by the default dilation to take an object's halo too.
+    inside = imaging.dilate_mask(painted, pipeline.DEFAULT_DILATE) > 0
+    assert changed[painted > 0].sum() > 0.5 * (painted > 0).sum()  # the masked area was really filled
+    assert not changed[~inside].any()                               # and nothing else moved, bit for bit
+    assert version.changed_outside_mask == 0 and version.mask_pixels == inside.sum()
+    assert version.changed_inside_mask == int(changed.sum())
+    heat = decode_png(_read(version.diff_file))
+    assert heat.shape == before.shape and heat[190, 230, 0] > heat[10, 10, 0]
+    assert list(job.events.values_list("from_status", "to_status")) == [
+        ("", "queued"), ("queued", "running"), ("running", "succeeded")
+    ]
+
+
+def test_the_next_repair_applies_to_the_newest_version(alice, asset, run_worker, django_capture_on_commit_callbacks):
+    _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    run_worker()
+    v2 = asset.latest_version()
+    job = _submit(alice, v2, box=(10, 10, 40, 40), capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    v3 = job.result_version
+    assert (v3.number, v3.parent) == (3, v2)
+    # everything v2 repaired survives into v3; only the new box changed
+    assert not np.any(decode_png(_read(v2.file))[100:, 100:] != decode_png(_read(v3.file))[100:, 100:])
+    assert [v.number for v in asset.versions.all()] == [1, 2, 3]
+
+
+class _BrokenEngine(Engine):
+    def _fill(self, image, mask, *, seed):
+        raise ArithmeticError("the engine fell over")
+
+
+@pytest.fixture
+def broken_engine():
+    engine = engines.register(_BrokenEngine(name="broken", description="always raises"))
+    yield engine
+    engines._REGISTRY.pop("broken")
+
+
+def test_a_job_whose_engine_raises_ends_failed_with_its_reason(
+    alice, asset, run_worker, broken_engine, media_root, django_capture_on_commit_callbacks
+):
+    files_before = sorted(p for p in media_root.rglob("*") if p.is_file())
+    job = _submit(alice, asset.latest_version(), engine="broken", capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.FAILED and job.finished_at
+    assert job.error == "ArithmeticError: the engine fell over"
+    assert Version.objects.filter(asset=asset).count() == 1
+    # only the mask was added; no half-made version files
+    added = set(p for p in media_root.rglob("*") if p.is_file()) - set(files_before)
+    assert [p.parent.parent.name for p in added] == ["masks"]
+    assert list(job.events.values_list("to_status", flat=True)) == ["queued", "running", "failed"]
+
+
+def test_a_mask_that_no_longer_fits_fails_with_a_readable_reason(alice, asset, run_worker, django_capture_on_commit_callbacks):
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    # Simulate a mask replaced on disk by one of another size: the worker checks again.
+    default_storage.delete(job.mask_file.name)
+    with default_storage.open(job.mask_file.name, "wb") as fh:
+        fh.write(mask_png(10, 10, (1, 1, 5, 5)))
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.FAILED and "mask is 10×10 but the photo is 512×512" in job.error
+
+
+def test_the_same_job_delivered_twice_makes_one_version(alice, asset, run_worker, django_capture_on_commit_callbacks):
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    run_worker()
+    assert jobs.run_repair(job.pk) == RepairJob.SUCCEEDED  # a late duplicate delivery: nothing to do
+    jobs.enqueue_repair(RepairJob.objects.get(pk=job.pk))
+    run_worker()
+    assert Version.objects.filter(asset=asset).count() == 2
+    assert RepairJob.objects.get(pk=job.pk).attempts == 1
+
+
+def test_a_stale_delivery_cannot_claim_a_job_requeued_under_a_new_id(alice, asset, redis_conn, django_capture_on_commit_callbacks):
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    first_id = job.rq_job_id
+    jobs.enqueue_repair(job)  # e.g. the queue was flushed and the job re-sent
+    assert job.rq_job_id != first_id
+    # Claim as the first (stale) delivery: refused.
+    from rq.job import Job
+
+    stale = Job.fetch(first_id, connection=redis_conn, serializer=settings.RQ_SERIALIZER)
+    stale.perform()
+    job.refresh_from_db()
+    assert job.status == RepairJob.QUEUED and job.attempts == 0
+
+
+def test_redis_down_at_submit_keeps_the_job_queued_with_a_note(alice, asset, settings, django_capture_on_commit_callbacks):
+    # Nothing listens on port 1: a real refused connection, not a mock.
+    settings.RQ_QUEUES = {"repair": {**settings.RQ_QUEUES["repair"], "URL": "redis://127.0.0.1:1/0"}}
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == RepairJob.QUEUED
+    assert JobEvent.objects.filter(job=job, message__contains="queue unavailable").exists()
+
+
+def test_job_status_json_reports_the_result(alice_client, alice, asset, run_worker, django_capture_on_commit_callbacks):
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    run_worker()
+    body = alice_client.get(reverse("job-status", args=[job.pk])).json()
+    assert body["status"] == "succeeded" and body["attempts"] == 1
+    version = body["version"]
+    assert version["number"] == 2 and version["parent_number"] == 1
+    assert version["figures"]["changed_outside_mask"] == 0 and version["figures"]["changed_inside_mask"] > 0
+    for key in ("image_url", "diff_url", "parent_image_url", "download_url"):
+        response = alice_client.get(version[key])
+        assert response.status_code == 200 and response["Content-Type"] == "image/png", key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_forking_worker_process_runs_the_repair(alice, media_root, redis_conn):
+    """The worker as deployed: `manage.py rqworker` in its own process, forking a
+    work-horse per job, sharing the test database and media folder with this test."""
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(4), file_name="fork.jpg")
+    job = services.repair_request_create(
+        user=alice, version=asset.latest_version(), mask_data=mask_png(512, 512, (50, 50, 120, 90))
+    )  # autocommit here: enqueued at once
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "TEST_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(media_root),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "rqworker", "repair", "--burst", "--serializer", settings.RQ_SERIALIZER],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED, (job.error, result.stderr[-2000:])
+    assert job.result_version.changed_outside_mask == 0
+    assert Image.open(io.BytesIO(_read(job.result_version.file))).size == (512, 512)

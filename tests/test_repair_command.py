@@ -1,0 +1,105 @@
+"""`manage.py repair`: the local repro tool, run as a user runs it (a subprocess,
+no Redis, no database) on the real photos in ../shared/data."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from repairapp import imaging
+from repairapp.engines import pipeline
+from tests.conftest import SHARED_DATA, mask_png, real_photo_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_repair(*args, cwd=ROOT):
+    # The environment of a plain shell: no database or Redis settings at all.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "repair", *map(str, args)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+def _rgb(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_it_repairs_one_real_photo_and_changes_nothing_outside_the_mask(tmp_path):
+    photo = real_photo_path(0)
+    mask_path = tmp_path / "mask.png"
+    mask_path.write_bytes(mask_png(512, 512, (300, 200, 340, 260)))
+    out = tmp_path / "fixed.png"
+    result = run_repair("--input", photo, "--mask", mask_path, "--out", out, "--engine", "telea", "--dilate", "2")
+    assert result.returncode == 0, result.stderr
+    assert f"{out}:" in result.stdout and "telea" in result.stdout
+    before = imaging.decode_photo(photo.read_bytes()).rgb
+    after = _rgb(out)
+    painted = np.zeros((512, 512), np.uint8)
+    painted[200:260, 300:340] = 255
+    allowed = imaging.dilate_mask(painted, 2) > 0
+    changed = np.any(before != after, axis=2)
+    assert changed[painted > 0].mean() > 0.5 and not changed[~allowed].any()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_same_inputs_give_identical_bytes(tmp_path):
+    mask_path = SHARED_DATA / "masks" / f"{real_photo_path(1).stem}.png"
+    outs = [tmp_path / "a.png", tmp_path / "b.png"]
+    for out in outs:
+        assert run_repair("--input", real_photo_path(1), "--mask", mask_path, "--out", out).returncode == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+
+
+def test_a_mask_of_another_size_is_a_clear_error(tmp_path):
+    mask_path = tmp_path / "small.png"
+    mask_path.write_bytes(mask_png(100, 50, (1, 1, 10, 10)))
+    result = run_repair("--input", real_photo_path(0), "--mask", mask_path, "--out", tmp_path / "x.png")
+    assert result.returncode != 0
+    assert "mask is 100×50 but the photo is 512×512" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--engine", "nope"], "unknown engine 'nope'; known engines:"),
+    (["--input-dir", "/nonexistent", "--mask-dir", "/tmp", "--out-dir", "/tmp/x"], "no such folder"),
+    (["--input-dir", "/tmp"], "go together"),
+    ([], "give --input, --mask and --out"),
+])
+def test_bad_arguments_are_clear_errors(args, message):
+    result = run_repair(*args)
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_a_missing_input_file_is_a_clear_error(tmp_path):
+    result = run_repair("--input", tmp_path / "none.jpg", "--mask", tmp_path / "m.png", "--out", tmp_path / "o.png")
+    assert result.returncode != 0 and "no such file" in result.stderr
+
+
+def test_batch_repairs_a_folder_and_reports_each_failure_without_stopping(tmp_path):
+    photos = sorted((SHARED_DATA / "images").glob("*.jpg"))[:5]
+    in_dir, mask_dir, out_dir = tmp_path / "in", tmp_path / "masks", tmp_path / "out"
+    in_dir.mkdir()
+    mask_dir.mkdir()
+    for photo in photos:
+        shutil.copy(photo, in_dir / photo.name)
+        shutil.copy(SHARED_DATA / "masks" / f"{photo.stem}.png", mask_dir / f"{photo.stem}.png")
+    (mask_dir / f"{photos[1].stem}.png").unlink()                                     # a missing mask
+    (mask_dir / f"{photos[2].stem}.png").write_bytes(mask_png(64, 64, (1, 1, 9, 9)))  # a size mismatch
+    result = run_repair("--input-dir", in_dir, "--mask-dir", mask_dir, "--out-dir", out_dir, "--engine", "telea")
+    assert result.returncode == 1
+    assert "3 repaired, 2 failed, 5 photos" in result.stdout
+    assert f"FAILED {photos[1].name}: no mask named {photos[1].stem}.png" in result.stderr
+    assert f"FAILED {photos[2].name}: The mask is 64×64 but the photo is 512×512" in result.stderr
+    assert sorted(p.stem for p in out_dir.iterdir()) == sorted(p.stem for i, p in enumerate(photos) if i not in (1, 2))
+    for photo in (photos[0], photos[3], photos[4]):
+        mask = imaging.decode_mask((mask_dir / f"{photo.stem}.png").read_bytes(), size=(512, 512))
+        allowed = imaging.dilate_mask(mask, pipeline.DEFAULT_DILATE) > 0
+        changed = np.any(imaging.decode_photo(photo.read_bytes()).rgb != _rgb(out_dir / f"{photo.stem}.png"), axis=2)
+        assert not changed[~allowed].any()

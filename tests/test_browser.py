@@ -1,0 +1,123 @@
+"""The whole loop in a real Chromium: log in, upload, paint a stroke, Remove, result.
+
+The web server is Django's live server (a thread of this process) on the test
+database; the repair runs on a real rq worker (in this process, after the browser
+has queued it) through the real Redis. Screenshots go to test-artifacts/.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from repairapp import imaging
+from repairapp.models import RepairJob
+from tests.conftest import real_photo_path
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the test
+# makes between browser steps are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test command needs it)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as fh:
+        return fh.read()
+
+
+def _login(page, live_server, username, password):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_model, run_worker):
+    ARTIFACTS.mkdir(exist_ok=True)
+    django_user_model.objects.create_user("carol", password="carol-pass-123")
+    _login(page, live_server, "carol", "carol-pass-123")
+    assert page.get_by_text("No photos yet").is_visible()
+
+    photo_path = real_photo_path(5)
+    page.set_input_files("#photo-input", str(photo_path))
+    page.wait_for_url("**/assets/*/")
+    canvas = page.get_by_role("img", name="Mask")
+    canvas.wait_for(state="visible")
+    page.wait_for_function("document.getElementById('photo').complete")
+
+    # A horizontal stroke across the photo's middle, painted with the mouse.
+    page.fill("#brush-size", "24")
+    page.dispatch_event("#brush-size", "input")
+    box = canvas.bounding_box()
+    scale = 512 / box["width"]
+    y = box["y"] + box["height"] * 0.5
+    x0, x1 = box["x"] + box["width"] * 0.3, box["x"] + box["width"] * 0.6
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=12)
+    page.mouse.up()
+    page.screenshot(path=str(ARTIFACTS / "editor-with-mask.png"))
+
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_selector("#job-status[data-status='queued']")
+    assert run_worker() == 1  # a real rq worker takes the job the browser queued
+    page.wait_for_selector("#result:not([hidden])")
+    page.wait_for_selector("#job-status[data-status='succeeded']")
+    page.screenshot(path=str(ARTIFACTS / "editor-result.png"), full_page=True)
+
+    job = RepairJob.objects.get()
+    assert job.status == RepairJob.SUCCEEDED, job.error
+    version = job.result_version
+    assert page.get_attribute("#result", "data-version-id") == str(version.pk)
+
+    # The posted mask is at the photo's own resolution and lies where the stroke was.
+    mask = imaging.decode_mask(_read(job.mask_file), size=(512, 512))
+    row = round((y - box["y"]) * scale)
+    start, end = round((x0 - box["x"]) * scale), round((x1 - box["x"]) * scale)
+    assert mask[row, start + 4:end - 4].all()        # along the stroke
+    assert not mask[row - 40:row - 30].any()          # well above it: untouched
+    assert not mask[:, end + 30:].any()               # well right of it: untouched
+
+    before = imaging.decode_photo(_read(job.base_version.file)).rgb
+    after = np.asarray(Image.open(io.BytesIO(_read(version.file))).convert("RGB"))
+    changed = np.any(before != after, axis=2)
+    allowed = imaging.dilate_mask(mask, job.params["dilate"]) > 0
+    assert changed[mask > 0].mean() > 0.5            # the stroke was really filled
+    assert not changed[~allowed].any()               # nothing outside it moved
+    assert version.changed_outside_mask == 0
+
+    # Keep editing: the new version is now the base of the next mask.
+    assert page.get_attribute("#editor", "data-version-id") == str(version.pk)

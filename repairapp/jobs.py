@@ -19,6 +19,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from rq import Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
 
 from . import diff, imaging
@@ -44,7 +46,7 @@ def _retry() -> Retry | None:
 
 def enqueue_repair(job: RepairJob) -> bool:
     """Hand the job to the queue. False when Redis is unreachable: the row stays queued
-    and `python manage.py requeue` (or the next enqueue sweep) delivers it later."""
+    and `python manage.py sweep` (run every 30 s by the run command) delivers it later."""
     rq_id = f"repair-{job.pk}-{uuid.uuid4().hex[:8]}"
     # The id goes on the row before Redis sees it, so the worker can never win the race.
     RepairJob.objects.filter(pk=job.pk).update(rq_job_id=rq_id)
@@ -226,3 +228,44 @@ def record_worker_death(rq_job) -> None:
         )
     else:
         _fail(row, "worker died while running the repair")
+
+
+def _held_by_redis(connection, rq_id: str) -> bool:
+    """Whether Redis still holds a live delivery for this id (waiting, scheduled or running)."""
+    if not rq_id:
+        return False
+    try:
+        rq_job = Job.fetch(rq_id, connection=connection, serializer=settings.RQ_SERIALIZER)
+    except NoSuchJobError:
+        return False
+    return rq_job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
+
+
+def sweep(*, stuck_before) -> dict:
+    """Make Redis agree with the database again. See `manage.py sweep`."""
+    report = {"requeued": 0, "recovered": 0, "failed": 0, "redis_up": True}
+    max_attempts = 1 + settings.REPAIR_MAX_RETRIES
+    recovered: list[RepairJob] = []
+    for job in RepairJob.objects.filter(status=RepairJob.RUNNING, started_at__lt=stuck_before):
+        if job.attempts < max_attempts:
+            if job.transition(from_status=RepairJob.RUNNING, to_status=RepairJob.QUEUED,
+                              message="still running past its timeout (worker lost); queued again"):
+                recovered.append(job)
+                report["recovered"] += 1
+        else:
+            _fail(job, f"worker lost: still running past the timeout after {job.attempts} attempts")
+            report["failed"] += 1
+    try:
+        connection = django_rq.get_connection(QUEUE_NAME)
+        connection.ping()
+    except redis.RedisError:
+        report["redis_up"] = False
+        return report
+    # A recovered job's old delivery may still look "started" in Redis: send a new one.
+    for job in recovered:
+        report["requeued"] += enqueue_repair(job)
+    recovered_ids = [job.pk for job in recovered]
+    for job in RepairJob.objects.filter(status=RepairJob.QUEUED).exclude(pk__in=recovered_ids):
+        if not _held_by_redis(connection, job.rq_job_id):
+            report["requeued"] += enqueue_repair(job)
+    return report

@@ -192,3 +192,187 @@ def test_a_real_forking_worker_process_runs_the_repair(alice, media_root, redis_
     assert job.status == RepairJob.SUCCEEDED, (job.error, result.stderr[-2000:])
     assert job.result_version.changed_outside_mask == 0
     assert Image.open(io.BytesIO(_read(job.result_version.file))).size == (512, 512)
+
+
+# ---------------------------------------------------------------- timeouts, retries, dead workers, sweep
+
+
+class _SleepyEngine(Engine):
+    def _fill(self, image, mask, *, seed):
+        import time
+
+        time.sleep(30)
+        return image
+
+
+class _FlakyEngine(Engine):
+    """Fails with a transient error on its first call, then works."""
+
+    calls = 0
+
+    def _fill(self, image, mask, *, seed):
+        type(self).calls += 1
+        if type(self).calls == 1:
+            raise OSError("disk briefly unavailable")
+        return np.zeros_like(image)
+
+
+class _DyingEngine(Engine):
+    """Kills its own process (the work-horse) the first time; `marker` remembers across forks."""
+
+    marker = None
+
+    def _fill(self, image, mask, *, seed):
+        import signal
+
+        if not self.marker.exists():
+            self.marker.write_text("died once")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return np.zeros_like(image)
+
+
+@pytest.fixture
+def test_engine():
+    registered = []
+
+    def register(engine_class, name):
+        registered.append(name)
+        return engines.register(engine_class(name=name, description="test"))
+
+    yield register
+    for name in registered:
+        engines._REGISTRY.pop(name)
+
+
+def test_a_job_past_its_timeout_fails_saying_so(alice, asset, run_worker, test_engine, settings, media_root,
+                                                django_capture_on_commit_callbacks):
+    test_engine(_SleepyEngine, "sleepy")
+    settings.REPAIR_JOB_TIMEOUT = 1
+    job = _submit(alice, asset.latest_version(), engine="sleepy", capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.FAILED and job.error == "timed out after 1 s"
+    assert Version.objects.filter(asset=asset).count() == 1
+    assert not [p for p in media_root.rglob(".tmp-*")]
+
+
+def test_a_transient_failure_is_retried_with_backoff(alice, asset, run_worker, test_engine, redis_conn,
+                                                     django_capture_on_commit_callbacks):
+    from rq.registry import ScheduledJobRegistry
+
+    _FlakyEngine.calls = 0
+    test_engine(_FlakyEngine, "flaky")
+    job = _submit(alice, asset.latest_version(), engine="flaky", capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.QUEUED and job.attempts == 1
+    assert job.events.last().message.startswith("attempt 1 failed (OSError: disk briefly unavailable); retrying")
+    registry = ScheduledJobRegistry("repair", connection=redis_conn)
+    assert job.rq_job_id in registry.get_job_ids()
+    from datetime import datetime, timezone
+
+    delay = (registry.get_scheduled_time(job.rq_job_id) - datetime.now(timezone.utc)).total_seconds()
+    assert 3 < delay <= jobs.RETRY_INTERVALS[0]  # backoff, not an immediate hammering
+
+
+def test_a_retried_job_succeeds_on_its_next_attempt_with_one_version(
+    alice, asset, run_worker, test_engine, monkeypatch, django_capture_on_commit_callbacks
+):
+    _FlakyEngine.calls = 0
+    test_engine(_FlakyEngine, "flaky")
+    monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])  # retry at once so one burst sees both attempts
+    job = _submit(alice, asset.latest_version(), engine="flaky", capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED and job.attempts == 2
+    assert Version.objects.filter(asset=asset).count() == 2
+    assert list(job.events.values_list("to_status", flat=True)) == ["queued", "running", "queued", "running", "succeeded"]
+
+
+def _run_forking_worker():
+    """The deployed worker class, forking a work-horse per job, in this process."""
+    import django_rq
+    from django.db import connections
+    from rq.serializers import JSONSerializer
+
+    connections.close_all()  # the work-horse must open its own connection
+    worker = django_rq.get_worker("repair", serializer=JSONSerializer)
+    worker.work(burst=True)
+    connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_work_horse_fails_the_job_saying_the_worker_died(alice, redis_conn, test_engine, settings, tmp_path, media_root):
+    _DyingEngine.marker = tmp_path / "marker"
+    test_engine(_DyingEngine, "dying")
+    settings.REPAIR_MAX_RETRIES = 0
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="x.jpg")
+    job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                         mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="dying")
+    _run_forking_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.FAILED and job.error == "worker died while running the repair"
+    assert Version.objects.filter(asset=asset).count() == 1
+    assert not list(media_root.rglob(".tmp-*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_work_horse_is_retried_and_makes_exactly_one_version(alice, redis_conn, test_engine, monkeypatch, tmp_path):
+    _DyingEngine.marker = tmp_path / "marker"
+    test_engine(_DyingEngine, "dying")
+    monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="x.jpg")
+    job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                         mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="dying")
+    _run_forking_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED and job.attempts == 2
+    assert Version.objects.filter(asset=asset).count() == 2
+    assert job.events.filter(message__startswith="worker died during attempt 1; retrying").exists()
+
+
+def test_the_sweep_enqueues_a_job_redis_never_got(alice, asset, settings, run_worker, django_capture_on_commit_callbacks):
+    real_queues = settings.RQ_QUEUES
+    settings.RQ_QUEUES = {"repair": {**real_queues["repair"], "URL": "redis://127.0.0.1:1/0"}}
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    from django.utils import timezone
+
+    assert jobs.sweep(stuck_before=timezone.now())["redis_up"] is False  # still down: nothing lost
+    settings.RQ_QUEUES = real_queues  # Redis is back
+    django_rq_conn = __import__("django_rq").get_connection("repair")
+    django_rq_conn.flushdb()
+    assert jobs.sweep(stuck_before=timezone.now())["requeued"] == 1
+    assert jobs.sweep(stuck_before=timezone.now())["requeued"] == 0  # already held: not sent twice
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED
+
+
+def test_the_sweep_recovers_a_job_stuck_in_running(alice, asset, redis_conn, run_worker, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    # As if a worker claimed it and was then killed outright, long ago.
+    RepairJob.objects.filter(pk=job.pk).update(status=RepairJob.RUNNING, attempts=1,
+                                               started_at=timezone.now() - timedelta(hours=1))
+    report = jobs.sweep(stuck_before=timezone.now() - timedelta(minutes=5))
+    assert report["recovered"] == 1 and report["requeued"] == 1
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED and Version.objects.filter(asset=asset).count() == 2
+
+
+def test_the_sweep_fails_a_stuck_job_that_used_all_its_attempts(alice, asset, redis_conn, settings,
+                                                                django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
+    RepairJob.objects.filter(pk=job.pk).update(status=RepairJob.RUNNING, attempts=1 + settings.REPAIR_MAX_RETRIES,
+                                               started_at=timezone.now() - timedelta(hours=1))
+    assert jobs.sweep(stuck_before=timezone.now() - timedelta(minutes=5))["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == RepairJob.FAILED and job.error.startswith("worker lost")

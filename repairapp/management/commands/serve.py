@@ -4,6 +4,7 @@ Ctrl-C stops all of it."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "repair-demo-2026"
+SWEEP_EVERY = 30  # seconds
 
 
 def _free_port() -> int:
@@ -76,6 +78,10 @@ class Command(BaseCommand):
                 if not _wait_for_port(redis_port, 10):
                     raise CommandError("The embedded Redis server did not start")
                 env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+                # This process runs the sweep, so its own queue settings follow too.
+                settings.RQ_QUEUES = {
+                    name: {**config, "URL": env["REDIS_URL"]} for name, config in settings.RQ_QUEUES.items()
+                }
                 self.stdout.write(f"Redis: embedded server on port {redis_port} (stops with this command)")
             else:
                 self.stdout.write(f"Redis: {os.environ['REDIS_URL']}")
@@ -100,7 +106,12 @@ class Command(BaseCommand):
                 f"  Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
                 f"  Ctrl-C stops the web server, the worker and Redis.\n"
             ))
+            next_sweep = 0.0
             while all(proc.poll() is None for proc in children):
+                if time.monotonic() >= next_sweep:
+                    # Jobs submitted while Redis was away, or left by a killed worker.
+                    call_command("sweep", stdout=io.StringIO())
+                    next_sweep = time.monotonic() + SWEEP_EVERY
                 time.sleep(0.5)
             raise CommandError("A child process exited; stopping everything")
         except KeyboardInterrupt:

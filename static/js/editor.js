@@ -42,6 +42,7 @@
   const jobText = $("job-text");
   const jobActions = $("job-actions");
   const retryBtn = $("retry");
+  const seeResultBtn = $("see-result");
   const versionsList = $("versions");
 
   const width = parseInt(root.dataset.width, 10);
@@ -187,6 +188,7 @@
     viewCtx.globalCompositeOperation = "source-over";
   }
 
+  // One dot ([p]) or one segment ([a, b]) on the mask.
   function paint(points, size, mode) {
     maskCtx.save();
     maskCtx.globalCompositeOperation = mode === "eraser" ? "destination-out" : "source-over";
@@ -202,7 +204,7 @@
     } else {
       // A straight segment between samples keeps fast strokes continuous.
       maskCtx.moveTo(points[0].x, points[0].y);
-      for (let i = 1; i < points.length; i++) maskCtx.lineTo(points[i].x, points[i].y);
+      maskCtx.lineTo(points[1].x, points[1].y);
       maskCtx.stroke();
     }
     maskCtx.restore();
@@ -232,7 +234,9 @@
       maskCtx.clearRect(0, 0, width, height);
       state.paintedBox = null;
     } else {
-      paint(op.points, op.size, op.mode);
+      // Segment by segment, exactly as it was drawn live, so undo/redo is pixel-exact.
+      paint([op.points[0]], op.size, op.mode);
+      for (let i = 1; i < op.points.length; i++) paint([op.points[i - 1], op.points[i]], op.size, op.mode);
       growPaintedBox(op);
     }
   }
@@ -456,13 +460,15 @@
       return;
     }
     if (countMaskPixels() === 0) {
-      showMessage("The mask is empty. Paint over what should be removed, then press Remove.");
+      showMessage("Nothing to remove yet: the mask is empty. Paint over the part of the photo that should go.");
       return;
     }
     const blob = await exportMask();
     state.lastRequest = { blob, versionId: state.versionId };
     send(state.lastRequest);
   });
+
+  seeResultBtn.addEventListener("click", () => $("result").scrollIntoView({ behavior: "smooth", block: "start" }));
 
   retryBtn.addEventListener("click", async () => {
     if (state.busy) return;
@@ -544,7 +550,9 @@
     jobBadge.textContent = status;
     jobSpinner.hidden = !opts.spinner;
     jobText.textContent = text;
-    jobActions.hidden = !opts.retry;
+    retryBtn.hidden = !opts.retry;
+    seeResultBtn.hidden = !opts.seeResult;
+    jobActions.hidden = !opts.retry && !opts.seeResult;
   }
 
   function secondsSince(iso) {
@@ -594,17 +602,19 @@
 
   async function succeed(job) {
     const v = job.version;
-    setOverlay("");
-    setJobStatus("succeeded", "Done: version " + v.number + " is ready and is now the base for the next mask.", {});
-    addVersion(v, job.engine);
-    showResult(versionFromJob(v, job.engine));
+    jobText.textContent = "Done; fetching version " + v.number + "…";
     try {
       await loadImage(v.image_url);
     } catch (err) {
       // The base still moves on; the stage says why the picture did not.
     }
+    // Everything changes in one go, so "succeeded" always means the page shows the result.
+    setOverlay("");
+    addVersion(v, job.engine, job.finished_at);
+    showResult(versionFromJob(v, job.engine));
     switchBase(v);
     setBusy(false);
+    setJobStatus("succeeded", "Done: version " + v.number + " is ready and is now the base for the next mask.", { seeResult: true });
   }
 
   function switchBase(v) {
@@ -644,7 +654,7 @@
     return node;
   }
 
-  function addVersion(v, engine) {
+  function addVersion(v, engine, finishedAt) {
     if (versionsList.querySelector('[data-version-id="' + v.id + '"]')) return;
     const figures = v.figures || {};
     const li = el("li", {
@@ -658,6 +668,7 @@
         changedOutside: figures.changed_outside_mask, changedFraction: figures.changed_fraction,
       });
     }
+    const when = el("time", { datetime: finishedAt || new Date().toISOString(), title: finishedAt || "" });
     const actions = el("div", { "class": "version-actions small" }, [
       el("a", { href: v.download_url, download: "", text: "Download" }),
       el("a", { href: v.editor_url, "class": "edit-link", text: "Edit from here" }),
@@ -670,11 +681,12 @@
           el("strong", { text: "v" + v.number }),
           el("span", { "class": "badge version-editing", text: "Editing" }),
         ]),
-        el("div", { "class": "small muted", text: (engine || "repair") + " · just now" }),
-        actions,
+        el("div", { "class": "small muted" }, [(engine || "repair") + " · ", when]),
       ]),
+      actions,
     );
     versionsList.prepend(li);
+    refreshTimes();
     $("versions-count").textContent = versionsList.children.length;
   }
 
@@ -709,6 +721,26 @@
     showResult(versionFromItem(btn.closest(".version")));
     $("result").scrollIntoView({ behavior: "smooth", block: "start" });
   });
+
+  function timeAgo(date) {
+    const s = Math.round((Date.now() - date.getTime()) / 1000);
+    if (s < 60) return "just now";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    if (s < 86400) return Math.floor(s / 3600) + " h ago";
+    if (s < 7 * 86400) return Math.floor(s / 86400) + " d ago";
+    return date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  }
+
+  function refreshTimes() {
+    versionsList.querySelectorAll("time[datetime]").forEach((t) => {
+      const date = new Date(t.getAttribute("datetime"));
+      if (isNaN(date)) return;
+      t.textContent = timeAgo(date);
+      t.title = date.toLocaleString();
+    });
+  }
+  refreshTimes();
+  setInterval(refreshTimes, 30000);
 
   // ------------------------------------------------------------------ comparison panel
 

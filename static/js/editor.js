@@ -463,6 +463,7 @@
       showMessage("Nothing to remove yet: the mask is empty. Paint over the part of the photo that should go.");
       return;
     }
+    setBusy(true);  // before the await, so a double click cannot post twice
     const blob = await exportMask();
     state.lastRequest = { blob, versionId: state.versionId };
     send(state.lastRequest);

@@ -572,7 +572,7 @@
       poll(job);
     } else if (job.status === "running") {
       setBusy(true);
-      setJobStatus("running", "Removing with " + job.engine + "… " + secondsSince(job.started_at) + " s" + attempt, { spinner: true });
+      setJobStatus("running", "Removing with " + job.engine + " · " + secondsSince(job.started_at) + "\u00a0s" + attempt, { spinner: true });
       setOverlay("Removing… the mask is locked until the result is in.");
       poll(job);
     } else if (job.status === "succeeded") {

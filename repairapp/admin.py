@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Asset, JobEvent, RepairJob, Version
+from .models import Asset, Event, RepairJob, Review, Version
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,11 +29,12 @@ class VersionAdmin(ReadOnlyAdmin):
     list_select_related = ("asset", "created_by")
 
 
-class JobEventInline(admin.TabularInline):
-    model = JobEvent
+class EventInline(admin.TabularInline):
+    model = Event
+    fk_name = "job"
     extra = 0
     can_delete = False
-    readonly_fields = ("from_status", "to_status", "message", "at")
+    fields = readonly_fields = ("at", "kind", "actor", "from_status", "to_status", "message")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -43,9 +44,19 @@ class JobEventInline(admin.TabularInline):
 class RepairJobAdmin(ReadOnlyAdmin):
     list_display = ("id", "asset", "engine", "status", "attempts", "created_by", "queued_at", "finished_at")
     list_filter = ("status", "engine")
-    inlines = [JobEventInline]
+    inlines = [EventInline]
 
 
-@admin.register(JobEvent)
-class JobEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "job", "from_status", "to_status", "message", "at")
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "kind", "actor", "asset", "version", "job", "message")
+    list_filter = ("kind",)
+    list_select_related = ("actor", "asset", "version", "job")
+    search_fields = ("message", "actor__username", "asset__original_name")
+    date_hierarchy = "at"
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("version", "state", "flagged", "submitted_by", "submitted_at", "decided_by", "decided_at")
+    list_filter = ("state", "flagged")

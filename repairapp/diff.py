@@ -23,6 +23,14 @@ class DiffFigures:
         }
 
 
+def bounding_box(mask: np.ndarray) -> dict:
+    """{x, y, width, height} of the nonzero pixels of (H, W) `mask`; {} when empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return {}
+    return {"x": int(cols[0]), "y": int(rows[0]), "width": int(cols[-1] - cols[0] + 1), "height": int(rows[-1] - rows[0] + 1)}
+
+
 def changed_pixels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """(H, W) bool: where any channel differs. before/after: (H, W, C) of one dtype."""
     if before.shape != after.shape:
@@ -58,3 +66,39 @@ def heatmap(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     hot_alpha = (0.55 + 0.45 * strength)[:, :, None]
     out = np.where(changed[:, :, None], base * (1 - hot_alpha) + hot * hot_alpha, base)
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _grow(mask: np.ndarray, steps: int) -> np.ndarray:
+    """Binary dilation by `steps` px with a 3×3 cross, in numpy (no OpenCV here)."""
+    out = mask.copy()
+    for _ in range(steps):
+        grown = out.copy()
+        grown[1:, :] |= out[:-1, :]
+        grown[:-1, :] |= out[1:, :]
+        grown[:, 1:] |= out[:, :-1]
+        grown[:, :-1] |= out[:, 1:]
+        out = grown
+    return out
+
+
+SEAM_FLAG = 2.0  # a border twice as busy as its surroundings is visible to the eye
+
+
+def seam_score(after: np.ndarray, mask: np.ndarray) -> float | None:
+    """How strongly the fill's border stands out: mean gradient magnitude of `after`
+    on the mask's boundary (1 px either side) ÷ the same in the band 3–6 px outside it,
+    which the repair never touched. ~1 = seamless; above SEAM_FLAG a seam shows.
+    None when there is no untouched band to compare with (a mask covering everything).
+    """
+    inside = mask > 0
+    if not inside.any():
+        return None
+    grey = after.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    gy, gx = np.gradient(grey)
+    magnitude = np.hypot(gx, gy)
+    boundary = _grow(inside, 1) & _grow(~inside, 1)
+    outer = _grow(inside, 6) & ~_grow(inside, 2)
+    if not outer.any() or not boundary.any():
+        return None
+    surroundings = float(magnitude[outer].mean())
+    return float(magnitude[boundary].mean()) / max(surroundings, 1.0)

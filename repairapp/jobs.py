@@ -25,7 +25,7 @@ from rq.timeouts import JobTimeoutException
 
 from . import diff, imaging
 from .engines import EngineError, pipeline
-from .models import Asset, JobEvent, RepairJob, Version
+from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,8 @@ def enqueue_repair(job: RepairJob) -> bool:
         )
     except redis.RedisError as exc:
         log.warning("repair %s not enqueued, Redis unavailable: %s", job.pk, exc)
-        JobEvent.objects.create(
-            job_id=job.pk,
-            from_status=job.status,
-            to_status=job.status,
+        Event.for_job(
+            job, from_status=job.status, to_status=job.status,
             message="queue unavailable; it will be enqueued when the queue is back",
         )
         return False
@@ -96,9 +94,7 @@ def _claim(job_id: int) -> RepairJob | None:
             status=RepairJob.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
         )
         row.refresh_from_db()
-        JobEvent.objects.create(
-            job=row, from_status=previous, to_status=RepairJob.RUNNING, message=f"attempt {row.attempts}"
-        )
+        Event.for_job(row, from_status=previous, to_status=RepairJob.RUNNING, message=f"attempt {row.attempts}")
     return row
 
 
@@ -182,6 +178,7 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
     if figures.changed_outside_mask:
         raise RuntimeError(f"{figures.changed_outside_mask} pixels changed outside the mask; result discarded")
     heat = diff.heatmap(photo.rgb, result.rgb)
+    seam = diff.seam_score(result.rgb, result.mask)
     lap("diff")
     version_png = imaging.encode_png(result.rgb, photo.alpha)
     diff_png = imaging.encode_png(heat)
@@ -200,8 +197,14 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
             file=file_name, thumbnail=thumb_name, diff_file=diff_name,
             width=photo.width, height=photo.height, size=len(version_png),
             checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
-            created_by_id=job.created_by_id, made_by_job=job,
+            created_by_id=job.created_by_id, made_by_job=job, seam_score=seam,
+            mask_box=diff.bounding_box(result.mask),
             **figures.as_dict(),
+        )
+        Review.objects.create(version=version)
+        Event.objects.create(
+            kind=Event.VERSION_CREATED, asset_id=job.asset_id, version=version, job=job,
+            data={**figures.as_dict(), "seam_score": seam, "engine": job.engine, "params": job.params},
         )
         lap("database")
         timings["total"] = sum(timings.values())

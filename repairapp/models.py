@@ -40,6 +40,10 @@ class Asset(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+    # The version a moderator approved last: what the catalogue may publish.
+    published_version = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -80,6 +84,10 @@ class Version(AppendOnlyModel):
     changed_inside_mask = models.PositiveBigIntegerField(default=0)
     changed_outside_mask = models.PositiveBigIntegerField(default=0)
     changed_fraction = models.FloatField(default=0.0)
+    # Gradient across the mask's border ÷ gradient just outside it (~1 = invisible seam).
+    seam_score = models.FloatField(null=True, blank=True)
+    # The applied mask's bounding box {x, y, width, height}: where a reviewer zooms.
+    mask_box = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["asset", "number"]
@@ -133,26 +141,101 @@ class RepairJob(models.Model):
         """Move the row from one status to another only if it is still in `from_status`.
 
         A conditional UPDATE, so two workers (or a worker and the sweep) never both win.
-        Writes a JobEvent for the change. Returns whether this caller won.
+        Writes an Event for the change. Returns whether this caller won.
         """
         won = RepairJob.objects.filter(pk=self.pk, status=from_status).update(status=to_status, **fields)
         if won:
-            JobEvent.objects.create(job_id=self.pk, from_status=from_status, to_status=to_status, message=message)
             self.refresh_from_db()
+            Event.for_job(self, from_status=from_status, to_status=to_status, message=message)
         return bool(won)
 
 
-class JobEvent(AppendOnlyModel):
-    """Every status change of a job, in order: history is read from here, never rebuilt."""
+class Event(AppendOnlyModel):
+    """The history: one append-only row for everything that happens, read by admins.
 
-    job = models.ForeignKey(RepairJob, on_delete=models.PROTECT, related_name="events")
+    Job status changes carry from_status/to_status; `data` holds what the kind needs
+    (engine, parameters, timings, comment, role...). Nothing ever updates or deletes a row.
+    """
+
+    ASSET_UPLOADED = "asset.uploaded"
+    MASK_SUBMITTED = "mask.submitted"
+    JOB_QUEUED = "job.queued"
+    JOB_RUNNING = "job.running"
+    JOB_SUCCEEDED = "job.succeeded"
+    JOB_FAILED = "job.failed"
+    VERSION_CREATED = "version.created"
+    VERSION_SUBMITTED = "version.submitted"
+    VERSION_APPROVED = "version.approved"
+    VERSION_REJECTED = "version.rejected"
+    ROLE_CHANGED = "role.changed"
+    KIND_CHOICES = [(k, k) for k in (
+        ASSET_UPLOADED, MASK_SUBMITTED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED,
+        VERSION_CREATED, VERSION_SUBMITTED, VERSION_APPROVED, VERSION_REJECTED, ROLE_CHANGED,
+    )]
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES, db_index=True)
+    # Who did it; empty for what the worker or the sweep did on its own.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    version = models.ForeignKey(Version, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    job = models.ForeignKey(RepairJob, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    # The user a role change was about.
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
+    to_status = models.CharField(max_length=10, blank=True)
     message = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
+        permissions = [("view_history", "Can read the whole history of every photo")]
 
     def __str__(self) -> str:
-        return f"job {self.job_id}: {self.from_status or '-'} → {self.to_status}"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"
+
+    @classmethod
+    def for_job(cls, job: "RepairJob", *, from_status: str, to_status: str, message: str = "", actor=None) -> "Event":
+        job_kinds = {RepairJob.QUEUED: cls.JOB_QUEUED, RepairJob.RUNNING: cls.JOB_RUNNING,
+                     RepairJob.SUCCEEDED: cls.JOB_SUCCEEDED, RepairJob.FAILED: cls.JOB_FAILED}
+        data = {"engine": job.engine, "params": job.params, "attempt": job.attempts}
+        if to_status in RepairJob.FINISHED:
+            data.update(timings=job.timings, error=job.error)
+        return cls.objects.create(
+            kind=job_kinds[to_status], actor=actor, asset_id=job.asset_id, job=job,
+            version_id=job.base_version_id, from_status=from_status, to_status=to_status,
+            message=message, data=data,
+        )
+
+
+class Review(models.Model):
+    """The current review state of one repaired version (its history is in Event).
+
+    draft -> pending -> approved | rejected. A rejected version stays rejected: the
+    creator edits it further and submits the new version. The state moves only by a
+    conditional update, so of two moderators deciding at once exactly one wins.
+    """
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STATE_CHOICES = [(s, s) for s in (DRAFT, PENDING, APPROVED, REJECTED)]
+
+    version = models.OneToOneField(Version, primary_key=True, on_delete=models.PROTECT, related_name="review")
+    state = models.CharField(max_length=10, choices=STATE_CHOICES, default=DRAFT, db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    # A check failed (pixels changed outside the mask, or a visible seam): sorted first.
+    flagged = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        ordering = ["-flagged", "submitted_at"]
+        permissions = [("decide_review", "Can approve or reject submitted versions")]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.state})"

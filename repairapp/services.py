@@ -6,10 +6,11 @@ import unicodedata
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from . import engines, imaging, jobs
 from .engines import pipeline
-from .models import Asset, JobEvent, RepairJob, Version
+from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
 
 
@@ -47,11 +48,16 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
                 width=photo.width,
                 height=photo.height,
             )
-            Version.objects.create(
+            version = Version.objects.create(
                 asset=asset, number=1, file=version_name, thumbnail=thumb_name,
                 width=photo.width, height=photo.height, size=len(version_png),
                 checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
                 created_by=owner,
+            )
+            Event.objects.create(
+                kind=Event.ASSET_UPLOADED, actor=owner, asset=asset, version=version,
+                data={"name": asset.original_name, "format": photo.source_format, "bytes": len(data),
+                      "width": photo.width, "height": photo.height, "checksum": asset.original_checksum},
             )
     except BaseException:
         delete_quietly(written)
@@ -84,9 +90,70 @@ def repair_request_create(
                 asset=version.asset, base_version=version, mask_file=mask_name,
                 engine=engine, params={"dilate": dilate, "feather": feather}, created_by=user,
             )
-            JobEvent.objects.create(job=job, from_status="", to_status=RepairJob.QUEUED, message=f"engine {engine}")
+            Event.objects.create(
+                kind=Event.MASK_SUBMITTED, actor=user, asset=version.asset, version=version, job=job,
+                data={"mask_pixels": int((mask > 0).sum()), "engine": engine, "params": job.params},
+            )
+            Event.for_job(job, from_status="", to_status=RepairJob.QUEUED, message=f"engine {engine}", actor=user)
             jobs.enqueue_on_commit(job)
     except BaseException:
         delete_quietly(written)
         raise
     return job
+
+
+class ReviewConflict(Exception):
+    """The review is not in the state the action needs (already decided, not submitted)."""
+
+
+def version_submit(*, user, version: Version, note: str = "") -> Review:
+    """Send a repaired draft version to the moderators' queue."""
+    if version.number == 1:
+        raise ReviewConflict("The original upload is not a repair; submit a repaired version.")
+    now = timezone.now()
+    with transaction.atomic():
+        won = Review.objects.filter(version=version, state=Review.DRAFT).update(
+            state=Review.PENDING, submitted_by=user, submitted_at=now, note=note.strip(),
+            flagged=_needs_attention(version),
+        )
+        review = Review.objects.get(version=version)
+        if not won:
+            raise ReviewConflict(f"Version {version.number} is already {review.state}.")
+        Event.objects.create(kind=Event.VERSION_SUBMITTED, actor=user, asset_id=version.asset_id,
+                             version=version, message=review.note)
+    return review
+
+
+def _needs_attention(version: Version) -> bool:
+    """Flagged for the moderator: pixels changed outside the mask, or a visible seam."""
+    from .diff import SEAM_FLAG
+
+    return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG
+
+
+def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:
+    """Approve or reject a pending version. Of two moderators deciding at once exactly
+    one wins (a conditional update); the other gets ReviewConflict naming the decision."""
+    comment = comment.strip()
+    if decision not in ("approve", "reject"):
+        raise ValueError("decision must be 'approve' or 'reject'")
+    if decision == "reject" and not comment:
+        raise ValueError("A rejection needs a comment saying what to fix.")
+    state = Review.APPROVED if decision == "approve" else Review.REJECTED
+    with transaction.atomic():
+        won = Review.objects.filter(version=version, state=Review.PENDING).update(
+            state=state, decided_by=user, decided_at=timezone.now(), comment=comment,
+        )
+        review = Review.objects.select_related("decided_by").get(version=version)
+        if not won:
+            if review.state in (Review.APPROVED, Review.REJECTED):
+                who = review.decided_by.get_username() if review.decided_by else "someone"
+                raise ReviewConflict(f"Version {version.number} was already {review.state} by {who}.")
+            raise ReviewConflict(f"Version {version.number} is not submitted for review.")
+        if state == Review.APPROVED:
+            Asset.objects.filter(pk=version.asset_id).update(published_version=version)
+        Event.objects.create(
+            kind=Event.VERSION_APPROVED if state == Review.APPROVED else Event.VERSION_REJECTED,
+            actor=user, asset_id=version.asset_id, version=version, message=comment,
+        )
+    return review

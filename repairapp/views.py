@@ -3,29 +3,54 @@
 
 from __future__ import annotations
 
+import csv
+from datetime import datetime, time
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import engines, imaging, services
+from . import engines, imaging, roles, services
 from .engines import pipeline
-from .models import Asset, RepairJob, Version
+from .models import Asset, Event, RepairJob, Review, Version
 
 PAGE_SIZE = 24
+EDIT_FORBIDDEN = "Only the photo's owner can paint masks and run repairs on it."
 
 
 def _visible_assets(user):
-    # Admins (superusers) see everything; everyone else only their own photos.
-    return Asset.objects.all() if user.is_superuser else Asset.objects.filter(owner=user)
+    return roles.visible_assets(user)
 
 
 def _get_asset_for_user(user, asset_id: int) -> Asset:
     return get_object_or_404(_visible_assets(user), pk=asset_id)
+
+
+def _get_editable_asset(user, asset_id: int) -> Asset:
+    """404 if the user may not see the photo; 403 if they may see it but not edit it."""
+    asset = _get_asset_for_user(user, asset_id)
+    if not roles.can_edit(user, asset):
+        raise PermissionDenied(EDIT_FORBIDDEN)
+    return asset
+
+
+def _require_reviewer(user) -> None:
+    if not roles.can_review(user):
+        raise PermissionDenied("Reviews are for moderators and admins.")
+
+
+def _require_admin(user) -> None:
+    if not roles.is_admin(user):
+        raise PermissionDenied("The history is for admins.")
 
 
 def _get_version_for_user(user, version_id: int) -> Version:
@@ -92,8 +117,8 @@ def asset_upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
-    asset = _get_asset_for_user(request.user, asset_id)
-    versions = list(asset.versions.select_related("made_by_job").order_by("number"))
+    asset = _get_editable_asset(request.user, asset_id)
+    versions = list(asset.versions.select_related("made_by_job", "review", "review__decided_by").order_by("number"))
     newest = versions[-1]
     chosen = newest
     if request.GET.get("version"):
@@ -170,6 +195,8 @@ def job_dict(job: RepairJob) -> dict:
 @login_required
 def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
     asset = _get_asset_for_user(request.user, asset_id)
+    if not roles.can_edit(request.user, asset):
+        return _json_error(EDIT_FORBIDDEN, 403)
     if _body_too_large(request):
         return _json_error(_too_large_message(), 413)
     version_id = request.POST.get("version")
@@ -248,3 +275,193 @@ def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
 def job_mask(request: HttpRequest, job_id: int) -> FileResponse:
     job = _get_job_for_user(request.user, job_id)
     return _file_response(job.mask_file, content_type="image/png")
+
+
+@require_GET
+@login_required
+def asset_published(request: HttpRequest, asset_id: int) -> FileResponse:
+    """The approved version, as a download: what the catalogue may publish."""
+    asset = _get_asset_for_user(request.user, asset_id)
+    if asset.published_version is None:
+        raise Http404("No version of this photo is approved yet")
+    version = asset.published_version
+    return _file_response(version.file, content_type="image/png", download_name=version.download_name)
+
+
+# ---------------------------------------------------------------- review
+
+
+@require_POST
+@login_required
+def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _get_version_for_user(request.user, version_id)
+    if not roles.can_edit(request.user, version.asset):
+        raise PermissionDenied("Only the photo's owner can submit its versions for review.")
+    try:
+        services.version_submit(user=request.user, version=version, note=request.POST.get("note", ""))
+    except services.ReviewConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Version {version.number} is submitted for review.")
+    return redirect(reverse("editor", args=[version.asset_id]) + f"?version={version.number}")
+
+
+REVIEW_STATES = (Review.PENDING, Review.APPROVED, Review.REJECTED)
+
+
+@require_GET
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request.user)
+    state = request.GET.get("state", Review.PENDING)
+    submitter = request.GET.get("submitter", "").strip()
+    reviews = Review.objects.select_related(
+        "version__asset", "version__made_by_job", "version__parent", "submitted_by", "decided_by"
+    ).filter(state__in=REVIEW_STATES if state == "all" else [state] if state in REVIEW_STATES else [Review.PENDING])
+    if submitter:
+        reviews = reviews.filter(submitted_by__username=submitter)
+    # Flagged first (a check failed), then the oldest submission first.
+    reviews = reviews.order_by("-flagged", "submitted_at", "pk")
+    page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    submitters = get_user_model().objects.filter(
+        pk__in=Review.objects.exclude(submitted_by=None).values("submitted_by")).order_by("username")
+    context = {
+        "page": page, "state": state, "submitter": submitter, "submitters": submitters,
+        "states": ("pending", "approved", "rejected", "all"),
+        "pending_count": Review.objects.filter(state=Review.PENDING).count(),
+        "now": timezone.now(),
+    }
+    return render(request, "repairapp/review_queue.html", context)
+
+
+def _get_review_for_reviewer(user, version_id: int) -> Review:
+    _require_reviewer(user)
+    return get_object_or_404(
+        Review.objects.select_related("version__asset__owner", "version__parent", "version__made_by_job",
+                                      "submitted_by", "decided_by").filter(state__in=REVIEW_STATES),
+        version_id=version_id,
+    )
+
+
+def _review_page(request: HttpRequest, review: Review, *, error: str = "", status: int = 200) -> HttpResponse:
+    version = review.version
+    asset = version.asset
+    others = asset.versions.select_related("review", "review__decided_by", "made_by_job").order_by("-number")
+    next_pending = (Review.objects.filter(state=Review.PENDING).exclude(pk=review.pk)
+                    .order_by("-flagged", "submitted_at").values_list("version_id", flat=True).first())
+    context = {
+        "review": review, "version": version, "asset": asset, "parent": version.parent,
+        "versions": others, "error": error, "next_pending": next_pending,
+        "events": asset.events.filter(kind__startswith="version.").select_related("actor", "version").order_by("-at")[:50],
+    }
+    return render(request, "repairapp/review.html", context, status=status)
+
+
+@require_GET
+@login_required
+def review_page(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _review_page(request, _get_review_for_reviewer(request.user, version_id))
+
+
+@require_POST
+@login_required
+def review_decide(request: HttpRequest, version_id: int) -> HttpResponse:
+    review = _get_review_for_reviewer(request.user, version_id)
+    decision = request.POST.get("decision", "")
+    try:
+        services.review_decide(user=request.user, version=review.version, decision=decision,
+                               comment=request.POST.get("comment", ""))
+    except services.ReviewConflict as exc:
+        review.refresh_from_db()
+        return _review_page(request, review, error=str(exc), status=409)
+    except ValueError as exc:
+        return _review_page(request, review, error=str(exc), status=400)
+    verb = "approved" if decision == "approve" else "rejected"
+    messages.success(request, f"{review.version} {verb}.")
+    if request.POST.get("next") == "queue":
+        return redirect("review-queue")
+    following = (Review.objects.filter(state=Review.PENDING).order_by("-flagged", "submitted_at")
+                 .values_list("version_id", flat=True).first())
+    return redirect("review-page", version_id=following) if following else redirect("review-queue")
+
+
+# ---------------------------------------------------------------- history (admins)
+
+
+HISTORY_PAGE_SIZE = 50
+CSV_COLUMNS = ("at", "kind", "actor", "asset", "photo", "version", "job", "engine", "from_status", "to_status", "message", "data")
+
+
+def _parse_date(raw: str):
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").date() if raw else None
+    except ValueError:
+        return None
+
+
+def _filtered_events(request: HttpRequest):
+    events = Event.objects.select_related("actor", "asset", "version", "job", "subject").order_by("-at", "-id")
+    f = {key: request.GET.get(key, "").strip() for key in ("user", "asset", "kind", "engine", "from", "to")}
+    if f["user"]:
+        events = events.filter(Q(actor__username=f["user"]) | Q(subject__username=f["user"]))
+    if f["asset"].isdigit():
+        events = events.filter(asset_id=int(f["asset"]))
+    if f["kind"]:
+        events = events.filter(kind=f["kind"])
+    if f["engine"]:
+        events = events.filter(job__engine=f["engine"])
+    start, end = _parse_date(f["from"]), _parse_date(f["to"])
+    tz = timezone.get_current_timezone()
+    if start:
+        events = events.filter(at__gte=datetime.combine(start, time.min, tzinfo=tz))
+    if end:
+        events = events.filter(at__lte=datetime.combine(end, time.max, tzinfo=tz))
+    return events, f
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_rows(events):
+    import json
+
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for e in events.iterator(chunk_size=500):
+        yield writer.writerow([
+            e.at.isoformat(), e.kind, e.actor.get_username() if e.actor else "", e.asset_id or "",
+            e.asset.original_name if e.asset else "", e.version.number if e.version else "", e.job_id or "",
+            e.job.engine if e.job else "", e.from_status, e.to_status, e.message, json.dumps(e.data, sort_keys=True),
+        ])
+
+
+@require_GET
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    _require_admin(request.user)
+    events, filters = _filtered_events(request)
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="repairapp-history.csv"'
+        return response
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page, "filters": filters, "query": query.urlencode(),
+        "kinds": [k for k, _ in Event.KIND_CHOICES], "engines": engines.names(),
+        "users": get_user_model().objects.order_by("username").values_list("username", flat=True),
+    }
+    return render(request, "repairapp/history.html", context)
+
+
+@require_GET
+@login_required
+def asset_history(request: HttpRequest, asset_id: int) -> HttpResponse:
+    _require_admin(request.user)
+    asset = get_object_or_404(Asset.objects.select_related("owner", "published_version"), pk=asset_id)
+    events = asset.events.select_related("actor", "version", "job").order_by("at", "id")
+    versions = asset.versions.select_related("review", "made_by_job", "created_by").order_by("number")
+    return render(request, "repairapp/asset_history.html", {"asset": asset, "events": events, "versions": versions})

@@ -18,8 +18,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "repair-demo-2026"
+from ...roles import role_of, set_role
+
+# One login per role, so every screen can be tried: (username, password, role).
+DEMO_USERS = (
+    ("demo", "repair-demo-2026", "creator"),
+    ("moderator", "moderate-demo-2026", "moderator"),
+    ("admin", "admin-demo-2026", "admin"),
+)
 SWEEP_EVERY = 30  # seconds
 
 
@@ -104,9 +110,9 @@ class Command(BaseCommand):
             ))
             if not _wait_for_port(port, 20):
                 raise CommandError(f"The web server did not start on port {port}")
+            logins = "".join(f"  Log in as  {u:<10} / {p:<20} ({role})\n" for u, p, role in DEMO_USERS)
             self.stdout.write(self.style.SUCCESS(
-                f"\n  repairapp is running at http://{host}:{port}/\n"
-                f"  Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
+                f"\n  repairapp is running at http://{host}:{port}/\n{logins}"
                 f"  Ctrl-C stops the web server, the worker and Redis.\n"
             ))
             next_sweep = 0.0
@@ -124,7 +130,10 @@ class Command(BaseCommand):
 
     def _ensure_demo_user(self) -> None:
         User = get_user_model()
-        user, _ = User.objects.get_or_create(username=DEMO_USERNAME)
-        # Reset each time so the login printed below always works.
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+        for username, password, role in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            # Reset each time so the logins printed below always work.
+            user.set_password(password)
+            user.save()
+            if role_of(user) != role or not user.groups.exists():
+                set_role(user, role)

@@ -31,7 +31,7 @@ from .base import Engine, Param
 PATCH_RADIUS = 3            # 7x7 patches, the common choice since Wexler 2007
 MIN_SOURCES = 64            # fewer fully known patches than this: nothing to copy from
 FINE_STEPS = 2
-VOTE_STRIDE = 1
+VOTE_STRIDE = 2
 RANDOM_SPAN_DIVISOR = 8
 FINAL_SHARPNESS = 10.0
 LOW_BLEND = 0.5

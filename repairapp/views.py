@@ -152,6 +152,8 @@ def version_dict(version: Version) -> dict:
         "thumb_url": reverse("version-thumb", args=[version.pk]),
         "editor_url": reverse("editor", args=[version.asset_id]) + f"?version={version.number}",
     }
+    if version.number > 1:
+        urls["submit_url"] = reverse("version-submit", args=[version.pk])
     data = {"id": version.pk, "number": version.number, "width": version.width, "height": version.height, **urls}
     if version.parent_id:
         data.update(

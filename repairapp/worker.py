@@ -4,6 +4,7 @@ Importing the engines here means numpy, OpenCV and the Django models are loaded 
 in the worker before it forks, not again in every job's work-horse.
 """
 
+from django.conf import settings
 from django.db import connections
 from rq import Worker
 
@@ -12,6 +13,11 @@ from .engines import pipeline  # noqa: F401
 
 
 class RepairWorker(Worker):
+    def __init__(self, *args, **kwargs):
+        # Jobs are queued as JSON; a worker started without --serializer must still read them.
+        kwargs["serializer"] = settings.RQ_SERIALIZER
+        super().__init__(*args, **kwargs)
+
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
         try:

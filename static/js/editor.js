@@ -686,9 +686,24 @@
       ]),
       actions,
     );
+    if (v.submit_url) li.append(submitForm(v.submit_url));
     versionsList.prepend(li);
     refreshTimes();
     $("versions-count").textContent = versionsList.children.length;
+  }
+
+  // A new version starts as a draft: offer to send it to the moderators' queue.
+  function submitForm(url) {
+    const token = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+    const form = el("form", { method: "post", action: url, "class": "submit-review" }, [
+      el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token }),
+      el("input", { type: "text", name: "note", maxlength: "500", placeholder: "Note for the moderator (optional)",
+                    "aria-label": "Note for the moderator" }),
+      el("button", { type: "submit", "class": "btn btn-sm", text: "Submit for review" }),
+    ]);
+    return el("div", { "class": "version-review small", "data-review-state": "draft" }, [
+      el("span", { "class": "badge review-draft", text: "Draft" }), form,
+    ]);
   }
 
   function versionFromJob(v, engine) {

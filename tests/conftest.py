@@ -94,3 +94,36 @@ def mask_png(width: int, height: int, box: tuple[int, int, int, int]) -> bytes:
 def decode_png(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    from repairapp.roles import set_role
+
+    user = django_user_model.objects.create_user("mo", password="mo-pass-123")
+    set_role(user, "moderator")
+    return user
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    from repairapp.roles import set_role
+
+    user = django_user_model.objects.create_user("ad", password="ad-pass-123")
+    set_role(user, "admin")
+    return user
+
+
+@pytest.fixture
+def repaired(alice, run_worker, django_capture_on_commit_callbacks):
+    """alice's photo with version 2 made by a real repair job (a draft, not yet submitted)."""
+    from repairapp import services
+
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="shoe.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                             mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    return job.result_version

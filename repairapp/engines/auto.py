@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from . import regions
-from .base import Engine, Param
+from .base import Engine, Param, composite
 from .patch import ITERATIONS, PATCH
 
 THIN_RADIUS = Param(
@@ -48,6 +48,15 @@ class AutoEngine(Engine):
 
     def _fill(self, image, mask, *, seed, thin_radius, iterations):
         wide = wide_components(mask, thin_radius=thin_radius)
+        return self.fill_split(image, mask, wide, seed=seed, iterations=iterations)
+
+    def fill_split(self, image: np.ndarray, mask: np.ndarray, wide: np.ndarray, *, seed: int = 0,
+                   iterations: int = ITERATIONS.default) -> np.ndarray:
+        """Fill `mask` (H, W), diffusing its pixels outside `wide` (H, W) bool, patching those in it.
+
+        The pipeline decides `wide` from the mask as drawn, before dilation: dilating
+        text merges its letters into blobs that look wide but are not.
+        """
         out = image
         if (mask > 0).sum() > wide.sum():
             # Telea sees the whole mask so it never draws from the defect inside a wide hole;
@@ -55,7 +64,7 @@ class AutoEngine(Engine):
             out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
         if wide.any():
             out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations)
-        return out
+        return composite(image, out, mask)
 
     def context(self, height: int, width: int) -> int:
         return regions.patch_context(height, width)

@@ -20,7 +20,9 @@ import numpy as np
 
 from .. import imaging
 from . import DEFAULT_ENGINE, get, regions
+from .auto import AutoEngine, wide_components
 from .base import Engine, EngineError, check_inputs
+from .patch import ITERATIONS
 
 # Measured on the bench (bench/README.md, "Engines (issue 3)"): 3 px takes the
 # anti-aliased rim of text and strokes; more only costs PSNR on exact masks.
@@ -62,9 +64,16 @@ def repair(
     resolved = chosen.resolve_params(params)
 
     started = time.perf_counter()
-    effective = imaging.dilate_mask(np.where(mask > 0, 255, 0).astype(np.uint8), dilate)
+    drawn = np.where(mask > 0, 255, 0).astype(np.uint8)
+    effective = imaging.dilate_mask(drawn, dilate)
+    wide = None
+    if isinstance(chosen, AutoEngine):
+        # Widths are judged as drawn: dilation merges the letters of a caption into
+        # blobs that a disc fits in, though every stroke is thin.
+        wide = wide_components(drawn, thin_radius=resolved["thin_radius"])
+        wide = (imaging.dilate_mask(wide.astype(np.uint8) * 255, dilate) > 0) & (effective > 0)
     grown = time.perf_counter()
-    rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved)
+    rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved, wide=wide)
     done = time.perf_counter()
     return RepairResult(
         rgb=rgb, mask=effective,
@@ -73,11 +82,12 @@ def repair(
 
 
 def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: int = 0,
-                 feather: int = 0, params: dict | None = None) -> np.ndarray:
+                 feather: int = 0, params: dict | None = None, wide: np.ndarray | None = None) -> np.ndarray:
     """Fill `mask` (H, W) uint8 0/255 group by group, each in a crop with its context.
 
     Each crop is given every mask pixel inside it, so a neighbouring hole's defect is
-    never copied as context; only the group's own pixels are pasted back.
+    never copied as context; only the group's own pixels are pasted back. `wide`
+    (H, W) bool is the auto engine's split, decided by the caller.
     """
     out = image.copy()
     for box in regions.groups(mask):
@@ -85,7 +95,11 @@ def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: i
         margin = engine.context(height, width) if hasattr(engine, "context") else DIFFUSION_CONTEXT
         y0, y1, x0, x1 = regions.grow(box, margin, mask.shape)
         crop, crop_mask = image[y0:y1, x0:x1], mask[y0:y1, x0:x1]
-        filled = engine.inpaint(crop, crop_mask, seed=seed, **(params or {}))
+        if wide is not None:
+            filled = engine.fill_split(crop, crop_mask, wide[y0:y1, x0:x1], seed=seed,
+                                       iterations=(params or {}).get("iterations", ITERATIONS.default))
+        else:
+            filled = engine.inpaint(crop, crop_mask, seed=seed, **(params or {}))
         if feather:
             filled = feather_seam(crop, filled, crop_mask, width=feather)
         by0, by1, bx0, bx1 = box[0] - y0, box[1] - y0, box[2] - x0, box[3] - x0

@@ -122,3 +122,16 @@ def test_patch_copies_texture_where_diffusion_smears_it():
         out = engines.get(name).inpaint(damaged, mask, seed=0)
         err[name] = np.mean((out[inside].astype(float) - img[inside]) ** 2)
     assert err["patch"] < 0.25 * err["telea"], err
+
+
+def test_auto_judges_width_as_drawn_so_dilated_text_is_still_diffused():
+    img = stripes(80, 120)
+    caption = np.zeros((80, 120), np.uint8)
+    for x in range(10, 110, 6):  # letter-like bars 3 px wide, 3 px apart
+        caption[30:45, x:x + 3] = 255
+    # Dilated by 3 px the bars merge into one block a wide disc fits in...
+    assert regions.inscribed_radius(caption).max() < 3
+    auto_result = repair(img, caption, engine="auto", dilate=3, feather=0)
+    # ...but auto still treats them as the thin strokes they were drawn as.
+    telea_result = repair(img, caption, engine="telea", dilate=3, feather=0)
+    assert np.array_equal(auto_result.rgb, telea_result.rgb)

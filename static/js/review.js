@@ -7,6 +7,10 @@
   if (review) initReview(review);
   const queue = document.getElementById("review-queue");
   if (queue) initQueue(queue);
+  // Filters with a single choice apply at once, without an extra click.
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  }
 
   // Single-letter shortcuts must never fire while someone types.
   function isTyping(target) {
@@ -125,7 +129,8 @@
 
     function render() {
       frame = 0;
-      const magnified = cam.scale > 1.001;
+      // Fit may upscale a small photo a little; only a chosen zoom shows hard pixels.
+      const magnified = root.dataset.zoom !== "fit" && cam.scale > 1.001;
       viewer.classList.toggle("is-magnified", magnified);
       viewer.classList.toggle("can-pan", root.dataset.zoom !== "fit");
       for (const pane of panes) {

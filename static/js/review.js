@@ -58,15 +58,19 @@
     // ---- loading
     const needed = Array.from(paneA.querySelectorAll(".layer-before img, .layer-after img"));
     let loaded = 0;
+    const loadFailed = (img) => {
+      viewerState.hidden = false;
+      viewerState.textContent = "Could not load the " + img.alt.split(":")[0].toLowerCase() + " image.";
+      viewerState.classList.add("is-error");
+    };
+    viewerState.hidden = needed.every((img) => img.complete && img.naturalWidth);
     for (const img of needed) {
       const done = () => { if (++loaded === needed.length) viewerState.hidden = true; };
-      if (img.complete && img.naturalWidth) done();
-      else {
+      if (img.complete) {
+        if (img.naturalWidth) done(); else loadFailed(img);
+      } else {
         img.addEventListener("load", done, { once: true });
-        img.addEventListener("error", () => {
-          viewerState.textContent = "Could not load " + img.alt.split(":")[0].toLowerCase() + " image.";
-          viewerState.classList.add("is-error");
-        }, { once: true });
+        img.addEventListener("error", () => loadFailed(img), { once: true });
       }
     }
     if (root.dataset.maskUrl) {
@@ -96,7 +100,16 @@
       return Math.min(w / W, h / H);
     }
 
+    // Side by side splits the viewer whichever way shows the photo larger: a wide photo
+    // in a narrow window is better above/below than left/right.
+    function chooseSplit() {
+      const w = viewer.clientWidth, h = viewer.clientHeight;
+      const stacked = Math.min(w / W, h / 2 / H) > Math.min(w / 2 / W, h / H);
+      viewer.classList.toggle("is-stacked", stacked);
+    }
+
     function applyZoom(zoom, recentre) {
+      chooseSplit();
       root.dataset.zoom = zoom;
       for (const b of root.querySelectorAll("[data-set-zoom]")) b.setAttribute("aria-pressed", String(b.dataset.setZoom === zoom));
       if (zoom === "fit" || !box) {

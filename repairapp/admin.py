@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Asset, Event, RepairJob, Review, Version
+from .models import ApiToken, Asset, Event, IdempotencyKey, IngestItem, RepairJob, Review, Version
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -60,3 +60,39 @@ class EventAdmin(ReadOnlyAdmin):
 class ReviewAdmin(ReadOnlyAdmin):
     list_display = ("version", "state", "flagged", "submitted_by", "submitted_at", "decided_by", "decided_at")
     list_filter = ("state", "flagged")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Admins list and revoke tokens. New tokens come from the user's settings page or
+    `manage.py apitoken`, the only places the secret can be shown; rows are revoked,
+    never deleted, so the list keeps who had which token."""
+
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "user__username")
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected tokens (at once)", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = sum(token.revoke() for token in queryset)
+        self.message_user(request, f"{revoked} token(s) revoked.")
+
+    def has_revoke_permission(self, request) -> bool:
+        # The rows stay read-only in the form; revoking is the one change admins make.
+        return request.user.has_perm("repairapp.change_apitoken")
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ("key", "user", "status_code", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("key", "user__username")
+
+
+@admin.register(IngestItem)
+class IngestItemAdmin(ReadOnlyAdmin):
+    list_display = ("source_name", "user", "job", "created_at")
+    list_select_related = ("user", "job")
+    search_fields = ("source_name", "checksum")

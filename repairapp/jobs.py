@@ -272,3 +272,18 @@ def sweep(*, stuck_before) -> dict:
         if not _held_by_redis(connection, job.rq_job_id):
             report["requeued"] += enqueue_repair(job)
     return report
+
+
+def queue_connection():
+    """The repair queue's Redis connection, for the few things besides jobs that share
+    it (the API's rate-limit counters)."""
+    return django_rq.get_connection(QUEUE_NAME)
+
+
+def queue_available() -> bool:
+    """Whether Redis answers now. The API says so when it takes a job it cannot hand
+    over at once (the row stays queued and the sweep delivers it later)."""
+    try:
+        return bool(queue_connection().ping())
+    except redis.RedisError:
+        return False

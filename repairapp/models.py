@@ -239,3 +239,74 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.state})"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only the sha256 of the secret is kept: the secret is shown
+    once, when it is made. It acts with its user's role; revoking it works at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    # The first characters of the secret, shown so a user can tell their tokens apart.
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def revoke(self) -> bool:
+        """Returns whether this call revoked it (False if it already was)."""
+        now = timezone.now()
+        won = ApiToken.objects.filter(pk=self.pk, revoked_at=None).update(revoked_at=now)
+        if won:
+            self.revoked_at = now
+        return bool(won)
+
+
+class IdempotencyKey(models.Model):
+    """The answer given to a POST sent with an `Idempotency-Key` header, so the same
+    request sent again gets the same answer instead of a second job. The unique
+    (user, key) makes two concurrent twins race on the insert: one wins, the other
+    waits for its commit and replays the stored answer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # sha256 of the method, path and body parts: the same key with another body is a 409.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user})"
+
+
+class IngestItem(models.Model):
+    """One photo brought in by `manage.py ingest`. The checksum covers the photo, its
+    mask and the repair parameters, so a second run skips what is already in."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checksum = models.CharField(max_length=64)
+    source_name = models.CharField(max_length=255)
+    job = models.OneToOneField(RepairJob, on_delete=models.PROTECT, related_name="ingest_item")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "checksum"], name="ingest_checksum_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} -> {self.job_id}"

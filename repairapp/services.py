@@ -157,3 +157,83 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
             actor=user, asset_id=version.asset_id, version=version, message=comment,
         )
     return review
+
+
+# ---------------------------------------------------------------- API and batch ingestion
+
+MODE_INPAINT = "inpaint"
+MODE_REMOVE_TEXT = "remove_text"
+MODES = (MODE_INPAINT, MODE_REMOVE_TEXT)
+
+
+class TextFindUnavailable(ValueError):
+    """remove_text was asked for but this build has no text finder."""
+
+
+def text_mask_find(*, version: Version) -> bytes:
+    """The mask over the text that `textfind` finds in the version, as a PNG.
+
+    Found at submit time, not in the worker: the caller learns at once that a photo has
+    no text, and the job then carries an ordinary mask, so the worker, retries, the
+    sweep and the reviewer's view of what was removed all stay as for a painted mask.
+    Raises ValueError when there is no text finder or no text.
+    """
+    try:
+        from . import textfind
+    except ImportError:
+        raise TextFindUnavailable("remove_text is not available on this server yet; send a mask with mode=inpaint.") from None
+    with version.file.open("rb") as fh:
+        photo = imaging.decode_photo(fh.read(), max_pixels=settings.MAX_IMAGE_PIXELS)
+    mask = textfind.find_text(photo.rgb)
+    if not mask.any():
+        raise ValueError("No text was found in the photo, so there is nothing for remove_text to remove.")
+    return imaging.encode_mask(mask)
+
+
+def repair_submit(
+    *,
+    user,
+    version: Version,
+    mask_data: bytes | None,
+    mode: str = MODE_INPAINT,
+    engine: str = engines.DEFAULT_ENGINE,
+    dilate: int = pipeline.DEFAULT_DILATE,
+    feather: int = pipeline.DEFAULT_FEATHER,
+) -> RepairJob:
+    """repair_request_create for either mode: remove_text finds its own mask."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == MODE_REMOVE_TEXT:
+        if mask_data is not None:
+            raise ValueError("remove_text finds the text itself: send no mask with it.")
+        engines.get(engine)  # refuse a bad engine before the (slower) text search
+        mask_data = text_mask_find(version=version)
+    elif mask_data is None:
+        raise ValueError("No mask was sent: send a PNG mask, white over what should be removed.")
+    return repair_request_create(user=user, version=version, mask_data=mask_data, engine=engine,
+                                 dilate=dilate, feather=feather)
+
+
+def photo_repair_create(
+    *,
+    user,
+    data: bytes,
+    file_name: str,
+    mask_data: bytes | None,
+    mode: str = MODE_INPAINT,
+    engine: str = engines.DEFAULT_ENGINE,
+    dilate: int = pipeline.DEFAULT_DILATE,
+    feather: int = pipeline.DEFAULT_FEATHER,
+) -> RepairJob:
+    """Upload a photo and queue its repair as one step. If the repair is refused (bad
+    mask, no text, unknown engine) the photo is not kept either: nothing half-made."""
+    with transaction.atomic():
+        asset = asset_create(owner=user, data=data, file_name=file_name)
+        version = asset.latest_version()
+        try:
+            return repair_submit(user=user, version=version, mask_data=mask_data, mode=mode,
+                                 engine=engine, dilate=dilate, feather=feather)
+        except BaseException:
+            # The rows roll back with this transaction; the files were already written.
+            delete_quietly([asset.original_file.name, version.file.name, version.thumbnail.name])
+            raise

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import token_views, views
 
 urlpatterns = [
     path("", views.asset_list, name="asset-list"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/tokens", token_views.token_list, name="token-list"),
+    path("settings/tokens/<int:token_id>/revoke", token_views.token_revoke, name="token-revoke"),
+    path("api/v1/", include("repairapp.api_urls")),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
 ]

@@ -1,0 +1,462 @@
+"""The JSON API under /api/v1/, for scripts: `Authorization: Bearer <token>`.
+
+Every view is wrapped by `authorize` (token, rate limit, body size, and errors as
+`{"error", "code"}` JSON), finds its objects through `roles` so a token sees exactly
+what its user sees (404 otherwise), validates input with a Form, and answers with the
+`*_dict` functions below. POSTs honour an `Idempotency-Key` header. The contract is
+written down in openapi.py; tests/test_api_openapi.py checks the two agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.paginator import EmptyPage, Paginator
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import engines, imaging, jobs, openapi, roles, services, tokens
+from .engines import pipeline
+from .models import Asset, IdempotencyKey, RepairJob, Version
+
+PAGE_SIZE = 50
+QUEUE_NOTE = "The queue is unavailable: the repair is stored and will start when the queue is back."
+IMAGE_ERROR_CODES = {400: "invalid_image", 413: "too_large", 415: "unsupported_media_type"}
+
+
+class ApiError(Exception):
+    """Raised anywhere in a view to answer with `{"error": message, "code": code}`."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JsonResponse:
+    response = JsonResponse({"error": message, "code": code}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+# ---------------------------------------------------------------- decorators
+
+
+def authorize(view):
+    """Bearer token -> request.user; then the rate limit and the body size. Turns the
+    usual exceptions into JSON errors so no API path answers with an HTML page."""
+
+    @csrf_exempt  # no cookies are read here: a token, not a session, authenticates
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.",
+                               {"WWW-Authenticate": 'Bearer realm="repairapp"'})
+            token = tokens.token_authenticate(secret.strip())
+            if token is None:
+                raise ApiError(401, "invalid_token", "The API token is unknown or revoked.",
+                               {"WWW-Authenticate": 'Bearer realm="repairapp", error="invalid_token"'})
+            request.user = token.user
+            request.api_token = token
+            wait = tokens.rate_limit_hit(token)
+            if wait:
+                limit, window = tokens.rate_limit()
+                raise ApiError(429, "rate_limited", f"More than {limit} requests in {window} s; retry in {wait} s.",
+                               {"Retry-After": str(wait)})
+            if _body_too_large(request):
+                raise ApiError(413, "too_large", f"The request is larger than the "
+                                                 f"{settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
+            return view(request, *args, **kwargs)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.headers)
+        except Http404 as exc:
+            return error_response(404, "not_found", str(exc) or "Not found.")
+        except PermissionDenied as exc:
+            return error_response(403, "forbidden", str(exc) or "Not allowed.")
+        except RequestDataTooBig:
+            return error_response(413, "too_large", "The request is too large.")
+        except (MultiPartParserError, BadRequest, SuspiciousOperation) as exc:
+            return error_response(400, "bad_request", f"The request could not be read: {exc}")
+
+    return wrapper
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_UPLOAD_BYTES
+    except ValueError:
+        return True
+
+
+def route(**handlers):
+    """One URL, one handler per method; any other method is a JSON 405."""
+
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        handler = handlers.get(request.method)
+        if handler is None:
+            return error_response(405, "method_not_allowed", f"{request.method} is not allowed here.",
+                                  {"Allow": ", ".join(handlers)})
+        return handler(request, *args, **kwargs)
+
+    return view
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    """sha256 of the method, the path and the body's parts. Parsed parts, not raw bytes:
+    two uploads of the same files differ in their multipart boundary."""
+    parts: list = [request.method, request.path]
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        parts += [["field", name, request.POST.getlist(name)] for name in sorted(request.POST)]
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest = hashlib.sha256()
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+                parts.append(["file", name, upload.name, digest.hexdigest()])
+    else:
+        parts.append(hashlib.sha256(request.body).hexdigest())
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def idempotent(view):
+    """With an `Idempotency-Key` header, run the POST once per (user, key) and replay
+    its answer to every repeat. The key row is inserted in the same transaction as the
+    view's writes: a concurrent twin's insert waits on the unique index until this one
+    commits, then fails, and the twin reads the stored answer."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(request, *args, **kwargs)
+        if not 1 <= len(key) <= 255:
+            raise ApiError(400, "invalid_idempotency_key", "An Idempotency-Key is 1 to 255 characters.")
+        fingerprint = _fingerprint(request)
+        for _ in range(3):
+            stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+            if stored is not None:
+                return _replay(stored, fingerprint)
+            try:
+                with transaction.atomic():
+                    row = IdempotencyKey.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+                    response = view(request, *args, **kwargs)
+                    row.status_code, row.response = response.status_code, json.loads(response.content)
+                    row.save(update_fields=["status_code", "response"])
+                return response
+            except IntegrityError:
+                if not IdempotencyKey.objects.filter(user=request.user, key=key).exists():
+                    raise  # not the key: a real error in the view
+        raise ApiError(409, "idempotency_conflict", "A request with this Idempotency-Key is still in progress.")
+
+    return wrapper
+
+
+def _replay(stored: IdempotencyKey, fingerprint: str) -> HttpResponse:
+    if stored.fingerprint != fingerprint:
+        raise ApiError(409, "idempotency_conflict",
+                       "This Idempotency-Key was used with a different request; use a new key for a new request.")
+    if stored.status_code is None:
+        raise ApiError(409, "idempotency_conflict", "A request with this Idempotency-Key is still in progress.")
+    response = JsonResponse(stored.response, status=stored.status_code, safe=False)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+# ---------------------------------------------------------------- lookups (404 before any work)
+
+
+def _get_asset_for_user(user, asset_id: int) -> Asset:
+    asset = roles.visible_assets(user).filter(pk=asset_id).first()
+    if asset is None:
+        raise ApiError(404, "not_found", f"No photo {asset_id}.")
+    return asset
+
+
+def _get_job_for_user(user, job_id: int) -> RepairJob:
+    job = RepairJob.objects.select_related("result_version").filter(
+        asset__in=roles.visible_assets(user), pk=job_id).first()
+    if job is None:
+        raise ApiError(404, "not_found", f"No repair {job_id}.")
+    return job
+
+
+def _get_version_for_user(user, version_id: int) -> Version:
+    version = Version.objects.select_related("asset").filter(
+        asset__in=roles.visible_assets(user), pk=version_id).first()
+    if version is None:
+        raise ApiError(404, "not_found", f"No version {version_id}.")
+    return version
+
+
+# ---------------------------------------------------------------- output
+
+
+def _url(request: HttpRequest, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def job_to_dict(request: HttpRequest, job: RepairJob) -> dict:
+    version = job.result_version if job.status == RepairJob.SUCCEEDED else None
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_url": _url(request, "api-repair", job.pk),
+        "asset": job.asset_id,
+        "version": job.base_version_id,
+        "engine": job.engine,
+        "error": job.error,
+        "attempts": job.attempts,
+        "queued_at": job.queued_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "result_version": version.pk if version else None,
+        "result_url": _url(request, "api-version-image", version.pk) if version else None,
+        "diff_url": _url(request, "api-version-diff", version.pk) if version else None,
+        "checks": {
+            "changed_outside_mask": version.changed_outside_mask if version else None,
+            "changed_fraction": version.changed_fraction if version else None,
+            "seam_score": version.seam_score if version else None,
+        },
+    }
+
+
+def _review_to_dict(version: Version) -> dict | None:
+    review = getattr(version, "review", None)  # version 1 is not a repair: no review
+    if review is None:
+        return None
+    return {
+        "state": review.state,
+        "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
+        "decided_at": review.decided_at.isoformat() if review.decided_at else None,
+        "decided_by": review.decided_by.get_username() if review.decided_by else None,
+        "comment": review.comment,
+        "flagged": review.flagged,
+    }
+
+
+def version_to_dict(request: HttpRequest, version: Version) -> dict:
+    return {
+        "id": version.pk,
+        "number": version.number,
+        "parent": version.parent_id,
+        "width": version.width,
+        "height": version.height,
+        "created_at": version.created_at.isoformat(),
+        "made_by_job": version.made_by_job_id,
+        "image_url": _url(request, "api-version-image", version.pk),
+        "diff_url": _url(request, "api-version-diff", version.pk) if version.diff_file else None,
+        "review": _review_to_dict(version),
+    }
+
+
+def asset_to_dict(request: HttpRequest, asset: Asset, *, with_versions: bool = False) -> dict:
+    data = {
+        "id": asset.pk,
+        "name": asset.original_name,
+        "format": asset.original_format,
+        "width": asset.width,
+        "height": asset.height,
+        "created_at": asset.created_at.isoformat(),
+        "url": _url(request, "api-asset", asset.pk),
+        "published_version": asset.published_version_id,
+    }
+    if with_versions:
+        versions = asset.versions.select_related("review", "review__decided_by").order_by("number")
+        data["versions"] = [version_to_dict(request, v) for v in versions]
+    return data
+
+
+# ---------------------------------------------------------------- input
+
+
+class RepairForm(forms.Form):
+    mode = forms.ChoiceField(choices=[(m, m) for m in services.MODES], required=False)
+    engine = forms.CharField(max_length=40, required=False)
+    dilate = forms.IntegerField(min_value=0, max_value=pipeline.MAX_DILATE, required=False)
+    feather = forms.IntegerField(min_value=0, max_value=pipeline.MAX_FEATHER, required=False)
+    asset = forms.IntegerField(min_value=1, required=False)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    comment = forms.CharField(max_length=5000, required=False, strip=True)
+
+
+class PageForm(forms.Form):
+    page = forms.IntegerField(min_value=1, required=False)
+
+
+def _form_error(form: forms.Form) -> ApiError:
+    problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    return ApiError(400, "invalid", problems)
+
+
+def _photo_upload(request: HttpRequest):
+    """The photo file: `image`, or `file` as an alias."""
+    return request.FILES.get("image") or request.FILES.get("file")
+
+
+def _image_error(exc: imaging.ImageError) -> ApiError:
+    return ApiError(exc.status, IMAGE_ERROR_CODES.get(exc.status, "invalid_image"), str(exc))
+
+
+# ---------------------------------------------------------------- views
+
+
+def repair_create(request: HttpRequest) -> JsonResponse:
+    form = RepairForm(request.POST)
+    if not form.is_valid():
+        raise _form_error(form)
+    data = form.cleaned_data
+    upload = _photo_upload(request)
+    if (upload is None) == (data["asset"] is None):
+        raise ApiError(400, "no_image", "Send a photo as `image` (or `file`), or the id of one of your photos "
+                                        "as `asset`: one of the two.")
+    mask = request.FILES.get("mask")
+    options = {
+        "mask_data": mask.read() if mask is not None else None,
+        "mode": data["mode"] or services.MODE_INPAINT,
+        "engine": data["engine"] or engines.DEFAULT_ENGINE,
+        "dilate": pipeline.DEFAULT_DILATE if data["dilate"] is None else data["dilate"],
+        "feather": pipeline.DEFAULT_FEATHER if data["feather"] is None else data["feather"],
+    }
+    try:
+        if upload is not None:
+            job = services.photo_repair_create(user=request.user, data=upload.read(), file_name=upload.name,
+                                               **options)
+        else:
+            asset = _get_asset_for_user(request.user, data["asset"])
+            if not roles.can_edit(request.user, asset):
+                raise ApiError(403, "forbidden", "Only the photo's owner can run repairs on it.")
+            job = services.repair_submit(user=request.user, version=asset.latest_version(), **options)
+    except imaging.ImageError as exc:
+        raise _image_error(exc) from None
+    except services.TextFindUnavailable as exc:
+        raise ApiError(400, "mode_unavailable", str(exc)) from None
+    except engines.EngineError as exc:  # unknown engine (listing the known ones), bad parameter
+        raise ApiError(400, "invalid_parameter", str(exc)) from None
+    except ValueError as exc:  # no mask, no text found, a mask with remove_text
+        raise ApiError(400, "invalid", str(exc)) from None
+    body = job_to_dict(request, job)
+    if jobs.queue_available():
+        body["queue"] = "available"
+    else:
+        body.update(queue="unavailable", note=QUEUE_NOTE)
+    return JsonResponse(body, status=202)
+
+
+def repair_detail(request: HttpRequest, job_id: int) -> JsonResponse:
+    return JsonResponse(job_to_dict(request, _get_job_for_user(request.user, job_id)))
+
+
+def asset_create(request: HttpRequest) -> JsonResponse:
+    upload = _photo_upload(request)
+    if upload is None:
+        raise ApiError(400, "no_image", "Send the photo as `image` (or `file`): JPEG, PNG or WebP.")
+    try:
+        asset = services.asset_create(owner=request.user, data=upload.read(), file_name=upload.name)
+    except imaging.ImageError as exc:
+        raise _image_error(exc) from None
+    return JsonResponse(asset_to_dict(request, asset, with_versions=True), status=201)
+
+
+def asset_list(request: HttpRequest) -> JsonResponse:
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        raise _form_error(form)
+    paginator = Paginator(roles.visible_assets(request.user).order_by("-created_at", "-id"), PAGE_SIZE)
+    number = form.cleaned_data["page"] or 1
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        raise ApiError(404, "not_found", f"There is no page {number}; there are {paginator.num_pages}.") from None
+    base = request.build_absolute_uri(reverse("api-assets"))
+    return JsonResponse({
+        "count": paginator.count,
+        "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
+        "previous": f"{base}?page={page.previous_page_number()}" if page.has_previous() else None,
+        "results": [asset_to_dict(request, asset) for asset in page],
+    })
+
+
+def asset_detail(request: HttpRequest, asset_id: int) -> JsonResponse:
+    asset = _get_asset_for_user(request.user, asset_id)
+    return JsonResponse(asset_to_dict(request, asset, with_versions=True))
+
+
+def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
+    if not roles.can_review(request.user):
+        raise ApiError(403, "forbidden", "Reviews are for moderators and admins.")
+    try:
+        payload = json.loads(request.body or b"null")
+    except ValueError:
+        raise ApiError(400, "invalid_json", "The body must be JSON: {\"decision\": \"approve\"|\"reject\", "
+                                            "\"comment\": \"...\"}.") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    form = ReviewForm({key: value for key, value in payload.items() if isinstance(value, str)})
+    if not form.is_valid():
+        raise _form_error(form)
+    version = _get_version_for_user(request.user, version_id)
+    try:
+        review = services.review_decide(user=request.user, version=version, decision=form.cleaned_data["decision"],
+                                        comment=form.cleaned_data["comment"])
+    except services.ReviewConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    except ValueError as exc:  # a rejection without a comment
+        raise ApiError(400, "invalid", str(exc)) from None
+    version.review = review
+    return JsonResponse({"version": version.pk, **_review_to_dict(version)})
+
+
+def _file_response(field, content_type: str) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise ApiError(404, "not_found", "The file is missing.") from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+def version_image(request: HttpRequest, version_id: int) -> FileResponse:
+    return _file_response(_get_version_for_user(request.user, version_id).file, "image/png")
+
+
+def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
+    version = _get_version_for_user(request.user, version_id)
+    if not version.diff_file:
+        raise ApiError(404, "not_found", "Version 1 is the upload: it has no diff.")
+    return _file_response(version.diff_file, "image/png")
+
+
+@csrf_exempt
+def openapi_document(request: HttpRequest) -> JsonResponse:
+    if request.method != "GET":
+        return error_response(405, "method_not_allowed", f"{request.method} is not allowed here.", {"Allow": "GET"})
+    return JsonResponse(openapi.document())
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    return error_response(404, "not_found", f"No API endpoint at {request.path}.")
+
+
+repairs = authorize(route(POST=idempotent(repair_create)))
+repair = authorize(route(GET=repair_detail))
+assets = authorize(route(GET=asset_list, POST=idempotent(asset_create)))
+asset = authorize(route(GET=asset_detail))
+version_review = authorize(route(POST=idempotent(review_decide)))
+version_image_view = authorize(route(GET=version_image))
+version_diff_view = authorize(route(GET=version_diff))

@@ -123,6 +123,10 @@ def run_repair(job_id: int) -> str:
         delete_quietly(written)
         _fail(job, f"timed out after {settings.REPAIR_JOB_TIMEOUT} s")
         return RepairJob.FAILED
+    except MemoryError:
+        delete_quietly(written)
+        _fail(job, f"ran out of memory (the limit is {settings.REPAIR_MEMORY_LIMIT_MB} MB per job)")
+        return RepairJob.FAILED
     except TRANSIENT_ERRORS as exc:
         delete_quietly(written)
         current = get_current_job()

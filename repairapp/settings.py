@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "repairapp.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "repairapp.urls"
@@ -198,7 +199,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # the editor reads the token from the form field, not the cookie
+CSRF_COOKIE_HTTPONLY = True  # the editor reads the token from the page's form field
+# Production (DEBUG off) is HTTPS-only; each can be turned off for a TLS-terminating proxy setup.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+if envbool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+# Failed logins per username and address before a 15-minute pause (429).
+LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 10, minimum=1)
+LOGIN_LOCKOUT_SECONDS = 15 * 60
+# The cache lives in Redis so every web process shares the login counters.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# A work-horse that grows past this is stopped by the kernel's limit, and its job
+# fails with "ran out of memory", so one huge photo cannot take the machine down.
+REPAIR_MEMORY_LIMIT_MB = envint("REPAIR_MEMORY_LIMIT_MB", 6144)
 
 LOGGING = {
     "version": 1,

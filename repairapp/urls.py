@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import token_views, views
+from .auth_views import RateLimitedLoginView, admins_only, decorator_include
 
 urlpatterns = [
     path("", views.asset_list, name="asset-list"),
@@ -21,11 +22,12 @@ urlpatterns = [
     path("review/<int:version_id>/", views.review_page, name="review-page"),
     path("review/<int:version_id>/decide", views.review_decide, name="review-decide"),
     path("history/", views.history, name="history"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/tokens", token_views.token_list, name="token-list"),
     path("settings/tokens/<int:token_id>/revoke", token_views.token_revoke, name="token-revoke"),
     path("api/v1/", include("repairapp.api_urls")),
     path("admin/", admin.site.urls),
-    path("django-rq/", include("django_rq.urls")),
+    path("django-rq/", decorator_include(admins_only, "django_rq.urls")),
 ]
+

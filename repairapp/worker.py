@@ -4,6 +4,8 @@ Importing the engines here means numpy, OpenCV and the Django models are loaded 
 in the worker before it forks, not again in every job's work-horse.
 """
 
+import resource
+
 from django.conf import settings
 from django.db import connections
 from rq import Worker
@@ -12,11 +14,23 @@ from . import jobs  # noqa: F401  (pre-import: see above)
 from .engines import pipeline  # noqa: F401
 
 
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space; past it, allocations fail with MemoryError."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 class RepairWorker(Worker):
     def __init__(self, *args, **kwargs):
         # Jobs are queued as JSON; a worker started without --serializer must still read them.
         kwargs["serializer"] = settings.RQ_SERIALIZER
         super().__init__(*args, **kwargs)
+
+    def main_work_horse(self, job, queue):
+        # Runs in the forked work-horse only: the limit dies with it.
+        limit_memory(settings.REPAIR_MEMORY_LIMIT_MB)
+        return super().main_work_horse(job, queue)
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)

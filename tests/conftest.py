@@ -1,9 +1,16 @@
 """Shared fixtures: personas, photos and masks, a clean Redis, media in a temp folder,
-and a real rq worker that runs in the test process against the test database."""
+and a real rq worker that runs in the test process against the test database.
+
+Tests that need committed data (a live server, a forking worker, racing threads) use
+`django_db(transaction=True, serialized_rollback=True)`: a transactional test empties
+every table afterwards, and serialized rollback puts back what migrations created
+(the role groups and their permissions) for the tests that follow.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import django_rq
@@ -13,6 +20,7 @@ from PIL import Image
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "places2_512_freeform"
 
 
@@ -127,3 +135,45 @@ def repaired(alice, run_worker, django_capture_on_commit_callbacks):
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     return job.result_version
+
+
+# ---------------------------------------------------------------- real browser (Chromium via Playwright)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+
+@pytest.fixture
+def orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between browser steps are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Module scope: Playwright's event loop must not outlive the browser tests, or every
+# later ORM call in this thread would be refused as "called from an async context".
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test command needs it)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, orm_beside_playwright):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+

@@ -6,8 +6,6 @@ has queued it) through the real Redis. Screenshots go to test-artifacts/.
 """
 
 import io
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,41 +13,7 @@ from PIL import Image
 
 from repairapp import imaging
 from repairapp.models import RepairJob
-from tests.conftest import real_photo_path
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test
-# makes between browser steps are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test command needs it)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
+from tests.conftest import ARTIFACTS, real_photo_path
 
 
 def _read(field) -> bytes:
@@ -63,6 +27,9 @@ def _login(page, live_server, username, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_model, run_worker):

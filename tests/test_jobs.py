@@ -16,7 +16,7 @@ from PIL import Image
 from repairapp import engines, imaging, jobs, services
 from repairapp.engines import pipeline
 from repairapp.engines.base import Engine
-from repairapp.models import JobEvent, RepairJob, Version
+from repairapp.models import Event, RepairJob, Version
 from tests.conftest import decode_png, mask_png, real_photo_bytes
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +64,9 @@ def test_a_queued_repair_ends_with_a_new_version_and_a_diff(
     assert version.changed_inside_mask == int(changed.sum())
     heat = decode_png(_read(version.diff_file))
     assert heat.shape == before.shape and heat[190, 230, 0] > heat[10, 10, 0]
-    assert list(job.events.values_list("from_status", "to_status")) == [
-        ("", "queued"), ("queued", "running"), ("running", "succeeded")
+    assert list(job.events.values_list("kind", "from_status", "to_status")) == [
+        ("mask.submitted", "", ""), ("job.queued", "", "queued"), ("job.running", "queued", "running"),
+        ("version.created", "", ""), ("job.succeeded", "running", "succeeded"),
     ]
 
 
@@ -108,7 +109,7 @@ def test_a_job_whose_engine_raises_ends_failed_with_its_reason(
     # only the mask was added; no half-made version files
     added = set(p for p in media_root.rglob("*") if p.is_file()) - set(files_before)
     assert [p.parent.parent.name for p in added] == ["masks"]
-    assert list(job.events.values_list("to_status", flat=True)) == ["queued", "running", "failed"]
+    assert list(job.events.exclude(to_status="").values_list("to_status", flat=True)) == ["queued", "running", "failed"]
 
 
 def test_a_mask_that_no_longer_fits_fails_with_a_readable_reason(alice, asset, run_worker, django_capture_on_commit_callbacks):
@@ -152,7 +153,7 @@ def test_redis_down_at_submit_keeps_the_job_queued_with_a_note(alice, asset, set
     job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == RepairJob.QUEUED
-    assert JobEvent.objects.filter(job=job, message__contains="queue unavailable").exists()
+    assert Event.objects.filter(job=job, message__contains="queue unavailable").exists()
 
 
 def test_job_status_json_reports_the_result(alice_client, alice, asset, run_worker, django_capture_on_commit_callbacks):
@@ -168,7 +169,7 @@ def test_job_status_json_reports_the_result(alice_client, alice, asset, run_work
         assert response.status_code == 200 and response["Content-Type"] == "image/png", key
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_forking_worker_process_runs_the_repair(alice, media_root, redis_conn):
     """The worker as deployed: `manage.py rqworker` in its own process, forking a
     work-horse per job, sharing the test database and media folder with this test."""
@@ -286,7 +287,8 @@ def test_a_retried_job_succeeds_on_its_next_attempt_with_one_version(
     job.refresh_from_db()
     assert job.status == RepairJob.SUCCEEDED and job.attempts == 2
     assert Version.objects.filter(asset=asset).count() == 2
-    assert list(job.events.values_list("to_status", flat=True)) == ["queued", "running", "queued", "running", "succeeded"]
+    assert list(job.events.exclude(to_status="").values_list("to_status", flat=True)) == [
+        "queued", "running", "queued", "running", "succeeded"]
 
 
 def _run_forking_worker():
@@ -301,7 +303,7 @@ def _run_forking_worker():
     connections.close_all()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_killed_work_horse_fails_the_job_saying_the_worker_died(alice, redis_conn, test_engine, settings, tmp_path, media_root):
     _DyingEngine.marker = tmp_path / "marker"
     test_engine(_DyingEngine, "dying")
@@ -316,7 +318,7 @@ def test_a_killed_work_horse_fails_the_job_saying_the_worker_died(alice, redis_c
     assert not list(media_root.rglob(".tmp-*"))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_killed_work_horse_is_retried_and_makes_exactly_one_version(alice, redis_conn, test_engine, monkeypatch, tmp_path):
     _DyingEngine.marker = tmp_path / "marker"
     test_engine(_DyingEngine, "dying")
@@ -376,3 +378,27 @@ def test_the_sweep_fails_a_stuck_job_that_used_all_its_attempts(alice, asset, re
     assert jobs.sweep(stuck_before=timezone.now() - timedelta(minutes=5))["failed"] == 1
     job.refresh_from_db()
     assert job.status == RepairJob.FAILED and job.error.startswith("worker lost")
+
+
+class _GreedyEngine(Engine):
+    def _fill(self, image, mask, *, seed):
+        hog = np.ones((4 * 1024, 1024, 1024), np.uint8)  # 4 GiB
+        return image + hog[0, 0, 0]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_job_past_the_memory_ceiling_fails_and_the_worker_survives(alice, redis_conn, test_engine, settings):
+    test_engine(_GreedyEngine, "greedy")
+    with open("/proc/self/status") as fh:
+        vm_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
+    settings.REPAIR_MEMORY_LIMIT_MB = vm_kb // 1024 + 1024  # room to work, not for 4 GiB more
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="x.jpg")
+    job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                         mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="greedy")
+    ok = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                        mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="telea")
+    _run_forking_worker()
+    job.refresh_from_db()
+    ok.refresh_from_db()
+    assert job.status == RepairJob.FAILED and job.error.startswith("ran out of memory")
+    assert ok.status == RepairJob.SUCCEEDED  # the next job on the same worker ran normally

@@ -118,7 +118,7 @@ def test_queue_filters_by_state_and_submitter(client, alice, moderator, repaired
     assert f'data-version-id="{repaired.pk}"' in client.get(reverse("review-queue") + "?state=approved").content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_moderators_deciding_at_the_same_moment_record_exactly_one_decision(django_user_model, media_root):
     from repairapp.models import Asset
     from repairapp.roles import set_role

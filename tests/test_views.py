@@ -10,7 +10,7 @@ from PIL import Image
 
 from repairapp import services
 from repairapp.engines import pipeline
-from repairapp.models import Asset, JobEvent, RepairJob, Version
+from repairapp.models import Asset, Event, RepairJob, Version
 from tests.conftest import encode, mask_png, real_photo_bytes, textured_rgb
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ def test_posting_a_mask_queues_a_job(alice_client, alice, alice_asset, django_ca
     assert body["queue_position"] == 1
     assert (job.engine, job.params, job.created_by, job.base_version) == ("ns", {"dilate": 2, "feather": pipeline.DEFAULT_FEATHER}, alice, alice_asset.latest_version())
     assert job.rq_job_id and redis_conn.exists(f"rq:job:{job.rq_job_id}")
-    assert list(JobEvent.objects.values_list("to_status", flat=True)) == ["queued"]
+    assert list(job.events.values_list("kind", flat=True)) == ["mask.submitted", "job.queued"]
 
 
 @pytest.mark.parametrize("mask, extra, status, message", [

@@ -1,0 +1,113 @@
+"""`manage.py ingest`: real photos and masks into assets and queued jobs, interrupted
+and resumed, then followed to the end with --wait."""
+
+import io
+import shutil
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from repairapp import services
+from repairapp.models import Asset, IngestItem, RepairJob
+from tests.conftest import SHARED_DATA
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+COUNT = 6
+
+
+@pytest.fixture
+def folder(tmp_path):
+    photos, masks = tmp_path / "photos", tmp_path / "masks"
+    photos.mkdir()
+    masks.mkdir()
+    for path in sorted((SHARED_DATA / "images").glob("*.jpg"))[:COUNT]:
+        shutil.copy(path, photos)
+        shutil.copy(SHARED_DATA / "masks" / f"{path.stem}.png", masks)
+    return photos, masks
+
+
+def ingest(photos, *args, **options):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("ingest", str(photos), *args, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def test_an_interrupted_ingest_resumes_and_every_photo_ends_with_one_job(
+    folder, alice, run_worker, monkeypatch
+):
+    photos, masks = folder
+    real = services.photo_repair_create
+    calls = []
+
+    def interrupted_after_three(**kwargs):
+        calls.append(kwargs["file_name"])
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the fourth photo
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "photo_repair_create", interrupted_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
+    assert RepairJob.objects.count() == IngestItem.objects.count() == Asset.objects.count() == 3
+
+    monkeypatch.setattr(services, "photo_repair_create", real)
+    out, _ = ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
+    assert f"3 queued, 3 skipped (already in), 0 refused, {COUNT} photos" in out
+
+    assert run_worker() == COUNT  # the first run's jobs were queued on commit, before the interruption
+    names = sorted(p.name for p in photos.iterdir())
+    assert sorted(IngestItem.objects.values_list("source_name", flat=True)) == names
+    assert sorted(RepairJob.objects.values_list("asset__original_name", flat=True)) == names
+    assert set(RepairJob.objects.values_list("status", flat=True)) == {RepairJob.SUCCEEDED}
+    assert all(job.engine == "telea" and job.asset.owner == alice for job in RepairJob.objects.all())
+
+    # Once more, waiting: nothing new, and the report covers every job of the folder.
+    out, _ = ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice", "--wait", "--poll", "0.1")
+    assert f"0 queued, {COUNT} skipped (already in)" in out
+    assert f"{COUNT} succeeded, 0 failed; latency (queued -> finished) median" in out and "p95" in out
+    assert RepairJob.objects.count() == COUNT
+
+
+def test_other_parameters_are_another_repair(folder, alice, redis_conn):
+    photos, masks = folder
+    ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
+    out, _ = ingest(photos, "--masks", str(masks), "--engine", "ns", "--user", "alice")
+    assert f"{COUNT} queued, 0 skipped" in out
+    assert RepairJob.objects.count() == 2 * COUNT
+
+
+def test_refused_photos_are_listed_with_their_reasons_and_the_rest_go_in(folder, alice, redis_conn):
+    photos, masks = folder
+    (photos / "notes.jpg").write_text("not a photo")
+    (masks / "notes.png").write_bytes((masks / sorted(p.name for p in masks.iterdir())[0]).read_bytes())
+    first = sorted(photos.glob("*.jpg"))[0]
+    (masks / f"{first.stem}.png").unlink()
+    with pytest.raises(SystemExit) as exited:
+        ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
+    assert exited.value.code == 1
+    assert IngestItem.objects.count() == COUNT - 1 and Asset.objects.count() == COUNT - 1
+    assert not Asset.objects.filter(original_name__in=["notes.jpg", first.name]).exists()
+
+
+def test_refusals_are_reported(folder, alice, redis_conn, capsys):
+    photos, masks = folder
+    (photos / "notes.jpg").write_text("not a photo")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("ingest", str(photos), "--masks", str(masks), "--user", "alice", "--engine", "telea",
+                     stdout=out, stderr=err)
+    assert "REFUSED notes.jpg: no mask named notes.png" in err.getvalue()
+    assert f"{COUNT} queued, 0 skipped (already in), 1 refused" in out.getvalue()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--engine", "magic"], "unknown engine 'magic'"),
+    ([], "--masks DIR is needed"),
+    (["--masks", "/nowhere"], "--masks /nowhere: no such folder"),
+    (["--masks", "/tmp", "--user", "nobody"], "no user named 'nobody'"),
+])
+def test_bad_arguments_stop_before_anything_is_stored(folder, alice, args, message):
+    with pytest.raises(CommandError, match=message):
+        ingest(folder[0], "--user", "alice", *args) if "--user" not in args else ingest(folder[0], *args)
+    assert not Asset.objects.exists()

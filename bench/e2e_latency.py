@@ -13,7 +13,8 @@ What one run measures, for each (size, engine, mask):
     storage, database);
   - Remove -> stored: finished_at (written by the worker) minus the wall clock just
     before the POST; the same machine's clock on both sides.
-  - peak RSS (VmHWM) of the work-horse, sampled from /proc every 5 ms while it lives.
+  - peak RSS (VmHWM) and peak address space (VmPeak, what REPAIR_MEMORY_LIMIT_MB caps)
+    of the work-horse, sampled from /proc every 5 ms while it lives.
 
 Setup, all torn down at the end (also on Ctrl-C): PostgreSQL database repairapp_bench
 (created if missing, migrated), Redis 127.0.0.1:6379 database 14 (only rq:* keys are
@@ -178,7 +179,7 @@ class Worker:
             [sys.executable, "manage.py", "rqworker", "repair", "--serializer", "rq.serializers.JSONSerializer"],
             cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.peaks: dict[int, int] = {}  # work-horse pid -> VmHWM kB
+        self.peaks: dict[tuple[int, str], int] = {}  # (work-horse pid, "VmHWM:"/"VmPeak") -> kB
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -209,9 +210,11 @@ class Worker:
             for pid in self._children():
                 try:
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            self.peaks[pid] = max(self.peaks.get(pid, 0), int(line.split()[1]))
-                            break
+                        # VmHWM: peak resident memory; VmPeak: peak address space, which
+                        # is what the work-horse's RLIMIT_AS (REPAIR_MEMORY_LIMIT_MB) caps.
+                        if line.startswith(("VmHWM:", "VmPeak:")):
+                            key = (pid, line[:6])
+                            self.peaks[key] = max(self.peaks.get(key, 0), int(line.split()[1]))
                 except OSError:
                     pass
             time.sleep(0.005)
@@ -281,7 +284,8 @@ def one_job(client, worker: Worker, *, asset, version, mask_png: bytes, engine: 
         in_worker=(row["finished_at"] - row["started_at"]).total_seconds(),
         **{f"t_{stage}": row["timings"].get(stage, 0.0) for stage in STAGES},
         total=row["timings"].get("total", 0.0),
-        horse_peak_mb=(max(worker.peaks.values()) / 1024) if worker.peaks else None,
+        horse_peak_mb=max((v for (_, k), v in worker.peaks.items() if k == "VmHWM:"), default=0) / 1024 or None,
+        horse_vmpeak_mb=max((v for (_, k), v in worker.peaks.items() if k == "VmPeak"), default=0) / 1024 or None,
     )
     return record
 
@@ -300,8 +304,9 @@ def summarise(records: list[dict]) -> list[dict]:
         ok = [r for r in group if r["status"] == "succeeded"]
         row = {"size": size, "engine": engine, "mask": mask, "mask_pct": group[0]["mask_pct"], "runs": len(group),
                "ok": len(ok), "errors": sorted({r.get("error", "")[:200] for r in group if r["status"] != "succeeded"})}
-        for key in ("http", "queue", *(f"t_{k}" for k in STAGES), "total", "in_worker", "e2e", "observed", "horse_peak_mb"):
+        for key in ("http", "queue", *(f"t_{k}" for k in STAGES), "total", "in_worker", "e2e", "observed", "horse_peak_mb", "horse_vmpeak_mb"):
             row[key] = median([r.get(key) for r in ok])
+        row["load1"] = median([r["load1"] for r in group])
         if ok:
             row["e2e_min"], row["e2e_max"] = min(r["e2e"] for r in ok), max(r["e2e"] for r in ok)
         rows.append(row)
@@ -310,7 +315,7 @@ def summarise(records: list[dict]) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     head = ["size", "engine", "mask", "mask%", "ok/n", "http", "queue", "read", "decode", "engine", "diff",
-            "encode", "storage", "db", "stages", "Remove->stored", "(min-max)", "horse peak"]
+            "encode", "storage", "db", "stages", "Remove->stored", "(min-max)", "horse RSS peak", "horse VmPeak", "load"]
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
 
     def s(v):
@@ -322,15 +327,16 @@ def table(rows: list[dict]) -> str:
             s(r["http"]), s(r["queue"]), *(s(r[f"t_{k}"]) for k in STAGES), s(r["total"]), s(r["e2e"]),
             f"{r['e2e_min']:.2f}-{r['e2e_max']:.2f}" if r.get("e2e_min") is not None else "-",
             "-" if r["horse_peak_mb"] is None else f"{r['horse_peak_mb']:.0f} MB",
+            "-" if r["horse_vmpeak_mb"] is None else f"{r['horse_vmpeak_mb']:.0f} MB", f"{r['load1']:.1f}",
         ]))
     return "\n".join("| " + line + " |" for line in lines)
 
 
-def machine() -> dict:
+def machine(load_start) -> dict:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
     return {"cpu": model, "nproc": os.cpu_count(), "python": platform.python_version(),
-            "opencv": cv2.__version__, "loadavg_start": os.getloadavg()}
+            "opencv": cv2.__version__, "loadavg_start": load_start}
 
 
 def main() -> None:
@@ -402,6 +408,7 @@ def main() -> None:
         print(f"warm-up job (discarded): {warm['status']} in {warm.get('e2e', warm.get('observed', 0)):.2f} s")
 
         records = []
+        load_start = os.getloadavg()
         started = time.monotonic()
         for run in range(args.runs):
             if time.monotonic() - started > args.max_minutes * 60:
@@ -413,14 +420,14 @@ def main() -> None:
                         png, pct = inputs[size]["masks"][kind]
                         record = one_job(client, worker, asset=inputs[size]["asset"], version=inputs[size]["version"],
                                          mask_png=png, engine=engine, timeout=args.job_timeout)
-                        record.update(size=size, mask=kind, mask_pct=pct, iteration=run)
+                        record.update(size=size, mask=kind, mask_pct=pct, iteration=run, load1=os.getloadavg()[0])
                         records.append(record)
                         shown = f"{record['e2e']:.2f} s" if record["status"] == "succeeded" else record.get("error", "")[:120]
                         print(f"run {run} {size} {engine:5} {kind:7} {record['status']}: {shown}", flush=True)
 
         rows = summarise(records)
         text = table(rows)
-        info = machine()
+        info = machine(load_start)
         info.update(loadavg_end=os.getloadavg(), date=dt.datetime.now().isoformat(timespec="seconds"),
                     worker_idle_rss_mb=idle_rss, command=" ".join([".venv/bin/python", "bench/e2e_latency.py", *sys.argv[1:]]))
         RESULTS.mkdir(parents=True, exist_ok=True)

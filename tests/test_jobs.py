@@ -402,3 +402,82 @@ def test_a_job_past_the_memory_ceiling_fails_and_the_worker_survives(alice, redi
     ok.refresh_from_db()
     assert job.status == RepairJob.FAILED and job.error.startswith("ran out of memory")
     assert ok.status == RepairJob.SUCCEEDED  # the next job on the same worker ran normally
+
+
+# ---------------------------------------------------------------- every colour mode, end to end
+
+
+def _photo(mode: str) -> tuple[bytes, str]:
+    from tests.conftest import encode, textured_rgb
+
+    rgb = textured_rgb(96, 64)
+    img = Image.fromarray(rgb)
+    if mode == "cmyk-jpeg":
+        return encode(img.convert("CMYK"), "JPEG", quality=95), "CMYK JPEG"
+    if mode == "png16":
+        grey16 = (np.asarray(img.convert("L")).astype(np.uint16) * 257)
+        return encode(Image.fromarray(grey16)), "16-bit grey PNG"
+    if mode == "grey":
+        return encode(img.convert("L")), "greyscale PNG"
+    if mode == "palette-transparent":
+        pal = img.convert("P", palette=Image.Palette.ADAPTIVE)
+        return encode(pal, transparency=0), "palette PNG with transparency"
+    if mode == "rgba":
+        alpha = np.tile(np.linspace(10, 250, 96, dtype=np.uint8), (64, 1))
+        return encode(Image.fromarray(np.dstack([rgb, alpha]), "RGBA")), "RGBA PNG"
+    raise AssertionError(mode)
+
+
+@pytest.mark.parametrize("mode", ["cmyk-jpeg", "png16", "grey", "palette-transparent", "rgba"])
+def test_every_colour_mode_is_repaired_and_alpha_comes_back_unchanged(
+    alice, run_worker, mode, django_capture_on_commit_callbacks
+):
+    data, label = _photo(mode)
+    asset = services.asset_create(owner=alice, data=data, file_name=f"{mode}.png")
+    base = asset.latest_version()
+    job = _submit(alice, base, box=(30, 20, 60, 40), capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED, (label, job.error)
+    before = imaging.decode_photo(_read(base.file))
+    after = imaging.decode_photo(_read(job.result_version.file))
+    assert after.rgb.shape == (64, 96, 3)
+    changed = np.any(before.rgb != after.rgb, axis=2)
+    painted = np.zeros((64, 96), np.uint8)
+    painted[20:40, 30:60] = 255
+    assert changed[painted > 0].any() and not changed[imaging.dilate_mask(painted, pipeline.DEFAULT_DILATE) == 0].any()
+    if before.alpha is not None:
+        assert after.alpha is not None and np.array_equal(before.alpha, after.alpha), label
+
+
+def test_a_phone_photo_with_exif_orientation_6_is_repaired_upright(alice, run_worker, django_capture_on_commit_callbacks):
+    from tests.conftest import encode, textured_rgb
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown rotated 90° clockwise: upright it is portrait
+    data = encode(Image.fromarray(textured_rgb(120, 80)), "JPEG", exif=exif.tobytes(), quality=95)
+    asset = services.asset_create(owner=alice, data=data, file_name="phone.jpg")
+    assert (asset.width, asset.height) == (80, 120)
+    base = asset.latest_version()
+    # The mask is drawn on the upright view: 80 wide, 120 tall.
+    job = _submit(alice, base, box=(10, 70, 40, 110), capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED, job.error
+    before = imaging.decode_photo(_read(base.file)).rgb
+    after = imaging.decode_photo(_read(job.result_version.file)).rgb
+    assert after.shape == (120, 80, 3)
+    changed = np.any(before != after, axis=2)
+    assert changed[70:110, 10:40].any() and not changed[:60, :].any()
+
+
+def test_a_mask_for_the_sideways_view_of_a_phone_photo_is_refused_naming_both_sizes(alice):
+    from tests.conftest import encode, textured_rgb
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(Image.fromarray(textured_rgb(120, 80)), "JPEG", exif=exif.tobytes())
+    asset = services.asset_create(owner=alice, data=data, file_name="phone.jpg")
+    with pytest.raises(imaging.ImageError, match="mask is 120×80 but the photo is 80×120"):
+        services.repair_request_create(user=alice, version=asset.latest_version(),
+                                       mask_data=mask_png(120, 80, (1, 1, 9, 9)))

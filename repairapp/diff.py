@@ -102,3 +102,30 @@ def seam_score(after: np.ndarray, mask: np.ndarray) -> float | None:
         return None
     surroundings = float(magnitude[outer].mean())
     return float(magnitude[boundary].mean()) / max(surroundings, 1.0)
+
+
+TEXTURE_FLAG = 0.5  # a fill with under half the detail of its surroundings reads as a smear
+_FLAT = 2.0  # surroundings this smooth (studio backdrop, sky) have no texture to match
+
+
+def texture_ratio(after: np.ndarray, mask: np.ndarray) -> float | None:
+    """How much fine detail the fill carries compared with what surrounds it: mean
+    |Laplacian| of `after` inside the mask ÷ the same in the band 3–12 px outside.
+    ~1 = as detailed as the surroundings; well below 1 = a smooth smear. None when
+    the surroundings are themselves flat, or there are none."""
+    inside = mask > 0
+    if not inside.any():
+        return None
+    grey = after.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    lap = np.zeros_like(grey)
+    lap[1:-1, 1:-1] = np.abs(
+        grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * grey[1:-1, 1:-1]
+    )
+    core = inside & ~_grow(~inside, 1)  # the fill without its 1 px rim, which touches the seam
+    outer = _grow(inside, 12) & ~_grow(inside, 3)
+    if not core.any() or not outer.any():
+        return None
+    surroundings = float(lap[outer].mean())
+    if surroundings < _FLAT:
+        return None
+    return float(lap[core].mean()) / surroundings

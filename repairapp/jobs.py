@@ -183,6 +183,7 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
         raise RuntimeError(f"{figures.changed_outside_mask} pixels changed outside the mask; result discarded")
     heat = diff.heatmap(photo.rgb, result.rgb)
     seam = diff.seam_score(result.rgb, result.mask)
+    texture = diff.texture_ratio(result.rgb, result.mask)
     lap("diff")
     version_png = imaging.encode_png(result.rgb, photo.alpha)
     diff_png = imaging.encode_png(heat)
@@ -201,14 +202,15 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
             file=file_name, thumbnail=thumb_name, diff_file=diff_name,
             width=photo.width, height=photo.height, size=len(version_png),
             checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
-            created_by_id=job.created_by_id, made_by_job=job, seam_score=seam,
+            created_by_id=job.created_by_id, made_by_job=job, seam_score=seam, texture_ratio=texture,
             mask_box=diff.bounding_box(result.mask),
             **figures.as_dict(),
         )
         Review.objects.create(version=version)
         Event.objects.create(
             kind=Event.VERSION_CREATED, asset_id=job.asset_id, version=version, job=job,
-            data={**figures.as_dict(), "seam_score": seam, "engine": job.engine, "params": job.params},
+            data={**figures.as_dict(), "seam_score": seam, "texture_ratio": texture,
+                  "engine": job.engine, "params": job.params},
         )
         lap("database")
         timings["total"] = sum(timings.values())

@@ -86,6 +86,8 @@ class Version(AppendOnlyModel):
     changed_fraction = models.FloatField(default=0.0)
     # Gradient across the mask's border ÷ gradient just outside it (~1 = invisible seam).
     seam_score = models.FloatField(null=True, blank=True)
+    # Detail inside the fill ÷ detail around it (~1 = real texture; well below = a smear).
+    texture_ratio = models.FloatField(null=True, blank=True)
     # The applied mask's bounding box {x, y, width, height}: where a reviewer zooms.
     mask_box = models.JSONField(default=dict, blank=True)
 
@@ -201,6 +203,9 @@ class Event(AppendOnlyModel):
         data = {"engine": job.engine, "params": job.params, "attempt": job.attempts}
         if to_status in RepairJob.FINISHED:
             data.update(timings=job.timings, error=job.error)
+        if to_status == RepairJob.SUCCEEDED:
+            # The event's version is the one the job started from; name the one it made.
+            data["result_version"] = Version.objects.filter(made_by_job=job).values_list("number", flat=True).first()
         return cls.objects.create(
             kind=job_kinds[to_status], actor=actor, asset_id=job.asset_id, job=job,
             version_id=job.base_version_id, from_status=from_status, to_status=to_status,

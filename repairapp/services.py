@@ -125,10 +125,12 @@ def version_submit(*, user, version: Version, note: str = "") -> Review:
 
 
 def _needs_attention(version: Version) -> bool:
-    """Flagged for the moderator: pixels changed outside the mask, or a visible seam."""
-    from .diff import SEAM_FLAG
+    """Flagged for the moderator: pixels changed outside the mask, a visible seam, or a
+    fill far smoother than its surroundings (a smear)."""
+    from .diff import SEAM_FLAG, TEXTURE_FLAG
 
-    return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG
+    smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG
+    return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG or smear
 
 
 def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:

@@ -161,3 +161,18 @@ def test_two_moderators_deciding_at_the_same_moment_record_exactly_one_decision(
     review = Review.objects.get(version=v2)
     published = Asset.objects.get(pk=asset.pk).published_version
     assert (review.state == "approved") == (published == v2)
+
+
+def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_capture_on_commit_callbacks):
+    from repairapp import diff
+    from tests.conftest import real_photo_bytes
+
+    # A wide hole in a textured photo filled by diffusion: the classic smear.
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(5), file_name="forest.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                             mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")
+    run_worker()
+    version = Version.objects.get(made_by_job=job)
+    assert version.texture_ratio is not None and version.texture_ratio < diff.TEXTURE_FLAG
+    assert services.version_submit(user=alice, version=version).flagged

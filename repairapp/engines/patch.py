@@ -43,7 +43,7 @@ DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 
 ITERATIONS = Param("iterations", int, 4, "EM iterations at the coarsest level (fewer at finer ones)", 1, 20)
 SEARCH_PIXELS = Param(
-    "search_pixels", int, 300_000,
+    "search_pixels", int, 100_000,
     "levels with more hole pixels than this reuse the upsampled field instead of searching", 10_000, 50_000_000,
 )
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -77,7 +77,7 @@ class PatchEngine(Engine):
 
 
 def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: int = 4,
-             search_pixels: int = 300_000) -> np.ndarray:
+             search_pixels: int = 100_000) -> np.ndarray:
     """Fill `hole` (H, W) bool in `image` (H, W, 3) uint8; returns (H, W, 3) uint8.
 
     Falls back to Telea where too little is known to copy patches from.

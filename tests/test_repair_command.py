@@ -103,3 +103,15 @@ def test_batch_repairs_a_folder_and_reports_each_failure_without_stopping(tmp_pa
         allowed = imaging.dilate_mask(mask, pipeline.DEFAULT_DILATE) > 0
         changed = np.any(imaging.decode_photo(photo.read_bytes()).rgb != _rgb(out_dir / f"{photo.stem}.png"), axis=2)
         assert not changed[~allowed].any()
+
+
+def test_the_same_command_runs_through_call_command(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    mask_path = tmp_path / "mask.png"
+    mask_path.write_bytes(mask_png(512, 512, (10, 10, 60, 60)))
+    call_command("repair", input=real_photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="ns")
+    assert _rgb(tmp_path / "o.png").shape == (512, 512, 3)
+    with pytest.raises(CommandError, match="unknown engine"):
+        call_command("repair", input=real_photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="zzz")

@@ -1,0 +1,141 @@
+"""`python manage.py repair`: repair one photo or a folder locally — no Redis, no
+database, not even Django — with the same pixels as the worker.
+
+    python manage.py repair --input photo.jpg --mask mask.png --out fixed.png [--engine auto] [--dilate N]
+    python manage.py repair --input-dir DIR --mask-dir DIR --out-dir DIR [--engine ...]
+
+manage.py hands `repair` straight to `main()` before Django starts: loading every app
+(admin, django-rq, redis, the ORM) tripled the command's start-up, which on a folder of
+small photos is most of its time (bench/README.md, "batch repair vs a plain loop").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import imaging
+from .engines import DEFAULT_ENGINE, EngineError, get, names, pipeline
+from .env import envint
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+MASK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+DESCRIPTION = "Repair a photo (or a folder of photos) locally with a mask: white (>127) = remove."
+
+
+class CliError(Exception):
+    """A mistake in the call or its files; printed as one line, exit status 1."""
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="manage.py repair", description=DESCRIPTION)
+    single = parser.add_argument_group("one photo")
+    single.add_argument("--input", type=Path, help="the photo (JPEG, PNG or WebP)")
+    single.add_argument("--mask", type=Path, help="the mask, same size as the upright photo")
+    single.add_argument("--out", type=Path, help="where to write the repaired PNG")
+    batch = parser.add_argument_group("a folder")
+    batch.add_argument("--input-dir", type=Path)
+    batch.add_argument("--mask-dir", type=Path, help="masks matched to photos by file stem")
+    batch.add_argument("--out-dir", type=Path)
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help=f"one of: {', '.join(names())}")
+    parser.add_argument("--dilate", type=int, default=pipeline.DEFAULT_DILATE, help="grow the mask by N px")
+    parser.add_argument("--feather", type=int, default=pipeline.DEFAULT_FEATHER,
+                        help="blend width in px at the seam, inside the mask")
+    parser.add_argument("--seed", type=int, default=0, help="seed for engines that sample")
+    return parser
+
+
+def repair_file(photo_path: Path, mask_path: Path, out_path: Path, *, engine: str, dilate: int, feather: int,
+                seed: int, max_pixels: int) -> dict:
+    """Repair one file; raise ValueError (ImageError, EngineError) with a readable reason."""
+    photo = imaging.decode_photo(photo_path.read_bytes(), max_pixels=max_pixels)
+    mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height), max_pixels=max_pixels)
+    result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, feather=feather, seed=seed)
+    _write_atomically(out_path, imaging.encode_png(result.rgb, photo.alpha))
+    return {"pixels": int((result.mask > 0).sum()), **result.timings}
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _find_mask(mask_dir: Path, stem: str) -> Path | None:
+    for suffix in MASK_SUFFIXES:
+        candidate = mask_dir / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def run(opts: argparse.Namespace, *, out=sys.stdout, err=sys.stderr) -> int:
+    """Carry out a parsed call; returns the exit status, raises CliError on a bad call."""
+    try:
+        get(opts.engine)
+    except EngineError as exc:
+        raise CliError(str(exc)) from None
+    common = {"engine": opts.engine, "dilate": opts.dilate, "feather": opts.feather, "seed": opts.seed,
+              "max_pixels": envint("MAX_IMAGE_PIXELS", imaging.DEFAULT_MAX_PIXELS, minimum=1)}
+    if opts.input_dir or opts.mask_dir or opts.out_dir:
+        if not (opts.input_dir and opts.mask_dir and opts.out_dir):
+            raise CliError("--input-dir, --mask-dir and --out-dir go together")
+        return _batch(opts.input_dir, opts.mask_dir, opts.out_dir, out=out, err=err, **common)
+    if not (opts.input and opts.mask and opts.out):
+        raise CliError("give --input, --mask and --out (or --input-dir, --mask-dir and --out-dir)")
+    for flag in ("input", "mask"):
+        if not getattr(opts, flag).is_file():
+            raise CliError(f"--{flag} {getattr(opts, flag)}: no such file")
+    started = time.perf_counter()
+    try:
+        stats = repair_file(opts.input, opts.mask, opts.out, **common)
+    except (ValueError, OSError) as exc:
+        raise CliError(f"{opts.input}: {exc}") from None
+    print(f"{opts.out}: {stats['pixels']} px filled with {opts.engine} in {time.perf_counter() - started:.2f} s",
+          file=out)
+    return 0
+
+
+def _batch(input_dir: Path, mask_dir: Path, out_dir: Path, *, out, err, **common) -> int:
+    for flag, folder in (("--input-dir", input_dir), ("--mask-dir", mask_dir)):
+        if not folder.is_dir():
+            raise CliError(f"{flag} {folder}: no such folder")
+    photos = sorted(p for p in input_dir.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
+    if not photos:
+        raise CliError(f"{input_dir} holds no JPEG, PNG or WebP photos")
+    failures: list[tuple[str, str]] = []
+    started = time.perf_counter()
+    tty = err.isatty()
+    for index, photo_path in enumerate(photos, 1):
+        mask_path = _find_mask(mask_dir, photo_path.stem)
+        try:
+            if mask_path is None:
+                raise ValueError(f"no mask named {photo_path.stem}.png in {mask_dir}")
+            repair_file(photo_path, mask_path, out_dir / f"{photo_path.stem}.png", **common)
+        except (ValueError, OSError) as exc:
+            failures.append((photo_path.name, str(exc)))
+        if tty:  # a redrawn bar is noise in a log file
+            filled = 30 * index // len(photos)
+            err.write(f"\r[{'#' * filled}{'-' * (30 - filled)}] {index}/{len(photos)} {photo_path.name[:40]:<40}")
+            err.flush()
+    if tty:
+        err.write("\n")
+    for name, reason in failures:
+        print(f"FAILED {name}: {reason}", file=err)
+    elapsed = time.perf_counter() - started
+    done = len(photos) - len(failures)
+    print(f"{done} repaired, {len(failures)} failed, {len(photos)} photos in {elapsed:.2f} s -> {out_dir}", file=out)
+    return 1 if failures else 0
+
+
+def main(argv: list[str]) -> int:
+    opts = build_parser().parse_args(argv)
+    try:
+        return run(opts)
+    except CliError as exc:
+        print(f"CommandError: {exc}", file=sys.stderr)
+        return 1

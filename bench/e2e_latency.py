@@ -13,7 +13,8 @@ What one run measures, for each (size, engine, mask):
     storage, database);
   - Remove -> stored: finished_at (written by the worker) minus the wall clock just
     before the POST; the same machine's clock on both sides.
-  - peak RSS (VmHWM) and peak address space (VmPeak, what REPAIR_MEMORY_LIMIT_MB caps)
+  - the work-horse's CPU time (utime + stime from /proc: less sensitive to other load
+    than wall time), peak RSS (VmHWM) and peak address space (VmPeak, what REPAIR_MEMORY_LIMIT_MB caps)
     of the work-horse, sampled from /proc every 5 ms while it lives.
 
 Setup, all torn down at the end (also on Ctrl-C): PostgreSQL database repairapp_bench
@@ -215,6 +216,9 @@ class Worker:
                         if line.startswith(("VmHWM:", "VmPeak:")):
                             key = (pid, line[:6])
                             self.peaks[key] = max(self.peaks.get(key, 0), int(line.split()[1]))
+                    # utime + stime so far (the last sample misses at most the final 5 ms)
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    self.peaks[(pid, "cpu")] = int(fields[11]) + int(fields[12])
                 except OSError:
                     pass
             time.sleep(0.005)
@@ -285,6 +289,7 @@ def one_job(client, worker: Worker, *, asset, version, mask_png: bytes, engine: 
         **{f"t_{stage}": row["timings"].get(stage, 0.0) for stage in STAGES},
         total=row["timings"].get("total", 0.0),
         horse_peak_mb=max((v for (_, k), v in worker.peaks.items() if k == "VmHWM:"), default=0) / 1024 or None,
+        horse_cpu=sum(v for (_, k), v in worker.peaks.items() if k == "cpu") / os.sysconf("SC_CLK_TCK"),
         horse_vmpeak_mb=max((v for (_, k), v in worker.peaks.items() if k == "VmPeak"), default=0) / 1024 or None,
     )
     return record
@@ -304,7 +309,7 @@ def summarise(records: list[dict]) -> list[dict]:
         ok = [r for r in group if r["status"] == "succeeded"]
         row = {"size": size, "engine": engine, "mask": mask, "mask_pct": group[0]["mask_pct"], "runs": len(group),
                "ok": len(ok), "errors": sorted({r.get("error", "")[:200] for r in group if r["status"] != "succeeded"})}
-        for key in ("http", "queue", *(f"t_{k}" for k in STAGES), "total", "in_worker", "e2e", "observed", "horse_peak_mb", "horse_vmpeak_mb"):
+        for key in ("http", "queue", *(f"t_{k}" for k in STAGES), "total", "in_worker", "e2e", "observed", "horse_cpu", "horse_peak_mb", "horse_vmpeak_mb"):
             row[key] = median([r.get(key) for r in ok])
         row["load1"] = median([r["load1"] for r in group])
         if ok:
@@ -315,7 +320,7 @@ def summarise(records: list[dict]) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     head = ["size", "engine", "mask", "mask%", "ok/n", "http", "queue", "read", "decode", "engine", "diff",
-            "encode", "storage", "db", "stages", "Remove->stored", "(min-max)", "horse RSS peak", "horse VmPeak", "load"]
+            "encode", "storage", "db", "stages", "Remove->stored", "(min-max)", "horse cpu", "horse RSS peak", "horse VmPeak", "load"]
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
 
     def s(v):
@@ -325,7 +330,7 @@ def table(rows: list[dict]) -> str:
         lines.append(" | ".join([
             r["size"], r["engine"], r["mask"], f"{r['mask_pct']:.1f}", f"{r['ok']}/{r['runs']}",
             s(r["http"]), s(r["queue"]), *(s(r[f"t_{k}"]) for k in STAGES), s(r["total"]), s(r["e2e"]),
-            f"{r['e2e_min']:.2f}-{r['e2e_max']:.2f}" if r.get("e2e_min") is not None else "-",
+            f"{r['e2e_min']:.2f}-{r['e2e_max']:.2f}" if r.get("e2e_min") is not None else "-", s(r["horse_cpu"]),
             "-" if r["horse_peak_mb"] is None else f"{r['horse_peak_mb']:.0f} MB",
             "-" if r["horse_vmpeak_mb"] is None else f"{r['horse_vmpeak_mb']:.0f} MB", f"{r['load1']:.1f}",
         ]))

@@ -176,27 +176,26 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> HttpResponse:
 # ---------------------------------------------------------------- lookups (404 before any work)
 
 
+def _get_visible(queryset, pk: int, what: str):
+    """The row if the token's user may see it; otherwise a 404 that says nothing more."""
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise ApiError(404, "not_found", f"No {what} {pk}.")
+    return row
+
+
 def _get_asset_for_user(user, asset_id: int) -> Asset:
-    asset = roles.visible_assets(user).filter(pk=asset_id).first()
-    if asset is None:
-        raise ApiError(404, "not_found", f"No photo {asset_id}.")
-    return asset
+    return _get_visible(roles.visible_assets(user), asset_id, "photo")
 
 
 def _get_job_for_user(user, job_id: int) -> RepairJob:
-    job = RepairJob.objects.select_related("result_version").filter(
-        asset__in=roles.visible_assets(user), pk=job_id).first()
-    if job is None:
-        raise ApiError(404, "not_found", f"No repair {job_id}.")
-    return job
+    jobs_seen = RepairJob.objects.select_related("result_version").filter(asset__in=roles.visible_assets(user))
+    return _get_visible(jobs_seen, job_id, "repair")
 
 
 def _get_version_for_user(user, version_id: int) -> Version:
-    version = Version.objects.select_related("asset").filter(
-        asset__in=roles.visible_assets(user), pk=version_id).first()
-    if version is None:
-        raise ApiError(404, "not_found", f"No version {version_id}.")
-    return version
+    versions_seen = Version.objects.select_related("asset").filter(asset__in=roles.visible_assets(user))
+    return _get_visible(versions_seen, version_id, "version")
 
 
 # ---------------------------------------------------------------- output
@@ -304,7 +303,17 @@ def _form_error(form: forms.Form) -> ApiError:
 
 def _photo_upload(request: HttpRequest):
     """The photo file: `image`, or `file` as an alias."""
+    _refuse_text_for_files(request, "image", "file")
+    if "image" in request.FILES and "file" in request.FILES:
+        raise ApiError(400, "two_photos", "Send the photo once, as `image` or as `file`, not both.")
     return request.FILES.get("image") or request.FILES.get("file")
+
+
+def _refuse_text_for_files(request: HttpRequest, *names: str) -> None:
+    # `-F image=photo.jpg` (no @) sends the name as text: say so rather than ignore it.
+    for name in names:
+        if name in request.POST:
+            raise ApiError(400, "not_a_file", f"`{name}` must be a file upload (curl: -F {name}=@path), not text.")
 
 
 def _image_error(exc: imaging.ImageError) -> ApiError:
@@ -323,6 +332,7 @@ def repair_create(request: HttpRequest) -> JsonResponse:
     if (upload is None) == (data["asset"] is None):
         raise ApiError(400, "no_image", "Send a photo as `image` (or `file`), or the id of one of your photos "
                                         "as `asset`: one of the two.")
+    _refuse_text_for_files(request, "mask")
     mask = request.FILES.get("mask")
     options = {
         "mask_data": mask.read() if mask is not None else None,

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
 from repairapp import api, engines, services
@@ -190,6 +189,7 @@ def test_a_moderator_may_see_but_not_repair_a_photo_in_review(client, mo_token, 
 @pytest.mark.parametrize("data, status, words", [
     ({"image": None}, 400, "one of the two"),
     ({"asset": 1, "image": photo_file()}, 400, "one of the two"),
+    ({"file": photo_file(), "image": photo_file()}, 400, "not both"),
     ({"mask": None}, 400, "No mask was sent"),
     ({"mask": SimpleUploadedFile("m.png", mask_png(512, 512, (0, 0, 0, 0)))}, 400, "mask is empty"),
     ({"mask": mask_file(size=(300, 200), box=(1, 1, 9, 9))}, 400, "mask is 300×200 but the photo is 512×512"),
@@ -445,3 +445,11 @@ def test_the_rate_limit_fails_open_when_redis_is_down(client, alice_token, setti
 def test_engine_names_in_errors_match_the_registry(client, alice_token):
     error = post_repair(client, alice_token, engine="nope").json()["error"]
     assert all(name in error for name in engines.names())
+
+
+@pytest.mark.parametrize("field", ["image", "file", "mask"])
+def test_a_file_field_sent_as_text_is_a_400_not_ignored(client, alice_token, field):
+    data = {"image": photo_file(), "mask": mask_file(), field: "photo.jpg"}
+    response = client.post(REPAIRS, data, **bearer(alice_token))
+    assert response.status_code == 400 and "must be a file upload" in response.json()["error"]
+    assert not Asset.objects.exists()

@@ -90,7 +90,7 @@ def test_refused_photos_are_listed_with_their_reasons_and_the_rest_go_in(folder,
     assert not Asset.objects.filter(original_name__in=["notes.jpg", first.name]).exists()
 
 
-def test_refusals_are_reported(folder, alice, redis_conn, capsys):
+def test_refusals_are_reported(folder, alice, redis_conn):
     photos, masks = folder
     (photos / "notes.jpg").write_text("not a photo")
     out, err = io.StringIO(), io.StringIO()

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from ... import engines, services
 from ...engines import pipeline
 from ...models import IngestItem, RepairJob
-from .repair import MASK_SUFFIXES, PHOTO_SUFFIXES
+from ...cli import PHOTO_SUFFIXES, _find_mask
 
 
 def ingest_checksum(*, photo: bytes, mask: bytes | None, mode: str, engine: str, dilate: int, feather: int) -> str:
@@ -35,14 +35,6 @@ def ingest_checksum(*, photo: bytes, mask: bytes | None, mode: str, engine: str,
     parts = [hashlib.sha256(photo).hexdigest(), hashlib.sha256(mask).hexdigest() if mask is not None else None,
              mode, engine, dilate, feather]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-
-
-def _find_mask(mask_dir: Path, stem: str) -> Path | None:
-    for suffix in MASK_SUFFIXES:
-        candidate = mask_dir / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _percentile(values: list[float], share: float) -> float:

@@ -232,8 +232,15 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         if self.proc.poll() is None:
+            # A work-horse puts itself in its own process group (rq calls setpgrp), so a
+            # job still running (Ctrl-C mid-run) is stopped by its pid first.
+            for pid in self._children():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)  # rq: warm shutdown
+                os.killpg(self.proc.pid, signal.SIGTERM)  # rq: warm shutdown, nothing left to wait for
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -371,7 +378,11 @@ def main() -> None:
     os.environ.update(env)
     worker = None
     # Ctrl-C and a plain kill both unwind through `finally`.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # also when started in the background
     try:
         ensure_database()
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True,

@@ -11,7 +11,7 @@ Two choices keep it fast in numpy without a compiled inner loop:
 - Patches are compared by their first DCT coefficients (luminance and two colour-opponent
   channels), computed for the whole level with a few separable filters, so a candidate
   costs a gather of `FEATURES` (16) floats instead of 147 multiply-adds.
-- Propagation runs as a vectorised jump flood (steps 8, 4, 2, 1 in four directions)
+- Propagation runs as a vectorised jump flood (steps 4 and 1 in four directions)
   over all targets at once instead of a raster scan, so every pass is a handful of
   numpy gathers.
 
@@ -136,6 +136,8 @@ def _blend_low_frequencies(filled: np.ndarray, images: list, holes: list) -> np.
     telea = _telea(small, holes[level])
     if level:
         telea = cv2.resize(telea, filled.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+        # Outside the hole the known pixels are the truth, not their half-size copy.
+        telea = np.where(holes[0][:, :, None], telea, filled)
     low = cv2.GaussianBlur(telea.astype(np.float32) - filled, (0, 0), LOW_SIGMA)
     return np.clip(np.rint(filled + LOW_BLEND * low), 0, 255).astype(np.uint8)
 

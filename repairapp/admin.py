@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, Asset, Event, IdempotencyKey, IngestItem, RepairJob, Review, Version
+from .models import ApiToken, Asset, Event, IdempotencyKey, IngestItem, RepairJob, Review, SavedMask, Version
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -96,3 +96,10 @@ class IngestItemAdmin(ReadOnlyAdmin):
     list_display = ("source_name", "user", "job", "created_at")
     list_select_related = ("user", "job")
     search_fields = ("source_name", "checksum")
+
+
+@admin.register(SavedMask)
+class SavedMaskAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "owner", "anchor", "width", "height", "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("name", "owner__username")

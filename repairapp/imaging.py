@@ -201,3 +201,23 @@ def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
     size = 2 * pixels + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return cv2.dilate(mask, kernel)
+
+
+def encode_rendition(data: bytes, *, max_side: int = 2048) -> tuple[bytes, str]:
+    """A display-sized copy of a stored version (our own upright PNG): JPEG, or PNG
+    when it has transparency. Returns (bytes, content type)."""
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    # reducing_gap: shrink by whole factors first (fast), then a Lanczos pass.
+    img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = io.BytesIO()
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        img.save(out, format="PNG", compress_level=6)
+        return out.getvalue(), "image/png"
+    img.convert("RGB").save(out, format="JPEG", quality=88, progressive=True)
+    return out.getvalue(), "image/jpeg"
+
+
+def mask_size(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of a mask from its header, with the same refusals as decode_mask."""
+    return _open(data, max_pixels=max_pixels, what="mask").size

@@ -315,3 +315,41 @@ class IngestItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_name} -> {self.job_id}"
+
+
+class SavedMask(models.Model):
+    """A mask kept by name to paint again on other photos (a supplier's watermark).
+
+    It is placed on a photo of another size by its anchor: the corner (or the centre)
+    of the mask that sits on the same corner of the photo; it is never scaled.
+    """
+
+    TOP_LEFT = "top-left"
+    TOP_RIGHT = "top-right"
+    BOTTOM_LEFT = "bottom-left"
+    BOTTOM_RIGHT = "bottom-right"
+    CENTRE = "centre"
+    ANCHOR_CHOICES = [(a, a) for a in (TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT, CENTRE)]
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_masks")
+    name = models.CharField(max_length=100)
+    anchor = models.CharField(max_length=12, choices=ANCHOR_CHOICES, default=TOP_LEFT)
+    # The size of the photo the mask was painted on (= the mask's own size).
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    mask_file = models.FileField(max_length=200)  # 1-bit PNG
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_mask_name_unique_per_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner})"
+
+    def offset_on(self, width: int, height: int) -> tuple[int, int]:
+        """Where the mask's top-left corner lands on a photo of `width`×`height`."""
+        dx, dy = width - self.width, height - self.height
+        x = {"left": 0, "right": dx}.get(self.anchor.rsplit("-", 1)[-1], dx // 2)
+        y = {"top": 0, "bottom": dy}.get(self.anchor.split("-", 1)[0], dy // 2)
+        return x, y

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import token_views, views
+from . import editor_views, token_views, views
 from .auth_views import RateLimitedLoginView, admins_only, decorator_include
 
 urlpatterns = [
@@ -16,6 +16,11 @@ urlpatterns = [
     path("versions/<int:version_id>/thumb", views.version_thumb, name="version-thumb"),
     path("versions/<int:version_id>/diff", views.version_diff, name="version-diff"),
     path("versions/<int:version_id>/submit", views.version_submit, name="version-submit"),
+    path("versions/<int:version_id>/display", editor_views.version_display, name="version-display"),
+    path("versions/<int:version_id>/find-text", editor_views.version_find_text, name="version-find-text"),
+    path("masks/", editor_views.saved_masks, name="saved-masks"),
+    path("masks/<int:mask_id>/image", editor_views.saved_mask_image, name="saved-mask-image"),
+    path("masks/<int:mask_id>/delete", editor_views.saved_mask_delete, name="saved-mask-delete"),
     path("assets/<int:asset_id>/published", views.asset_published, name="asset-published"),
     path("assets/<int:asset_id>/history", views.asset_history, name="asset-history"),
     path("review/", views.review_queue, name="review-queue"),

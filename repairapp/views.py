@@ -132,6 +132,7 @@ def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
         "version": chosen,
         "newest": newest,
         "active_job": active_job,
+        "previous_job": asset.jobs.order_by("-queued_at", "-pk").first(),  # the editor's "previous mask"
         "engines": engines.choices(),
         "default_engine": engines.DEFAULT_ENGINE,
         "default_dilate": pipeline.DEFAULT_DILATE,

@@ -166,7 +166,7 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
     with job.mask_file.open("rb") as fh:
         mask_bytes = fh.read()
     lap("read")
-    photo = imaging.decode_photo(photo_bytes, max_pixels=settings.MAX_IMAGE_PIXELS)
+    photo = imaging.decode_stored(photo_bytes)  # every version is a PNG this app wrote
     mask = imaging.decode_mask(mask_bytes, size=(photo.width, photo.height), max_pixels=settings.MAX_IMAGE_PIXELS)
     lap("decode")
     params = dict(job.params)

@@ -152,3 +152,12 @@ def test_dilate_grows_the_mask_by_the_given_radius():
     grown = imaging.dilate_mask(mask, 3)
     assert grown[10, 7] == 255 and grown[10, 13] == 255 and grown[10, 6] == 0
     assert imaging.dilate_mask(mask, 0) is mask
+
+
+def test_decode_stored_reads_our_pngs_exactly_like_decode_photo():
+    rgb = textured_rgb()
+    alpha = np.random.default_rng(5).integers(0, 256, (64, 96), dtype=np.uint8)
+    for data in (imaging.encode_png(rgb), imaging.encode_png(rgb, alpha)):
+        fast, careful = imaging.decode_stored(data), imaging.decode_photo(data)
+        assert np.array_equal(fast.rgb, careful.rgb)
+        assert (fast.alpha is None and careful.alpha is None) or np.array_equal(fast.alpha, careful.alpha)

@@ -42,6 +42,7 @@ VOTE_STRIDE = 2             # intermediate votes use every other overlapping pat
 FINAL_SHARPNESS = 10.0      # the last vote nearly picks the best patch: texture 0.67 -> 0.83
 LOW_BLEND = 0.7             # share of diffusion's low frequencies in the result (see below)
 LOW_SIGMA = 1.5
+SOURCE_REACH = 128          # px at each level; coarse levels see more of the photo through it
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 
 ITERATIONS = Param("iterations", int, 4, "EM iterations at the coarsest level (fewer at finer ones)", 1, 20)
@@ -136,10 +137,21 @@ def _blend_low_frequencies(filled: np.ndarray, images: list, holes: list) -> np.
     telea = _telea(small, holes[level])
     if level:
         telea = cv2.resize(telea, filled.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    out = filled.copy()
+    hole = holes[0]
+    rows = np.flatnonzero(hole.any(axis=1))
+    reach = int(np.ceil(3 * LOW_SIGMA))
+    # Band by band around the hole: the blur reaches a few px, the crop may be huge.
+    for y0, y1, x0, x1 in _bands(hole, rows[0], rows[-1] + 1):
+        ys = slice(max(0, y0 - reach), min(hole.shape[0], y1 + reach))
+        xs = slice(max(0, x0 - reach), min(hole.shape[1], x1 + reach))
+        inside = hole[ys, xs][:, :, None]
         # Outside the hole the known pixels are the truth, not their half-size copy.
-        telea = np.where(holes[0][:, :, None], telea, filled)
-    low = cv2.GaussianBlur(telea.astype(np.float32) - filled, (0, 0), LOW_SIGMA)
-    return np.clip(np.rint(filled + LOW_BLEND * low), 0, 255).astype(np.uint8)
+        diff = np.where(inside, telea[ys, xs].astype(np.float32) - filled[ys, xs], 0.0).astype(np.float32)
+        low = cv2.GaussianBlur(diff, (0, 0), LOW_SIGMA)
+        blended = np.clip(np.rint(filled[ys, xs] + LOW_BLEND * low), 0, 255).astype(np.uint8)
+        out[ys, xs] = np.where(inside, blended, out[ys, xs])
+    return out
 
 
 def _telea(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -183,33 +195,43 @@ class _Level:
         inside = np.zeros((self.hp, self.wp), bool)
         inside[r:r + h, r:r + w] = True
         square = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
-        self.source_ok = (cv2.erode(1 - hole_p, square, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0) & inside
+        # Sources within SOURCE_REACH px of the hole: a long stroke across a big photo
+        # would otherwise search (and project) the whole photo at every level.
+        reach = cv2.dilate(hole_p, np.ones((2 * SOURCE_REACH + 1,) * 2, np.uint8)) > 0
+        self.source_ok = ((cv2.erode(1 - hole_p, square, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0)
+                          & inside & reach)
         self.source_idx = np.flatnonzero(self.source_ok).astype(np.int64)
         targets = (cv2.dilate(hole_p, square) > 0) & inside
+        self.reach_boxes = _bands(reach & inside, r, r + h)
+        self.target_boxes = _bands(targets, r, r + h)
         self.t_idx = np.flatnonzero(targets).astype(np.int64)
         self.ty, self.tx = np.divmod(self.t_idx, self.wp)
         self.hole_p = (hole_p > 0) & inside
         self.h_idx = np.flatnonzero(self.hole_p)
         hy, hx = np.divmod(self.h_idx, self.wp)
-        self.hole_box = (hy.min(), hy.max() + 1, hx.min(), hx.max() + 1)
+        self.hole_boxes = _bands(self.hole_p, hy.min(), hy.max() + 1)
+        # Only a hole within reach of the edge changes what the padding mirrors.
+        self.near_edge = min(hy.min() - r, hx.min() - r, h + r - 1 - hy.max(), w + r - 1 - hx.max()) <= 2 * r
         self.source_flat = self.source_ok.ravel()
         self.hole_count = len(self.h_idx)
-        yy, xx = np.mgrid[0:self.hp, 0:self.wp]
-        self.nnf_y = yy.astype(np.int32).ravel()
-        self.nnf_x = xx.astype(np.int32).ravel()
+        self.nnf_y = np.repeat(np.arange(self.hp, dtype=np.int32), self.wp)
+        self.nnf_x = np.tile(np.arange(self.wp, dtype=np.int32), self.hp)
         self.t_dist = np.full(len(self.t_idx), np.inf, np.float32)
         self.features = None
 
     # --- filling the hole -------------------------------------------------------------
 
     def set_hole_pixels(self, rgb: np.ndarray) -> None:
-        r, (h, w) = self.r, self.size
-        flat = self.image.reshape(-1, 3)
-        flat[self.h_idx] = _pad(rgb.astype(np.float32), r).reshape(-1, 3)[self.h_idx]
+        """Hole pixels from `rgb` (h, w, 3), the level's unpadded size."""
+        r, w = self.r, self.size[1]
+        hy, hx = np.divmod(self.h_idx, self.wp)
+        self.image.reshape(-1, 3)[self.h_idx] = rgb.reshape(-1, 3)[(hy - r) * w + (hx - r)]
         self._refresh_border()
 
     def _refresh_border(self) -> None:
         # The padding mirrors the image, including the current guess inside the hole.
+        if not self.near_edge:
+            return
         r, (h, w) = self.r, self.size
         self.image[:] = _pad(np.ascontiguousarray(self.image[r:r + h, r:r + w]), r)
 
@@ -243,14 +265,18 @@ class _Level:
     # --- patch features ---------------------------------------------------------------
 
     def compute_features(self, *, full: bool) -> None:
-        if full or self.features is None:
-            self.features = _project(self.image).reshape(self.hp * self.wp, -1)
-        else:
-            # Only patches centred on targets changed; sources are fully known.
-            r = self.r
-            y0, y1, x0, x1 = self.ty.min(), self.ty.max() + 1, self.tx.min(), self.tx.max() + 1
-            part = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r])
-            self.features.reshape(self.hp, self.wp, -1)[y0:y1, x0:x1] = part[r:-r, r:-r]
+        """Project the patches that matter: all within reach of the hole, or only the targets.
+
+        Sources are fully known, so after the first projection at a level only patches
+        centred on targets change.
+        """
+        r = self.r
+        if self.features is None:
+            # Never read outside the boxes below but at candidates that are then refused.
+            self.features = np.zeros((self.hp * self.wp, FEATURES), np.float32)
+        grid = self.features.reshape(self.hp, self.wp, -1)
+        for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
+            grid[y0:y1, x0:x1] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r])[r:-r, r:-r]
         self.t_features = self.features[self.t_idx]
         self.t_dist = self._distance(self.nnf_y[self.t_idx], self.nnf_x[self.t_idx])[0]
 
@@ -299,8 +325,9 @@ class _Level:
     def vote(self, *, uniform: bool = False, sharpness: float = 1.0) -> None:
         """Each hole pixel := weighted mean of what every overlapping patch's match says.
 
-        Works on the hole's bounding box with whole-array shifts and `cv2.remap`, which
-        is several times faster than gathering pixel by pixel.
+        Works band by band on the hole's extent with whole-array shifts and `cv2.remap`,
+        several times faster than gathering pixel by pixel; bands keep a long diagonal
+        stroke from costing its whole bounding box.
         """
         r, hp, wp = self.r, self.hp, self.wp
         weight = np.zeros(hp * wp, np.float32)
@@ -312,24 +339,35 @@ class _Level:
             weight[self.t_idx] = np.exp(-d / scale)
         weight = weight.reshape(hp, wp)
         nnf_y, nnf_x = self.nnf_y.reshape(hp, wp), self.nnf_x.reshape(hp, wp)
-        y0, y1, x0, x1 = self.hole_box
-        acc = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
-        total = np.zeros((y1 - y0, x1 - x0), np.float32)
-        coords = np.empty((y1 - y0, x1 - x0, 2), np.int16)
         # All 49 overlapping patches for the last vote; every other one before, which
-        # moves the result as far for half the cost.
-        offsets = range(-r, r + 1, 1 if sharpness > 1 or uniform else VOTE_STRIDE)
-        for dy in offsets:
-            for dx in offsets:
-                # The patch centred at q - d says pixel q is its source's pixel + d.
-                w = weight[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
-                coords[:, :, 0] = nnf_x[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dx
-                coords[:, :, 1] = nnf_y[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dy
-                acc += w[:, :, None] * cv2.remap(self.image, coords, None, cv2.INTER_NEAREST)
-                total += w
-        hole = self.hole_p[y0:y1, x0:x1] & (total > 0)
-        self.image[y0:y1, x0:x1][hole] = acc[hole] / total[hole][:, None]
+        # moves the result as far for a third of the cost.
+        offsets = range(-r, r + 1, 1 if sharpness > 1 else VOTE_STRIDE)
+        for y0, y1, x0, x1 in self.hole_boxes:
+            acc = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
+            total = np.zeros((y1 - y0, x1 - x0), np.float32)
+            coords = np.empty((y1 - y0, x1 - x0, 2), np.int16)
+            for dy in offsets:
+                for dx in offsets:
+                    # The patch centred at q - d says pixel q is its source's pixel + d.
+                    w = weight[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+                    coords[:, :, 0] = nnf_x[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dx
+                    coords[:, :, 1] = nnf_y[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dy
+                    acc += w[:, :, None] * cv2.remap(self.image, coords, None, cv2.INTER_NEAREST)
+                    total += w
+            hole = self.hole_p[y0:y1, x0:x1] & (total > 0)
+            self.image[y0:y1, x0:x1][hole] = acc[hole] / total[hole][:, None]
         self._refresh_border()
+
+
+def _bands(hole: np.ndarray, top: int, bottom: int, *, height: int = 64) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, x0, x1) boxes, `height` rows each, around the hole pixels of each band."""
+    boxes = []
+    for y0 in range(top, bottom, height):
+        y1 = min(bottom, y0 + height)
+        cols = np.flatnonzero(hole[y0:y1].any(axis=0))
+        if len(cols):
+            boxes.append((y0, y1, int(cols[0]), int(cols[-1]) + 1))
+    return boxes
 
 
 def _dct_rows(size: int, count: int) -> list[np.ndarray]:

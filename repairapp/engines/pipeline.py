@@ -123,9 +123,11 @@ def feather_seam(original: np.ndarray, filled: np.ndarray, mask: np.ndarray, *, 
     # Distance to the nearest kept pixel; the image edge is not a seam.
     padded = cv2.copyMakeBorder(inside, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
     depth = cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1]
-    alpha = np.clip(depth / (width + 1), 0.0, 1.0)[:, :, None]
-    blended = np.rint(original * (1.0 - alpha) + filled * alpha).astype(np.uint8)
-    return np.where(inside[:, :, None] > 0, blended, original)
+    rim = (inside > 0) & (depth < width + 1)
+    alpha = (depth[rim] / (width + 1))[:, None]
+    out = np.where(inside[:, :, None] > 0, filled, original)
+    out[rim] = np.rint(original[rim] * (1.0 - alpha) + filled[rim] * alpha).astype(np.uint8)
+    return out
 
 
 def _bounded(name: str, value: object, maximum: int) -> int:

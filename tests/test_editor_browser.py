@@ -1,0 +1,439 @@
+"""The editor in a real Chromium: where strokes land at any zoom, the tools, big and
+EXIF-rotated photos, keyboard shortcuts, saved/previous masks and Find text.
+
+Most tests catch the mask the page posts (the Remove request is intercepted and
+answered with an error, so the editor stays open for the next check) and compare its
+pixels with the photo coordinates that were painted. Screenshots go to test-artifacts/.
+"""
+
+import io
+import math
+from email.parser import BytesParser
+from email.policy import default as email_policy
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+from PIL import Image, ImageDraw, ImageFont
+
+from repairapp import imaging, services
+from repairapp.models import RepairJob
+from tests.conftest import ARTIFACTS, encode, real_photo_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+BRUSH = 20  # px of the photo, set on the slider
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _login(page, live_server, user, password):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def _photo(index=0, size=None, text=False) -> bytes:
+    img = Image.open(io.BytesIO(real_photo_bytes(index))).convert("RGB")
+    if size:
+        img = img.resize(size, Image.Resampling.BICUBIC)
+    if text:
+        ImageDraw.Draw(img).text((20, 440), "2026-11-24 13:45", fill=(255, 200, 0), font=ImageFont.load_default(size=28))
+    return encode(img)
+
+
+def _open(page, live_server, asset):
+    page.goto(live_server.url + reverse("editor", args=[asset.pk]))
+    _wait_ready(page)
+
+
+def _wait_ready(page):
+    # No wait_for_function here: the page's CSP forbids the eval it relies on.
+    page.get_by_role("img", name="Mask").wait_for(state="visible")
+    page.wait_for_selector("#editor[data-photo-res]", state="attached")
+
+
+def _set_brush(page, size):
+    page.fill("#brush-size", str(size))
+    page.dispatch_event("#brush-size", "input")
+
+
+class PostedMasks:
+    """Answers Remove with a 400 and keeps the posted mask, so the page stays editable."""
+
+    def __init__(self, page):
+        self.page = page
+        self.masks = []
+        self.sizes = []
+        page.route("**/assets/*/repairs", self._handle)
+
+    def _handle(self, route):
+        request = route.request
+        raw = b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n" + request.post_data_buffer
+        for part in BytesParser(policy=email_policy).parsebytes(raw).iter_parts():
+            if part.get_param("name", header="content-disposition") == "mask":
+                data = part.get_payload(decode=True)
+                self.sizes.append(len(data))
+                self.masks.append(np.asarray(Image.open(io.BytesIO(data)).convert("L")) > 127)
+        route.fulfill(status=400, content_type="application/json", body='{"error": "caught by the test"}')
+
+    def post(self) -> np.ndarray:
+        count = len(self.masks)
+        self.page.get_by_role("button", name="Remove").click()
+        for _ in range(400):  # the route handler runs while Playwright waits
+            if len(self.masks) > count:
+                break
+            self.page.wait_for_timeout(25)
+        expect(self.page.locator("#form-message")).to_contain_text("caught by the test")
+        assert len(self.masks) == count + 1
+        return self.masks[-1]
+
+    def stop(self):
+        self.page.unroute("**/assets/*/repairs")
+
+
+def _screen(page, x, y, size):
+    """Where photo point (x, y) is on the screen, read off the <img>'s own box."""
+    box = page.locator("#photo").bounding_box()
+    return box["x"] + x * box["width"] / size[0], box["y"] + y * box["height"] / size[1]
+
+
+def _visible_photo_rect(page, size):
+    photo = page.locator("#photo").bounding_box()
+    stage = page.locator("#stage").bounding_box()
+    x0, y0 = max(photo["x"], stage["x"]) + 30, max(photo["y"], stage["y"]) + 30
+    x1 = min(photo["x"] + photo["width"], stage["x"] + stage["width"]) - 30
+    y1 = min(photo["y"] + photo["height"], stage["y"] + stage["height"]) - 30
+    to_photo = lambda sx, sy: ((sx - photo["x"]) * size[0] / photo["width"], (sy - photo["y"]) * size[1] / photo["height"])
+    return to_photo(x0, y0), to_photo(x1, y1)
+
+
+def _dot(page, x, y, size):
+    sx, sy = _screen(page, x, y, size)
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.up()
+
+
+def _drag(page, points, size, steps=8, button="left"):
+    sx, sy = _screen(page, *points[0], size)
+    page.mouse.move(sx, sy)
+    page.mouse.down(button=button)
+    for x, y in points[1:]:
+        page.mouse.move(*_screen(page, x, y, size), steps=steps)
+    page.mouse.up(button=button)
+
+
+def _distance_to_segment(shape, a, b):
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
+    px, py = xs + 0.5, ys + 0.5
+    (ax, ay), (bx, by) = a, b
+    t = np.clip(((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / max(1e-9, (bx - ax) ** 2 + (by - ay) ** 2), 0, 1)
+    return np.hypot(px - (ax + t * (bx - ax)), py - (ay + t * (by - ay)))
+
+
+def _assert_mask_is(mask, segments, radius):
+    """Exactly the union of round strokes (a dot is a segment from a point to itself),
+    give or take the anti-aliased rim."""
+    distance = np.min([_distance_to_segment(mask.shape, a, b) for a, b in segments], axis=0)
+    assert mask[distance <= radius - 1.5].all(), "a painted pixel is missing"
+    assert not mask[distance >= radius + 1.5].any(), "a pixel away from the strokes is set"
+
+
+# ---------------------------------------------------------------- strokes land where the photo is
+
+
+def test_strokes_land_on_the_photo_pixels_at_any_zoom_and_pan(page, live_server, alice):
+    size = (640, 400)
+    asset = services.asset_create(owner=alice, data=_photo(2, size), file_name="wide.png")
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    posted = PostedMasks(page)
+    _set_brush(page, BRUSH)
+    stage = page.locator("#stage").bounding_box()
+    centre = (stage["x"] + stage["width"] * 0.55, stage["y"] + stage["height"] * 0.45)
+    dots = []
+
+    def dot_in_view(fx, fy):
+        (x0, y0), (x1, y1) = _visible_photo_rect(page, size)
+        point = (math.floor(x0 + (x1 - x0) * fx) + 0.5, math.floor(y0 + (y1 - y0) * fy) + 0.5)
+        _dot(page, *point, size)
+        dots.append(point)
+
+    dot_in_view(0.1, 0.1)                                   # fitted
+    fitted = page.inner_text("#zoom")
+    page.mouse.move(*centre)
+    for _ in range(3):
+        page.mouse.wheel(0, -240)                           # zoom in around the pointer
+    expect(page.locator("#zoom")).not_to_have_text(fitted)
+    page.wait_for_timeout(100)  # the wheel events are dispatched without waiting for them
+    dot_in_view(0.2, 0.3)
+    page.mouse.move(*centre)
+    page.keyboard.down("Space")                             # Space+drag pans
+    page.mouse.down()
+    page.mouse.move(centre[0] + 170, centre[1] + 60, steps=6)
+    page.mouse.up()
+    page.keyboard.up("Space")
+    dot_in_view(0.7, 0.6)
+    page.keyboard.press("1")                                # 100 %
+    assert page.inner_text("#zoom") == "100%"
+    dot_in_view(0.85, 0.2)
+    page.mouse.move(*centre)                                # middle-drag pans
+    page.mouse.down(button="middle")
+    page.mouse.move(centre[0] - 120, centre[1] - 90, steps=5)
+    page.mouse.up(button="middle")
+    dot_in_view(0.3, 0.8)
+    page.screenshot(path=str(ARTIFACTS / "editor-zoomed-dots.png"))
+    page.keyboard.press("0")                                # fit again
+    # A quick stroke (two pointer samples) still paints one continuous line.
+    line = ((60.5, 330.5), (560.5, 360.5))
+    _drag(page, line, size, steps=2)
+
+    mask = posted.post()
+    assert mask.shape == (400, 640)
+    _assert_mask_is(mask, [(d, d) for d in dots] + [line], BRUSH / 2)
+
+
+# ---------------------------------------------------------------- eraser, undo, redo, clear
+
+
+def test_eraser_undo_redo_and_clear_change_the_mask(page, live_server, alice):
+    size = (512, 512)
+    asset = services.asset_create(owner=alice, data=_photo(0), file_name="shoe.png")
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    posted = PostedMasks(page)
+    _set_brush(page, BRUSH)
+    _drag(page, [(100, 200), (400, 200)], size)
+    painted = posted.post()
+    assert painted[200, 100:400].all() and painted.sum() > 5000
+
+    page.keyboard.press("e")
+    assert page.get_attribute("#tool-eraser", "aria-pressed") == "true"
+    _set_brush(page, 40)
+    _drag(page, [(250, 150), (250, 250)], size)             # the eraser
+    page.keyboard.press("b")
+    page.keyboard.down("Alt")                               # Alt while painting erases too
+    _drag(page, [(350, 150), (350, 250)], size)
+    page.keyboard.up("Alt")
+    erased = posted.post()
+    assert erased[200, 150] and not erased[200, 250] and not erased[200, 350] and erased[200, 300]
+
+    page.keyboard.press("Control+z")                        # back: the Alt stroke
+    assert posted.post()[200, 350]
+    page.keyboard.press("Control+z")                        # back: the eraser stroke
+    assert (posted.post() == painted).all()
+    page.keyboard.press("Control+Shift+z")                  # forward again
+    assert (posted.post() == erased.copy()).sum() > 0 and not posted.masks[-1][200, 250]
+    page.get_by_role("button", name="Redo").click()
+    assert (posted.post() == erased).all()
+
+    page.get_by_role("button", name="Clear").click()
+    assert page.inner_text("#mask-info") == "Mask empty"
+    page.get_by_role("button", name="Remove").click()
+    assert "the mask is empty" in page.inner_text("#form-message")
+    page.get_by_role("button", name="Undo").click()
+    assert (posted.post() == erased).all()
+
+
+# ---------------------------------------------------------------- a 24 MP photo
+
+
+def test_a_24_megapixel_photo_opens_and_its_mask_is_full_size(page, live_server, alice, tmp_path):
+    size = (6000, 4000)
+    path = tmp_path / "big.jpg"
+    Image.open(io.BytesIO(real_photo_bytes(3))).convert("RGB").resize(size, Image.Resampling.BICUBIC).save(path, quality=90)
+    page.set_default_timeout(60_000)
+    _login(page, live_server, alice, "alice-pass-123")
+    page.set_input_files("#photo-input", str(path))
+    page.wait_for_url("**/assets/*/")
+    _wait_ready(page)
+    assert page.get_attribute("#editor", "data-photo-res") in ("display", "full")
+    posted = PostedMasks(page)
+    brush = 240
+    _set_brush(page, brush)
+    line = ((1500.5, 2000.5), (4500.5, 2500.5))
+    _drag(page, line, size)
+    page.wait_for_selector("#editor[data-photo-res='full']")
+    mask = posted.post()
+    assert mask.shape == (4000, 6000)
+    # Checked around the stroke only: the distance map of 24 MP is slow in numpy.
+    crop = mask[1700:2800, 1200:4800]
+    distance = _distance_to_segment(crop.shape, (line[0][0] - 1200, line[0][1] - 1700), (line[1][0] - 1200, line[1][1] - 1700))
+    assert crop[distance <= brush / 2 - 2].all() and not crop[distance >= brush / 2 + 2].any()
+    assert mask.sum() == crop.sum()
+    assert posted.sizes[-1] < 100_000, posted.sizes[-1]  # a 1-bit PNG, not a 96 MB canvas
+
+
+# ---------------------------------------------------------------- an EXIF-rotated phone photo
+
+
+def test_an_exif_rotated_photo_is_edited_and_repaired_upright(page, live_server, alice, run_worker, tmp_path):
+    upright = Image.open(io.BytesIO(real_photo_bytes(4))).convert("RGB").resize((480, 640))
+    ImageDraw.Draw(upright).rectangle((60, 80, 119, 139), fill=(230, 20, 20))  # a red sticker, upright
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # how the phone wrote it: on its side
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "phone.jpg"
+    stored.save(path, quality=95, exif=exif.tobytes())
+    assert imaging.decode_photo(path.read_bytes()).rgb.shape == (640, 480, 3)
+
+    _login(page, live_server, alice, "alice-pass-123")
+    page.set_input_files("#photo-input", str(path))
+    page.wait_for_url("**/assets/*/")
+    _wait_ready(page)
+    box = page.locator("#photo").bounding_box()
+    assert abs(box["width"] / box["height"] - 480 / 640) < 0.01   # shown upright
+    size = (480, 640)
+    _set_brush(page, 110)
+    _dot(page, 90, 110, size)
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_selector("#job-status[data-status='queued']")
+    assert run_worker() == 1
+    page.wait_for_selector("#job-status[data-status='succeeded']")
+    page.wait_for_selector("#result:not([hidden])")
+
+    job = RepairJob.objects.get()
+    with job.mask_file.open("rb") as fh:
+        mask = imaging.decode_mask(fh.read(), size=size)
+    assert mask[80:140, 60:120].all()                        # over the sticker, upright
+    with job.result_version.file.open("rb") as fh:
+        after = imaging.decode_photo(fh.read()).rgb
+    sticker = after[80:140, 60:120].astype(int)
+    assert ((sticker[..., 0] > 180) & (sticker[..., 1] < 60)).mean() < 0.05  # the red is gone
+    page.screenshot(path=str(ARTIFACTS / "editor-exif-result.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- keyboard
+
+
+def test_keyboard_shortcuts_do_what_the_help_says(page, live_server, alice, repaired):
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, repaired.asset)
+    page.mouse.move(10, 10)
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Keyboard and mouse")
+    help_dialog.wait_for(state="visible")
+    for text in ("Eraser", "Undo", "Pan", "Fit the photo", "100 %", "original", "Invert"):
+        assert text in help_dialog.inner_text()
+    page.keyboard.press("Escape")
+    help_dialog.wait_for(state="hidden")
+
+    page.keyboard.press("e")
+    assert page.get_attribute("#tool-eraser", "aria-pressed") == "true"
+    page.keyboard.press("b")
+    assert page.get_attribute("#tool-brush", "aria-pressed") == "true"
+    start = int(page.input_value("#brush-size"))
+    page.keyboard.press("]")
+    bigger = int(page.input_value("#brush-size"))
+    page.keyboard.press("[")
+    page.keyboard.press("[")
+    assert bigger > start > int(page.input_value("#brush-size"))
+    stage = page.locator("#stage").bounding_box()
+    page.mouse.move(stage["x"] + 300, stage["y"] + 200)
+    before = int(page.input_value("#brush-size"))
+    page.keyboard.down("Alt")
+    page.mouse.wheel(0, -100)
+    page.keyboard.up("Alt")
+    assert int(page.input_value("#brush-size")) > before
+
+    fitted = page.inner_text("#zoom")
+    page.keyboard.press("1")
+    assert page.inner_text("#zoom") == "100%"
+    page.keyboard.press("+")
+    assert page.inner_text("#zoom") == "125%"
+    page.keyboard.press("0")
+    assert page.inner_text("#zoom") == fitted
+    page.mouse.wheel(0, -200)
+    assert page.inner_text("#zoom") != fitted
+    page.mouse.dblclick(stage["x"] + 300, stage["y"] + 200)   # double-click fits, and paints nothing
+    assert page.inner_text("#zoom") == fitted and page.get_attribute("#editor", "data-mask-pixels") == "0"
+
+    page.keyboard.down("Tab")                                  # hold Tab: the original
+    page.wait_for_selector("#compare-photo:not([hidden])")
+    assert "/versions/%d/display" % repaired.parent_id in page.get_attribute("#compare-photo", "src")
+    assert page.is_visible("#compare-tag")
+    page.keyboard.up("Tab")
+    page.wait_for_selector("#compare-photo", state="hidden")
+
+    page.keyboard.press("i")
+    assert page.get_attribute("#editor", "data-mask-pixels") == str(512 * 512)
+    page.keyboard.press("Control+z")
+    assert page.get_attribute("#editor", "data-mask-pixels") == "0"
+    page.keyboard.press("Control+y")
+    assert page.get_attribute("#editor", "data-mask-pixels") == str(512 * 512)
+
+
+# ---------------------------------------------------------------- reuse: saved, previous, found
+
+
+def test_a_saved_mask_lands_at_its_corner_on_a_photo_of_another_size(page, live_server, alice):
+    first = services.asset_create(owner=alice, data=_photo(0), file_name="a.png")
+    other = services.asset_create(owner=alice, data=_photo(1, (800, 600)), file_name="b.png")
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, first)
+    _set_brush(page, BRUSH)
+    _dot(page, 480.5, 40.5, (512, 512))                          # the watermark, top right
+    page.get_by_label("Save this mask as").fill("Supplier X")
+    page.get_by_label("Anchored").select_option("top-right")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#tools-message")).to_contain_text("Saved")
+
+    _open(page, live_server, other)
+    posted = PostedMasks(page)
+    page.wait_for_selector("#saved-select option:not([value=''])", state="attached")
+    page.get_by_label("Saved masks").select_option(label="Supplier X · top right · 512×512")
+    page.get_by_role("button", name="Apply saved mask").click()
+    expect(page.locator("#tools-message")).to_contain_text("Applied")
+    mask = posted.post()
+    assert mask.shape == (600, 800)
+    x = 800 - 512 + 480.5
+    _assert_mask_is(mask, [((x, 40.5), (x, 40.5))], BRUSH / 2)
+
+
+def test_previous_mask_brings_back_the_last_jobs_mask(page, live_server, alice, run_worker):
+    asset = services.asset_create(owner=alice, data=_photo(0), file_name="a.png")
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    assert page.is_disabled("#previous-mask")
+    _set_brush(page, BRUSH)
+    _drag(page, [(100, 300), (300, 320)], (512, 512))
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_selector("#job-status[data-status='queued']")
+    assert run_worker() == 1
+    page.wait_for_selector("#job-status[data-status='succeeded']")
+    page.screenshot(path=str(ARTIFACTS / "editor-result-view.png"), full_page=True)
+    job = RepairJob.objects.get()
+    with job.mask_file.open("rb") as fh:
+        first_mask = imaging.decode_mask(fh.read(), size=(512, 512)) > 0
+
+    page.reload()
+    _wait_ready(page)
+    posted = PostedMasks(page)
+    page.get_by_role("button", name="Previous mask").click()
+    expect(page.locator("#tools-message")).to_contain_text("previous")
+    assert (posted.post() == first_mask).all()
+
+
+def test_find_text_proposes_a_mask_over_text_and_nothing_elsewhere(page, live_server, alice):
+    stamped = services.asset_create(owner=alice, data=_photo(0, text=True), file_name="stamp.png")
+    plain = services.asset_create(owner=alice, data=_photo(0), file_name="plain.png")
+    _login(page, live_server, alice, "alice-pass-123")
+
+    _open(page, live_server, stamped)
+    posted = PostedMasks(page)
+    page.get_by_role("button", name="Find text").click()
+    expect(page.locator("#tools-message")).to_contain_text("Added")
+    page.screenshot(path=str(ARTIFACTS / "editor-find-text.png"))
+    mask = posted.post()
+    ys, xs = np.nonzero(mask)
+    assert mask.sum() > 500 and ys.min() >= 430 and xs.max() < 300
+
+    _open(page, live_server, plain)
+    page.get_by_role("button", name="Find text").click()
+    expect(page.locator("#tools-message")).to_contain_text("No text found")
+    assert page.get_attribute("#editor", "data-mask-pixels") == "0"

@@ -15,7 +15,9 @@ from repairapp.models import Asset, IdempotencyKey, RepairJob
 from repairapp.tokens import token_create
 from tests.conftest import mask_png, real_photo_bytes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed data for the live server and the worker; serialized rollback puts back
+# what migrations made (role groups, content types) for the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BOX = (200, 150, 260, 230)  # x0, y0, x1, y1 of the area to remove
 

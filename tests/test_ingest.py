@@ -11,7 +11,9 @@ from repairapp import services
 from repairapp.models import Asset, IngestItem, RepairJob
 from tests.conftest import SHARED_DATA
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed data for the live server and the worker; serialized rollback puts back
+# what migrations made (role groups, content types) for the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 COUNT = 6
 

@@ -17,7 +17,6 @@ Results go to bench/results/editor_open.{json,txt}.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import statistics
 import sys

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import imaging, roles, storage, textfind
 from .models import SavedMask
-from .views import EDIT_FORBIDDEN, _file_response, _get_version_for_user, _json_error
+from .views import EDIT_FORBIDDEN, _body_too_large, _file_response, _get_version_for_user, _json_error, _too_large_message
 
 DISPLAY_SIDE = 2048
 RENDITION_FOLDER = "display"
@@ -69,6 +69,7 @@ def version_display(request: HttpRequest, version_id: int) -> HttpResponse:
         found = name, kind
     name, kind = found
     response = FileResponse(default_storage.open(name, "rb"), content_type=kind)
+    # Derived from an immutable version: it never changes either.
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
 
@@ -141,8 +142,8 @@ def _first_error(form: forms.Form) -> str:
 def saved_masks(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse({"masks": [saved_mask_dict(m) for m in SavedMask.objects.filter(owner=request.user)]})
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_UPLOAD_BYTES:
-        return _json_error(f"The upload is larger than the {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.", 413)
+    if _body_too_large(request):
+        return _json_error(_too_large_message(), 413)
     form = SavedMaskForm(request.POST, request.FILES)
     if not form.is_valid():
         return _json_error(_first_error(form), 400)

@@ -500,7 +500,7 @@
     }
     if (y0 < 0) return null;
     let x0 = b0 * 8, x1 = b1 * 8 + 8;
-    while (!getBit(x0, y0) && !columnHas(x0, y0, y1)) x0++;
+    while (!columnHas(x0, y0, y1)) x0++;
     while (x1 > x0 + 1 && !columnHas(x1 - 1, y0, y1)) x1--;
     return { x0, y0, x1: Math.min(width, x1), y1: y1 + 1 };
   }
@@ -1040,7 +1040,7 @@
     return added;
   }
 
-  async function withTool(button, work) {
+  async function withTool(work) {
     if (state.busy || state.toolBusy || !state.photoReady) return;
     discardPreview();
     state.toolBusy = true;
@@ -1073,7 +1073,7 @@
     }
   }
 
-  findTextBtn.addEventListener("click", () => withTool(findTextBtn, async () => {
+  findTextBtn.addEventListener("click", () => withTool(async () => {
     toolMessage("Looking for text…");
     const { img, res } = await fetchMaskImage(state.findTextUrl, {
       method: "POST", headers: { "X-CSRFToken": csrfToken },
@@ -1088,7 +1088,7 @@
       : "The text found is already masked.");
   }));
 
-  previousBtn.addEventListener("click", () => withTool(previousBtn, async () => {
+  previousBtn.addEventListener("click", () => withTool(async () => {
     const { img } = await fetchMaskImage(state.previousMaskUrl);
     if (img.naturalWidth !== width || img.naturalHeight !== height) throw new Error("The previous mask is of another size.");
     const added = addMaskImage(img, 0, 0);
@@ -1137,7 +1137,7 @@
 
   savedSelect.addEventListener("change", updateToolButtons);
 
-  savedApply.addEventListener("click", () => withTool(savedApply, async () => {
+  savedApply.addEventListener("click", () => withTool(async () => {
     const saved = state.savedMasks.find((m) => String(m.id) === savedSelect.value);
     if (!saved) return;
     const { img } = await fetchMaskImage(saved.image_url);
@@ -1148,7 +1148,7 @@
       : "“" + saved.name + "” adds nothing here: it is already painted, or falls outside this photo.");
   }));
 
-  savedDelete.addEventListener("click", () => withTool(savedDelete, async () => {
+  savedDelete.addEventListener("click", () => withTool(async () => {
     const saved = state.savedMasks.find((m) => String(m.id) === savedSelect.value);
     if (!saved) return;
     const res = await fetch(saved.delete_url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken } });
@@ -1161,7 +1161,7 @@
 
   saveForm.addEventListener("submit", (e) => {
     e.preventDefault();
-    withTool(null, async () => {
+    withTool(async () => {
       const name = $("save-name").value.trim();
       if (!name) throw new Error("Give the mask a name.");
       if (state.maskPixels === 0) throw new Error("The mask is empty: paint it first, then save it.");

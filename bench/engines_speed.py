@@ -8,13 +8,16 @@ resizing to 4:3; masks are object-sized blobs (the case where `auto` copies patc
 its slow path) drawn at 512 px from a fixed seed and scaled up. Each case runs in its
 own process so its peak memory (ru_maxrss above what the photo and mask already
 took) is its own. Times are medians of `--repeats` runs of `pipeline.repair`
-(timings["engine"]: grouping, crops, fill, feather). Writes bench/results/engines_speed.json.
+(timings["engine"]: grouping, crops, fill, feather), and the CPU time of the whole
+repair(): the machine is shared, and CPU time depends least on the load (the load
+average is recorded with every case). Writes bench/results/engines_speed.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -46,16 +49,18 @@ def measure(engine: str, mp: float, area: float, repeats: int) -> dict:
 
     rgb, mask = photo(mp), blob_mask(mp, area)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    engine_s, total_s = [], []
+    engine_s, total_s, cpu_s = [], [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = pipeline.repair(rgb, mask, engine=engine, seed=0)
         total_s.append(time.perf_counter() - started)
+        cpu_s.append(time.process_time() - cpu_started)
         engine_s.append(result.timings["engine"])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "engine": engine, "mp": mp, "area": area, "repeats": repeats,
         "engine_ms": 1000 * float(np.median(engine_s)), "total_ms": 1000 * float(np.median(total_s)),
+        "cpu_ms": 1000 * float(np.median(cpu_s)), "load": os.getloadavg()[0],
         "peak_extra_mb": (peak - before) / 1024, "photo_mb": rgb.nbytes / 2**20,
     }
 
@@ -84,8 +89,9 @@ def main() -> None:
                                  capture_output=True, text=True, check=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
-            print(f"{engine:6s} {mp:5.1f} MP {area * 100:4.0f} %  engine {row['engine_ms']:9.0f} ms  "
-                  f"total {row['total_ms']:9.0f} ms  peak +{row['peak_extra_mb']:6.0f} MB", flush=True)
+            print(f"{engine:6s} {mp:5.1f} MP {area * 100:5.2f} %  engine {row['engine_ms']:7.0f} ms  "
+                  f"total {row['total_ms']:7.0f} ms  cpu {row['cpu_ms']:7.0f} ms  peak +{row['peak_extra_mb']:5.0f} MB"
+                  f"  load {row['load']:.1f}", flush=True)
     if args.out:
         common.RESULTS.mkdir(parents=True, exist_ok=True)
         with open(args.out, "w") as fh:

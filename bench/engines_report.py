@@ -1,0 +1,112 @@
+"""Markdown tables for bench/README.md from the engines_*.json results.
+
+    .venv/bin/python bench/engines_report.py
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import engines_common as common
+
+
+def load(name: str) -> dict | None:
+    path = common.RESULTS / f"engines_{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def quality_table(quality: dict, peers: dict | None) -> None:
+    medians = dict(quality["medians"])
+    if peers:
+        medians.update({k: v for k, v in peers["quality"]["medians"].items() if isinstance(v, dict)})
+    print("| mask kind | engine | PSNR box (dB) | Δ vs telea | SSIM box | texture | seam | changed outside (max) | ms/photo |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for kind in common.MASK_KINDS:
+        base = medians.get(f"{kind}/telea")
+        for engine in ("telea", "ns", "patch", "auto", "pypatchmatch", "iopaint-cv2"):
+            m = medians.get(f"{kind}/{engine}")
+            if not m:
+                continue
+            delta = m["psnr"] - base["psnr"] if base else float("nan")
+            ms = "–" if np.isnan(m["ms"]) else f"{m['ms']:.0f}"
+            bold = "**" if engine == "auto" else ""
+            print(f"| {kind} | {bold}{engine}{bold} | {m['psnr']:.2f} | {delta:+.2f} | {m['ssim']:.3f} | "
+                  f"{m['texture']:.2f} | {m['seam']:.2f} | {m['changed_outside_max']} | {ms} |")
+    rows = quality["rows"]
+    print()
+    print("Median over photos of the per-photo PSNR difference auto − telea: " + ", ".join(
+        f"{kind} {np.median([a['psnr'] - t['psnr'] for a in rows for t in rows if a['kind'] == kind == t['kind'] and a['photo'] == t['photo'] and a['engine'] == 'auto' and t['engine'] == 'telea']):+.2f} dB"
+        for kind in common.MASK_KINDS))
+
+
+def speed_table(speed: dict, peers: dict | None) -> None:
+    rows = speed["rows"]
+    engines = sorted({r["engine"] for r in rows}, key=["telea", "ns", "patch", "auto"].index)
+    pm = {(r["mp"], r["area"]): r["engine_ms"] for r in (peers or {}).get("timing", []) if r["engine"] == "pypatchmatch"}
+    header = " | ".join(f"{e} ms" for e in engines) + (" | pypatchmatch ms" if pm else "")
+    print(f"| photo | mask | {header} | peak extra MB ({'/'.join(engines)}) |")
+    print("| --- | --- |" + " --- |" * (len(engines) + (1 if pm else 0)) + " --- |")
+    cases = sorted({(r["mp"], r["area"]) for r in rows})
+    for mp, area in cases:
+        by = {r["engine"]: r for r in rows if r["mp"] == mp and r["area"] == area}
+        cells = " | ".join(f"{by[e]['engine_ms']:.0f}" if e in by else "–" for e in engines)
+        if pm:
+            cells += " | " + (f"{pm[(mp, area)]:.0f}" if (mp, area) in pm else "–")
+        mem = "/".join(f"{by[e]['peak_extra_mb']:.0f}" if e in by else "–" for e in engines)
+        print(f"| {mp:g} MP | {area * 100:g} % | {cells} | {mem} |")
+    io = [r for r in (peers or {}).get("timing", []) if r["engine"] == "iopaint-cv2"]
+    if io:
+        r = io[0]
+        print(f"\nIOPaint cv2 CLI: batch of {r['images']} photos {r['batch_s']:.1f} s, start-up (one-photo batch) "
+              f"{r['startup_s']:.1f} s, ≈ {r['per_image_ms']:.0f} ms per photo after start-up.")
+
+
+def textfind_table(textfind: dict) -> None:
+    s = textfind["summary"]
+    print("| figure | value |")
+    print("| --- | --- |")
+    for key, label in (
+        ("recall", "text pixels found, median (mean; 10th percentile)"),
+        ("extra", "extra area / text area, median (mean)"),
+        ("psnr_box", "PSNR in the text's box after removal, median (before: damaged)"),
+        ("psnr_photo", "PSNR over the photo after removal, median"),
+        ("ms", "find_text ms per 512x512 photo, median"),
+        ("clean_photos_marked", "untouched photos with any pixel marked (of 20)"),
+        ("clean_false_area_max", "largest share of an untouched photo marked"),
+    ):
+        v = s[key]
+        if key == "recall":
+            text = f"{v:.3f} ({s['recall_mean']:.3f}; {s['recall_p10']:.3f})"
+        elif key == "extra":
+            text = f"{v:.3f} ({s['extra_mean']:.3f})"
+        elif key == "psnr_box":
+            text = f"{v:.2f} dB ({s['psnr_box_before']:.2f} dB)"
+        elif key == "psnr_photo":
+            text = f"{v:.2f} dB"
+        elif key == "clean_photos_marked":
+            text = f"{int(v)}"
+        elif key == "clean_false_area_max":
+            text = f"{100 * v:.2f} %"
+        else:
+            text = f"{v:.0f}"
+        print(f"| {label} | {text} |")
+    print(f"\n{s['n']:.0f} overlays.")
+
+
+def main() -> None:
+    quality, speed, textfind, peers = load("quality"), load("speed"), load("textfind"), load("peers")
+    if quality:
+        print("### Quality\n")
+        quality_table(quality, peers)
+    if speed:
+        print("\n### Speed\n")
+        speed_table(speed, peers)
+    if textfind:
+        print("\n### Find text\n")
+        textfind_table(textfind)
+
+
+if __name__ == "__main__":
+    main()

@@ -157,10 +157,19 @@ def browser():
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test command needs it)")
+    from django.db import connections
+
     saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Django's connections are per context: with Playwright's loop running, this thread
+    # gets fresh connection objects that lack the serialized test data, so the flush
+    # after a test would re-create content types and the next restore would collide.
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     try:
         with sync_playwright() as pw:
+            for alias, contents in serialized.items():
+                if contents is not None:
+                    connections[alias]._test_serialized_contents = contents
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             yield browser
             browser.close()
@@ -180,3 +189,21 @@ def page(browser):
     context.close()
 
 
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test rolls back serialized data (see the module docstring).
+
+    Mixing the two kinds breaks later tests: a plain transactional test's flush
+    re-creates content types under new ids, and the next serialized restore then
+    collides with them. So the rule is enforced here rather than remembered per test.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        # live_server and transactional_db make a test transactional without a marker.
+        transactional = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(
+            getattr(item, "fixturenames", ()))
+        if transactional and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

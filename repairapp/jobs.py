@@ -21,6 +21,7 @@ from django.utils import timezone
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
 
 from . import diff, imaging
@@ -34,6 +35,7 @@ QUEUE_NAME = "repair"
 # Transient failures worth another try: the database, the disk, the network.
 TRANSIENT_ERRORS = (DatabaseError, OSError, redis.RedisError)
 RETRY_INTERVALS = [5, 30, 120]
+SCHEDULER_GRACE = 120  # seconds a scheduled retry may be overdue before the sweep resends it
 
 
 def _retry() -> Retry | None:
@@ -247,7 +249,14 @@ def _held_by_redis(connection, rq_id: str) -> bool:
         rq_job = Job.fetch(rq_id, connection=connection, serializer=settings.RQ_SERIALIZER)
     except NoSuchJobError:
         return False
-    return rq_job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
+    status = rq_job.get_status()
+    if status == JobStatus.SCHEDULED:
+        # A retry waiting for its backoff. Long overdue means no scheduler is running
+        # (it died with its worker): the delivery will never come, so send a new one.
+        registry = ScheduledJobRegistry(QUEUE_NAME, connection=connection, serializer=settings.RQ_SERIALIZER)
+        due = registry.get_scheduled_time(rq_job)
+        return due is None or (timezone.now() - due).total_seconds() < SCHEDULER_GRACE
+    return status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.STARTED)
 
 
 def sweep(*, stuck_before) -> dict:

@@ -481,3 +481,26 @@ def test_a_mask_for_the_sideways_view_of_a_phone_photo_is_refused_naming_both_si
     with pytest.raises(imaging.ImageError, match="mask is 120×80 but the photo is 80×120"):
         services.repair_request_create(user=alice, version=asset.latest_version(),
                                        mask_data=mask_png(120, 80, (1, 1, 9, 9)))
+
+
+def test_the_sweep_resends_a_retry_whose_scheduler_is_gone(
+    alice, asset, redis_conn, run_worker, test_engine, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rq.registry import ScheduledJobRegistry
+
+    _FlakyEngine.calls = 0
+    test_engine(_FlakyEngine, "flaky")
+    job = _submit(alice, asset.latest_version(), engine="flaky", capture=django_capture_on_commit_callbacks)
+    run_worker()  # attempt 1 fails; the retry is scheduled 5 s ahead
+    job.refresh_from_db()
+    assert jobs.sweep(stuck_before=timezone.now())["requeued"] == 0  # a scheduled retry is still held
+    # No scheduler ever picks it up: make it long overdue.
+    registry = ScheduledJobRegistry("repair", connection=redis_conn)
+    redis_conn.zadd(registry.key, {job.rq_job_id: (timezone.now() - timedelta(minutes=10)).timestamp()})
+    assert jobs.sweep(stuck_before=timezone.now())["requeued"] == 1
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED and Version.objects.filter(made_by_job=job).count() == 1

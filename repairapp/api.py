@@ -448,7 +448,7 @@ def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
     version = _get_version_for_user(request.user, version_id)
     if not version.diff_file:
         raise ApiError(404, "not_found", "Version 1 is the upload: it has no diff.")
-    return _file_response(version.diff_file, "image/png")
+    return _file_response(version.diff_file, imaging.content_type_for(version.diff_file.name))
 
 
 @csrf_exempt

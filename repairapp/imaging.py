@@ -193,6 +193,22 @@ def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None, *, compress_lev
     return buffer.tobytes()
 
 
+def encode_jpeg(rgb: np.ndarray, *, quality: int = 88) -> bytes:
+    """A JPEG for pictures that are only looked at (the diff heatmap): at 12 MP it
+    encodes in ~0.06 s where a PNG takes ~0.6 s."""
+    import cv2
+
+    ok, buffer = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buffer.tobytes()
+
+
+def content_type_for(name: str) -> str:
+    """The media type of a file this app stored, from the extension it gave it."""
+    return "image/jpeg" if name.lower().endswith((".jpg", ".jpeg")) else "image/png"
+
+
 def encode_mask(mask: np.ndarray) -> bytes:
     """A 1-bit PNG: a mask of a 24 MP photo stays a few hundred KB."""
     out = io.BytesIO()

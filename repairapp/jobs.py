@@ -188,11 +188,11 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
     texture = diff.texture_ratio(result.rgb, result.mask)
     lap("diff")
     version_png = imaging.encode_png(result.rgb, photo.alpha)
-    diff_png = imaging.encode_png(heat)
+    diff_jpeg = imaging.encode_jpeg(heat)
     thumb = imaging.encode_thumbnail(result.rgb, photo.alpha)
     lap("encode")
     file_name = save_bytes("versions", "png", version_png, written)
-    diff_name = save_bytes("diffs", "png", diff_png, written)
+    diff_name = save_bytes("diffs", "jpg", diff_jpeg, written)
     thumb_name = save_bytes("thumbs", "png" if photo.alpha is not None else "jpg", thumb, written)
     lap("storage")
     with transaction.atomic():

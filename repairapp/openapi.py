@@ -28,6 +28,10 @@ def _png(description: str) -> dict:
     return {"description": description, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
 
 
+def _jpeg(description: str) -> dict:
+    return {"description": description, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+
+
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -163,7 +167,7 @@ def document() -> dict:
                 "get": {
                     "summary": "The diff heatmap against the parent version",
                     "parameters": [_id_param("id")],
-                    "responses": {"200": _png("The heatmap"),
+                    "responses": {"200": _jpeg("The heatmap (JPEG: a picture to look at, not pixels of record)"),
                                   "404": _error("No such version for this token, or version 1 (no diff)"),
                                   **AUTH_ERRORS},
                 },

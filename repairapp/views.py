@@ -260,8 +260,7 @@ def version_image(request: HttpRequest, version_id: int) -> FileResponse:
 @login_required
 def version_thumb(request: HttpRequest, version_id: int) -> FileResponse:
     version = _get_version_for_user(request.user, version_id)
-    kind = "image/png" if version.thumbnail.name.endswith(".png") else "image/jpeg"
-    return _file_response(version.thumbnail, content_type=kind)
+    return _file_response(version.thumbnail, content_type=imaging.content_type_for(version.thumbnail.name))
 
 
 @require_GET
@@ -270,7 +269,7 @@ def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
     version = _get_version_for_user(request.user, version_id)
     if not version.diff_file:
         raise Http404("Version 1 has no diff")
-    return _file_response(version.diff_file, content_type="image/png")
+    return _file_response(version.diff_file, content_type=imaging.content_type_for(version.diff_file.name))
 
 
 @require_GET

@@ -147,9 +147,9 @@ def test_a_repair_of_an_uploaded_photo_is_queued_and_ends_with_urls_and_checks(
     assert status["diff_url"] == f"http://testserver/api/v1/versions/{version.pk}/diff"
     assert status["checks"] == {"changed_outside_mask": 0, "changed_fraction": version.changed_fraction,
                                 "seam_score": version.seam_score}
-    for url in (status["result_url"], status["diff_url"]):
+    for url, kind in ((status["result_url"], "image/png"), (status["diff_url"], "image/jpeg")):
         image = client.get(url, **bearer(alice_token))
-        assert image.status_code == 200 and image["Content-Type"] == "image/png"
+        assert image.status_code == 200 and image["Content-Type"] == kind
         assert Image.open(__import__("io").BytesIO(b"".join(image.streaming_content))).size == (512, 512)
 
 
@@ -291,10 +291,10 @@ def test_a_failed_job_reports_its_reason_and_no_urls(client, alice_token, alice_
 
 
 def test_version_media_is_for_the_tokens_user_only(client, alice_token, bob_token, repaired):
-    for kind in ("image", "diff"):
+    for kind, media_type in (("image", "image/png"), ("diff", "image/jpeg")):
         url = f"/api/v1/versions/{repaired.pk}/{kind}"
         own = client.get(url, **bearer(alice_token))
-        assert own.status_code == 200 and own["Content-Type"] == "image/png"
+        assert own.status_code == 200 and own["Content-Type"] == media_type
         assert own["X-Content-Type-Options"] == "nosniff"
         other = client.get(url, **bearer(bob_token))
         assert other.status_code == 404 and other.json()["code"] == "not_found"

@@ -63,7 +63,7 @@ def test_the_readme_curl_command_ends_with_a_result_that_only_changed_under_the_
 
     diff = curl("-H", f"Authorization: Bearer {secret}", "-o", "/dev/null", "-w", "%{http_code} %{content_type}",
                 status["diff_url"])
-    assert diff.stdout == b"200 image/png"
+    assert diff.stdout == b"200 image/jpeg"
     stranger = token_create(user=django_user_model.objects.create_user("eve"))[1]
     denied = curl("-H", f"Authorization: Bearer {stranger}", "-o", "/dev/null", "-w", "%{http_code}", status["result_url"])
     assert denied.stdout == b"404"

@@ -164,9 +164,10 @@ def test_job_status_json_reports_the_result(alice_client, alice, asset, run_work
     version = body["version"]
     assert version["number"] == 2 and version["parent_number"] == 1
     assert version["figures"]["changed_outside_mask"] == 0 and version["figures"]["changed_inside_mask"] > 0
-    for key in ("image_url", "diff_url", "parent_image_url", "download_url"):
+    for key, kind in (("image_url", "image/png"), ("diff_url", "image/jpeg"), ("parent_image_url", "image/png"),
+                      ("download_url", "image/png")):
         response = alice_client.get(version[key])
-        assert response.status_code == 200 and response["Content-Type"] == "image/png", key
+        assert response.status_code == 200 and response["Content-Type"] == kind, key
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

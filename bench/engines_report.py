@@ -25,7 +25,7 @@ def quality_table(quality: dict, peers: dict | None) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind in common.MASK_KINDS:
         base = medians.get(f"{kind}/telea")
-        for engine in ("telea", "ns", "patch", "auto", "pypatchmatch", "iopaint-cv2"):
+        for engine in ("telea", "ns", "patch", "auto", "pypatchmatch", "patch-same-run", "iopaint-cv2"):
             m = medians.get(f"{kind}/{engine}")
             if not m:
                 continue
@@ -34,6 +34,12 @@ def quality_table(quality: dict, peers: dict | None) -> None:
             bold = "**" if engine == "auto" else ""
             print(f"| {kind} | {bold}{engine}{bold} | {m['psnr']:.2f} | {delta:+.2f} | {m['ssim']:.3f} | "
                   f"{m['texture']:.2f} | {m['seam']:.2f} | {m['changed_outside_max']} | {ms} |")
+    if peers:
+        print("\nSame run, same cases, medians per photo (wall / CPU ms): " + "; ".join(
+            f"{kind}: patch {medians[f'{kind}/patch-same-run']['ms']:.0f} / {medians[f'{kind}/patch-same-run']['cpu_ms']:.0f}, "
+            f"pypatchmatch {medians[f'{kind}/pypatchmatch']['ms']:.0f} / {medians[f'{kind}/pypatchmatch']['cpu_ms']:.0f} "
+            f"(**{medians[f'{kind}/pypatchmatch']['cpu_ms'] / medians[f'{kind}/patch-same-run']['cpu_ms']:.1f}x** CPU)"
+            for kind in ("strokes", "objects", "text") if f"{kind}/patch-same-run" in medians))
     rows = quality["rows"]
     print()
     print("Median over photos of the per-photo PSNR difference auto − telea: " + ", ".join(
@@ -46,8 +52,8 @@ def speed_table(speed: dict, peers: dict | None) -> None:
     engines = sorted({r["engine"] for r in rows}, key=["telea", "ns", "patch", "auto"].index)
     pm = {(r["mp"], r["area"]): r["engine_ms"] for r in (peers or {}).get("timing", []) if r["engine"] == "pypatchmatch"}
     header = " | ".join(f"{e} ms" for e in engines) + (" | pypatchmatch ms" if pm else "")
-    print(f"| photo | mask | {header} | peak extra MB ({'/'.join(engines)}) |")
-    print("| --- | --- |" + " --- |" * (len(engines) + (1 if pm else 0)) + " --- |")
+    print(f"| photo | mask | {header} | auto CPU ms | peak extra MB ({'/'.join(engines)}) | load |")
+    print("| --- | --- |" + " --- |" * (len(engines) + (1 if pm else 0)) + " --- | --- | --- |")
     cases = sorted({(r["mp"], r["area"]) for r in rows})
     for mp, area in cases:
         by = {r["engine"]: r for r in rows if r["mp"] == mp and r["area"] == area}
@@ -55,7 +61,9 @@ def speed_table(speed: dict, peers: dict | None) -> None:
         if pm:
             cells += " | " + (f"{pm[(mp, area)]:.0f}" if (mp, area) in pm else "–")
         mem = "/".join(f"{by[e]['peak_extra_mb']:.0f}" if e in by else "–" for e in engines)
-        print(f"| {mp:g} MP | {area * 100:g} % | {cells} | {mem} |")
+        cpu = f"{by['auto']['cpu_ms']:.0f}" if "auto" in by and "cpu_ms" in by["auto"] else "–"
+        load = max((by[e].get("load", 0) for e in by), default=0)
+        print(f"| {mp:g} MP | {area * 100:g} % | {cells} | {cpu} | {mem} | {load:.1f} |")
     io = [r for r in (peers or {}).get("timing", []) if r["engine"] == "iopaint-cv2"]
     if io:
         r = io[0]
@@ -97,12 +105,16 @@ def textfind_table(textfind: dict) -> None:
 
 def main() -> None:
     quality, speed, textfind, peers = load("quality"), load("speed"), load("textfind"), load("peers")
+    crop = load("speed_crop")
     if quality:
         print("### Quality\n")
         quality_table(quality, peers)
     if speed:
         print("\n### Speed\n")
         speed_table(speed, peers)
+    if crop:
+        print("\n### The same mask on bigger photos\n")
+        speed_table(crop, None)
     if textfind:
         print("\n### Find text\n")
         textfind_table(textfind)

@@ -52,7 +52,7 @@ def speed_table(speed: dict, peers: dict | None) -> None:
     engines = sorted({r["engine"] for r in rows}, key=["telea", "ns", "patch", "auto"].index)
     pm = {(r["mp"], r["area"]): r["engine_ms"] for r in (peers or {}).get("timing", []) if r["engine"] == "pypatchmatch"}
     header = " | ".join(f"{e} ms" for e in engines) + (" | pypatchmatch ms" if pm else "")
-    print(f"| photo | mask | {header} | auto CPU ms | peak extra MB ({'/'.join(engines)}) | load |")
+    print(f"| photo | mask | {header} | auto CPU ms (whole repair) | peak extra MB ({'/'.join(engines)}) | load |")
     print("| --- | --- |" + " --- |" * (len(engines) + (1 if pm else 0)) + " --- | --- | --- |")
     cases = sorted({(r["mp"], r["area"]) for r in rows})
     for mp, area in cases:

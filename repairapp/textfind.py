@@ -9,9 +9,10 @@ once, so each is a filter:
    its height;
 3. flat colour: an overlay is drawn in one colour, a photo's own detail is not, so
    candidates are split by colour before they are joined into glyphs;
-4. alignment: glyphs sit in a row, similar in height and colour, close together.
-What survives gets the opposite-polarity rim next to it (an outline) and a 1 px ring
-for the anti-aliased edge.
+4. alignment: glyphs sit in a row, similar in height, close together, on a common
+   baseline, and the row stands out from the bands above and below it.
+What survives gets the high-contrast pixels within 1 px of it: the anti-aliased edge
+and an outline. `repair()` then dilates the mask as it does any other.
 
 Large photos are searched at most DETECT_SIDE px on their long side (and again at half
 that, for big lettering): overlaid text is sized for the whole picture, and the cost
@@ -26,7 +27,7 @@ import cv2
 import numpy as np
 
 DETECT_SIDE = 1024
-MIN_SIDE = 480   # the half-size pass runs only for photos larger than the detection size
+MIN_SIDE = 480              # the half-size pass runs only when it is at least this long
 WINDOW = 15                 # top-hat window: strokes up to ~7 px wide at the detection size
 CONTRAST = 48               # grey levels above (below) the surroundings
 MIN_HEIGHT, MAX_HEIGHT = 6, 120
@@ -38,7 +39,7 @@ MAX_CANDIDATES = 2000       # glyph candidates per colour compared pairwise for 
 MIN_GLYPHS = 4              # "(c)" or "OK" alone are missed; three let scene rows through
 RIM_CONTRAST = CONTRAST // 2  # the anti-aliased edge and an outline contrast less than the glyph
 MIN_ROW_SHARE = 0.6         # of a row box's pixels of its colour that are accepted glyphs
-MAX_BAND_RATIO = 0.25        # colour density above/below a row vs inside it
+MAX_BAND_RATIO = 0.25       # colour density above/below a row vs inside it
 
 
 def find_text(rgb: np.ndarray) -> np.ndarray:

@@ -73,33 +73,21 @@ def speed_table(speed: dict, peers: dict | None) -> None:
 
 def textfind_table(textfind: dict) -> None:
     s = textfind["summary"]
+    rows = (
+        ("text pixels found, median (mean; 10th percentile)",
+         f"{s['recall']:.3f} ({s['recall_mean']:.3f}; {s['recall_p10']:.3f})"),
+        ("extra area / text area, median (mean)", f"{s['extra']:.3f} ({s['extra_mean']:.3f})"),
+        ("PSNR in the text's box after removal, median (before: damaged)",
+         f"{s['psnr_box']:.2f} dB ({s['psnr_box_before']:.2f} dB)"),
+        ("PSNR over the photo after removal, median", f"{s['psnr_photo']:.2f} dB"),
+        ("find_text ms per 512x512 photo, median", f"{s['ms']:.0f}"),
+        ("untouched photos with any pixel marked (of 20)", f"{int(s['clean_photos_marked'])}"),
+        ("largest share of an untouched photo marked", f"{100 * s['clean_false_area_max']:.2f} %"),
+    )
     print("| figure | value |")
     print("| --- | --- |")
-    for key, label in (
-        ("recall", "text pixels found, median (mean; 10th percentile)"),
-        ("extra", "extra area / text area, median (mean)"),
-        ("psnr_box", "PSNR in the text's box after removal, median (before: damaged)"),
-        ("psnr_photo", "PSNR over the photo after removal, median"),
-        ("ms", "find_text ms per 512x512 photo, median"),
-        ("clean_photos_marked", "untouched photos with any pixel marked (of 20)"),
-        ("clean_false_area_max", "largest share of an untouched photo marked"),
-    ):
-        v = s[key]
-        if key == "recall":
-            text = f"{v:.3f} ({s['recall_mean']:.3f}; {s['recall_p10']:.3f})"
-        elif key == "extra":
-            text = f"{v:.3f} ({s['extra_mean']:.3f})"
-        elif key == "psnr_box":
-            text = f"{v:.2f} dB ({s['psnr_box_before']:.2f} dB)"
-        elif key == "psnr_photo":
-            text = f"{v:.2f} dB"
-        elif key == "clean_photos_marked":
-            text = f"{int(v)}"
-        elif key == "clean_false_area_max":
-            text = f"{100 * v:.2f} %"
-        else:
-            text = f"{v:.0f}"
-        print(f"| {label} | {text} |")
+    for label, value in rows:
+        print(f"| {label} | {value} |")
     print(f"\n{s['n']:.0f} overlays.")
 
 

@@ -30,10 +30,9 @@ def wide_components(mask: np.ndarray, *, thin_radius: float) -> np.ndarray:
     count, labels = regions.components(mask)
     if count == 0:
         return np.zeros(mask.shape, bool)
-    radius = regions.inscribed_radius(mask)
-    widest = np.zeros(count + 1, np.float32)
-    np.maximum.at(widest, labels.ravel(), radius.ravel())
-    wide_labels = widest > thin_radius
+    # A component is wide if any of its pixels is deeper than thin_radius.
+    deep = regions.inscribed_radius(mask) > thin_radius
+    wide_labels = np.bincount(labels[deep], minlength=count + 1) > 0
     wide_labels[0] = False
     return wide_labels[labels]
 

@@ -118,7 +118,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.search(rng, passes=2 if step == 0 else 1)
             last = level == 0 and step == em_steps - 1
             lvl.vote(sharpness=FINAL_SHARPNESS if last else 1.0)
-        level_image = lvl.result()
+        base = image if level == 0 else np.clip(np.rint(images[level]), 0, 255).astype(np.uint8)
+        level_image = lvl.result(base)
         state = lvl
     return _blend_low_frequencies(level_image, images, holes)
 
@@ -235,9 +236,14 @@ class _Level:
         r, (h, w) = self.r, self.size
         self.image[:] = _pad(np.ascontiguousarray(self.image[r:r + h, r:r + w]), r)
 
-    def result(self) -> np.ndarray:
-        r, (h, w) = self.r, self.size
-        return np.clip(np.rint(self.image[r:r + h, r:r + w]), 0, 255).astype(np.uint8)
+    def result(self, base: np.ndarray) -> np.ndarray:
+        """`base` (h, w, 3) uint8, the level's known pixels, with the hole filled in."""
+        r, w = self.r, self.size[1]
+        hy, hx = np.divmod(self.h_idx, self.wp)
+        out = base.copy()
+        # Only the hole changed: converting the whole level would cost more than the fill.
+        out.reshape(-1, 3)[(hy - r) * w + (hx - r)] = np.clip(np.rint(self.image.reshape(-1, 3)[self.h_idx]), 0, 255)
+        return out
 
     # --- the field --------------------------------------------------------------------
 

@@ -97,7 +97,7 @@ def quality(args, work: Path) -> dict:
                                 3, work)
     io_out = work / "q-iopaint"
     io_total = run_iopaint(args.iopaint, images, masks, io_out)
-    for (stem, kind, truth, damaged, mask, effective), (pm_s, pm_cpu) in zip(cases, pm_times):
+    for (stem, kind, truth, damaged, mask, effective), (pm_s, pm_cpu) in zip(cases, pm_times, strict=True):
         # Ours on the same case in the same run, for a speed ratio under the same load.
         started, cpu = time.perf_counter(), time.process_time()
         ours = pipeline.repair(damaged, mask, engine="patch", seed=0).rgb

@@ -9,6 +9,7 @@ and one job never makes two versions.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 import time
 import uuid
 
@@ -26,7 +27,7 @@ from rq.timeouts import JobTimeoutException
 
 from . import diff, imaging
 from .engines import EngineError, pipeline
-from .models import Asset, Event, RepairJob, Review, Version
+from .models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
 
 log = logging.getLogger(__name__)
@@ -262,6 +263,9 @@ def _held_by_redis(connection, rq_id: str) -> bool:
 def sweep(*, stuck_before) -> dict:
     """Make Redis agree with the database again. See `manage.py sweep`."""
     report = {"requeued": 0, "recovered": 0, "failed": 0, "redis_up": True}
+    # Idempotency keys only need to outlive a client's retries.
+    forget_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    report["forgotten_keys"] = IdempotencyKey.objects.filter(created_at__lt=forget_before).delete()[0]
     max_attempts = 1 + settings.REPAIR_MAX_RETRIES
     recovered: list[RepairJob] = []
     for job in RepairJob.objects.filter(status=RepairJob.RUNNING, started_at__lt=stuck_before):

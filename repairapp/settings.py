@@ -145,7 +145,7 @@ LOGIN_REDIRECT_URL = "asset-list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")  # how times are shown (history, reviews)
 USE_I18N = False
 USE_TZ = True
 
@@ -193,6 +193,12 @@ LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 10, minimum=1)
 LOGIN_LOCKOUT_SECONDS = 15 * 60
 # The cache lives in Redis so every web process shares the login counters.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# API requests per token per window (seconds); 0 turns the limit off.
+API_RATE_LIMIT = envint("API_RATE_LIMIT", 120)
+API_RATE_WINDOW = envint("API_RATE_WINDOW", 60, minimum=1)
+# An Idempotency-Key answers the same again for this long; the sweep forgets older ones.
+IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", 48, minimum=1)
 
 # A work-horse that grows past this is stopped by the kernel's limit, and its job
 # fails with "ran out of memory", so one huge photo cannot take the machine down.

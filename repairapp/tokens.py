@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from . import jobs
 from .models import ApiToken
-from .settings import envint
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +32,6 @@ VISIBLE_CHARS = 12  # "rpr_" and 8 characters of the secret
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
-# Read once from the environment (loud on a bad value); tests override the settings.
-_RATE_LIMIT = envint("API_RATE_LIMIT", 120)  # requests per window; 0 turns the limit off
-_RATE_WINDOW = envint("API_RATE_WINDOW", 60, minimum=1)  # seconds
 
 
 def _digest(secret: str) -> str:
@@ -67,7 +63,7 @@ def token_authenticate(secret: str) -> ApiToken | None:
 
 def rate_limit() -> tuple[int, int]:
     """(requests, window seconds) allowed per token."""
-    return (getattr(settings, "API_RATE_LIMIT", _RATE_LIMIT), getattr(settings, "API_RATE_WINDOW", _RATE_WINDOW))
+    return settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
 
 
 def rate_limit_hit(token: ApiToken) -> int:

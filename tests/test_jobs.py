@@ -505,3 +505,17 @@ def test_the_sweep_resends_a_retry_whose_scheduler_is_gone(
     run_worker()
     job.refresh_from_db()
     assert job.status == RepairJob.SUCCEEDED and Version.objects.filter(made_by_job=job).count() == 1
+
+
+def test_the_sweep_forgets_idempotency_keys_past_their_time(alice, redis_conn, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from repairapp.models import IdempotencyKey
+
+    old = IdempotencyKey.objects.create(user=alice, key="old", fingerprint="x",
+                                        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS + 1))
+    fresh = IdempotencyKey.objects.create(user=alice, key="fresh", fingerprint="y")
+    assert jobs.sweep(stuck_before=timezone.now())["forgotten_keys"] == 1
+    assert not IdempotencyKey.objects.filter(pk=old.pk).exists() and IdempotencyKey.objects.filter(pk=fresh.pk).exists()

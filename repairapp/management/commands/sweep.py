@@ -1,4 +1,5 @@
 """Deliver what the database says is unfinished: the sweep that makes Redis transport only.
+It also forgets Idempotency-Keys older than IDEMPOTENCY_KEY_HOURS.
 
 - a queued job that Redis does not hold (Redis was down at submit, or was restarted)
   is enqueued again;
@@ -33,5 +34,6 @@ class Command(BaseCommand):
         report = sweep(stuck_before=stuck_before)
         self.stdout.write(
             f"re-enqueued {report['requeued']}, recovered {report['recovered']} stuck, "
-            f"failed {report['failed']}, Redis {'up' if report['redis_up'] else 'down'}"
+            f"failed {report['failed']}, forgot {report['forgotten_keys']} idempotency keys, "
+            f"Redis {'up' if report['redis_up'] else 'down'}"
         )

@@ -240,7 +240,6 @@ def run_load(args, base: str, token: str) -> int:
                 pending.discard(job_id)
         if pending:
             time.sleep(1)
-    total_seconds = time.time() - began
     stop.set()
     for t in threads:
         t.join()

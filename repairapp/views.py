@@ -27,12 +27,8 @@ PAGE_SIZE = 24
 EDIT_FORBIDDEN = "Only the photo's owner can paint masks and run repairs on it."
 
 
-def _visible_assets(user):
-    return roles.visible_assets(user)
-
-
 def _get_asset_for_user(user, asset_id: int) -> Asset:
-    return get_object_or_404(_visible_assets(user), pk=asset_id)
+    return get_object_or_404(roles.visible_assets(user), pk=asset_id)
 
 
 def _get_editable_asset(user, asset_id: int) -> Asset:
@@ -54,11 +50,11 @@ def _require_admin(user) -> None:
 
 
 def _get_version_for_user(user, version_id: int) -> Version:
-    return get_object_or_404(Version.objects.select_related("asset").filter(asset__in=_visible_assets(user)), pk=version_id)
+    return get_object_or_404(Version.objects.select_related("asset").filter(asset__in=roles.visible_assets(user)), pk=version_id)
 
 
 def _get_job_for_user(user, job_id: int) -> RepairJob:
-    return get_object_or_404(RepairJob.objects.filter(asset__in=_visible_assets(user)), pk=job_id)
+    return get_object_or_404(RepairJob.objects.filter(asset__in=roles.visible_assets(user)), pk=job_id)
 
 
 def _body_too_large(request: HttpRequest) -> bool:
@@ -82,7 +78,7 @@ def _json_error(message: str, status: int) -> JsonResponse:
 @require_GET
 @login_required
 def asset_list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    assets = _visible_assets(request.user).prefetch_related("versions")
+    assets = roles.visible_assets(request.user).prefetch_related("versions")
     page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
     for asset in page:
         asset.newest = max(asset.versions.all(), key=lambda v: v.number)

@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse

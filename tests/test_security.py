@@ -8,7 +8,6 @@ import sys
 import pytest
 from django.urls import reverse
 
-from repairapp.roles import set_role
 
 pytestmark = pytest.mark.django_db
 

@@ -96,8 +96,10 @@ def _find(rgb: np.ndarray) -> np.ndarray:
     if not mask.any():
         return mask
     # An outline, and the anti-aliased edge, are high-contrast pixels hugging the glyphs.
-    # No further growth: repair() dilates what it is given.
-    rim = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
+    # Only the 4 nearest neighbours, and no further growth: repair() dilates what it is
+    # given, and every px more costs PSNR (a 3x3 rim: 33.66 dB over the photo, 74 % extra
+    # area on average; the cross: 33.92 dB, 59 %, for the same recall; bench/README.md).
+    rim = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))) > 0
     mask[rim & (response >= RIM_CONTRAST)] = 255
     return mask
 

@@ -57,7 +57,7 @@ class AutoEngine(Engine):
         text merges its letters into blobs that look wide but are not.
         """
         out = image
-        if (mask > 0).sum() > wide.sum():
+        if np.count_nonzero(mask) > np.count_nonzero(wide):
             # Telea sees the whole mask so it never draws from the defect inside a wide hole;
             # its result is then the context the patch search copies from.
             out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 
@@ -50,7 +51,20 @@ def check_inputs(image: np.ndarray, mask: np.ndarray) -> None:
 
 def composite(image: np.ndarray, filled: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Masked pixels from `filled`, every other pixel from `image`, bit for bit."""
-    return np.where((mask > 0)[:, :, None], filled, image)
+    out = image.copy()
+    paste(out, filled, mask > 0)
+    return out
+
+
+def paste(dst: np.ndarray, src: np.ndarray, where: np.ndarray) -> None:
+    """dst[where] = src[where], in place; dst may be a view. Shapes (H, W, 3), (H, W, 3), (H, W) bool or uint8 (nonzero = copy).
+
+    cv2.copyTo is ~10x faster than np.where, boolean indexing or np.copyto(where=) on a
+    12 MP frame (8 vs 60-100 ms), which a long stroke's crop nearly is.
+    """
+    out = cv2.copyTo(src, where.view(np.uint8) if where.dtype == bool else where, dst)
+    if out is not dst:  # OpenCV had to reallocate: copy back (not expected for uint8 views)
+        dst[...] = out
 
 
 @dataclass

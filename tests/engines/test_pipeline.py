@@ -135,3 +135,38 @@ def test_auto_judges_width_as_drawn_so_dilated_text_is_still_diffused():
     # ...but auto still treats them as the thin strokes they were drawn as.
     telea_result = repair(img, caption, engine="telea", dilate=3, feather=0)
     assert np.array_equal(auto_result.rgb, telea_result.rgb)
+
+
+def test_paste_writes_into_a_view_and_only_where_asked():
+    from repairapp.engines.base import paste
+
+    rng = np.random.default_rng(3)
+    big = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    before = big.copy()
+    src = rng.integers(0, 256, (10, 20, 3), dtype=np.uint8)
+    where = rng.random((10, 20)) < 0.3
+    paste(big[5:15, 7:27], src, where)
+    expected = before.copy()
+    expected[5:15, 7:27][where] = src[where]
+    assert np.array_equal(big, expected)
+    paste(big[5:15, 7:27], src, np.where(where, 9, 0).astype(np.uint8))  # uint8, nonzero = copy
+    assert np.array_equal(big, expected)
+
+
+def test_feather_matches_the_per_pixel_formula_on_an_irregular_mask():
+    import cv2
+
+    rng = np.random.default_rng(5)
+    original = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    filled = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    mask = np.zeros((48, 64), np.uint8)
+    cv2.line(mask, (0, 5), (63, 40), 17, 9)
+    mask[40:, :10] = 255  # touching the image edge, which is not a seam
+    for width in (1, 2, 4):
+        out = feather_seam(original, filled, mask, width=width)
+        inside = (mask > 0).astype(np.uint8)
+        padded = cv2.copyMakeBorder(inside, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+        depth = cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1]
+        alpha = np.minimum(depth / (width + 1), 1.0)[:, :, None]
+        expected = np.where(inside[:, :, None] > 0, np.rint(original * (1 - alpha) + filled * alpha), original)
+        assert np.array_equal(out, expected.astype(np.uint8))

@@ -88,6 +88,9 @@ class PostedMasks:
             if len(self.masks) > count:
                 break
             self.page.wait_for_timeout(25)
+        # The page is busy until it has read the 400; keys pressed before then are ignored
+        # by design, so wait for Remove to come back (the earlier message may still show).
+        expect(self.page.get_by_role("button", name="Remove")).to_be_enabled()
         expect(self.page.locator("#form-message")).to_contain_text("caught by the test")
         assert len(self.masks) == count + 1
         return self.masks[-1]

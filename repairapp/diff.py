@@ -43,9 +43,12 @@ def changed_pixels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return changed
 
 
-def figures(before: np.ndarray, after: np.ndarray, mask: np.ndarray) -> DiffFigures:
-    """before/after: (H, W, 3) uint8; mask: (H, W) uint8, nonzero = allowed to change."""
-    changed = changed_pixels(before, after)
+def figures(before: np.ndarray, after: np.ndarray, mask: np.ndarray, *,
+            changed: np.ndarray | None = None) -> DiffFigures:
+    """before/after: (H, W, 3) uint8; mask: (H, W) uint8, nonzero = allowed to change.
+    `changed` is changed_pixels(before, after) when the caller already has it."""
+    if changed is None:
+        changed = changed_pixels(before, after)
     inside = mask > 0
     total = changed.size
     n_changed = int(changed.sum())
@@ -70,10 +73,12 @@ def window(mask: np.ndarray, margin: int) -> tuple[slice, slice] | None:
             slice(max(0, box["x"] - margin), min(width, box["x"] + box["width"] + margin)))
 
 
-def heatmap(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+def heatmap(before: np.ndarray, after: np.ndarray, *, changed: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3) uint8: the 'after' photo dimmed to grey, changed pixels painted by how
-    much they changed (dark red → yellow), so small and large edits both show."""
-    changed = changed_pixels(before, after)
+    much they changed (dark red → yellow), so small and large edits both show.
+    `changed` is changed_pixels(before, after) when the caller already has it."""
+    if changed is None:
+        changed = changed_pixels(before, after)
     # Integer luma (BT.601 weights /256), dimmed to 35 % and lifted so black stays visible.
     grey = (after[:, :, 0].astype(np.uint16) * 77 + after[:, :, 1].astype(np.uint16) * 150
             + after[:, :, 2].astype(np.uint16) * 29) >> 8

@@ -181,10 +181,11 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
         params=params,
     )
     lap("engine")
-    figures = diff.figures(photo.rgb, result.rgb, result.mask)
+    changed = diff.changed_pixels(photo.rgb, result.rgb)  # once, for the figures and the heatmap
+    figures = diff.figures(photo.rgb, result.rgb, result.mask, changed=changed)
     if figures.changed_outside_mask:
         raise RuntimeError(f"{figures.changed_outside_mask} pixels changed outside the mask; result discarded")
-    heat = diff.heatmap(photo.rgb, result.rgb)
+    heat = diff.heatmap(photo.rgb, result.rgb, changed=changed)
     seam = diff.seam_score(result.rgb, result.mask)
     texture = diff.texture_ratio(result.rgb, result.mask)
     lap("diff")
@@ -277,12 +278,10 @@ def sweep(*, stuck_before) -> dict:
         else:
             _fail(job, f"worker lost: still running past the timeout after {job.attempts} attempts")
             report["failed"] += 1
-    try:
-        connection = django_rq.get_connection(QUEUE_NAME)
-        connection.ping()
-    except redis.RedisError:
+    if not queue_available():
         report["redis_up"] = False
         return report
+    connection = queue_connection()
     # A recovered job's old delivery may still look "started" in Redis: send a new one.
     for job in recovered:
         report["requeued"] += enqueue_repair(job)

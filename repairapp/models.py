@@ -135,10 +135,6 @@ class RepairJob(models.Model):
     def __str__(self) -> str:
         return f"repair #{self.pk} ({self.status})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
-
     def transition(self, *, from_status: str, to_status: str, message: str = "", **fields) -> bool:
         """Move the row from one status to another only if it is still in `from_status`.
 

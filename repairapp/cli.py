@@ -3,6 +3,7 @@ database, not even Django — with the same pixels as the worker.
 
     python manage.py repair --input photo.jpg --mask mask.png --out fixed.png [--engine auto] [--dilate N]
     python manage.py repair --input-dir DIR --mask-dir DIR --out-dir DIR [--engine ...]
+    python manage.py repair --input photo.jpg --find-text --out fixed.png      (or --input-dir/--out-dir)
 
 manage.py hands `repair` straight to `main()` before Django starts: loading every app
 (admin, django-rq, redis, the ORM) tripled the command's start-up, which on a folder of
@@ -17,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import imaging
+from . import imaging, textfind
 from .engines import DEFAULT_ENGINE, EngineError, get, names, pipeline
 from .env import envint
 
@@ -40,6 +41,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     batch.add_argument("--input-dir", type=Path)
     batch.add_argument("--mask-dir", type=Path, help="masks matched to photos by file stem")
     batch.add_argument("--out-dir", type=Path)
+    parser.add_argument("--find-text", action="store_true",
+                        help="find overlaid text (timestamps, captions, watermark words) and remove it; no masks")
     parser.add_argument("--engine", default=DEFAULT_ENGINE, help=f"one of: {', '.join(names())}")
     parser.add_argument("--dilate", type=int, default=pipeline.DEFAULT_DILATE, help="grow the mask by N px")
     parser.add_argument("--feather", type=int, default=pipeline.DEFAULT_FEATHER,
@@ -48,11 +51,19 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     return parser
 
 
-def repair_file(photo_path: Path, mask_path: Path, out_path: Path, *, engine: str, dilate: int, feather: int,
+def repair_file(photo_path: Path, mask_path: Path | None, out_path: Path, *, engine: str, dilate: int, feather: int,
                 seed: int, max_pixels: int) -> dict:
-    """Repair one file; raise ValueError (ImageError, EngineError) with a readable reason."""
+    """Repair one file; raise ValueError (ImageError, EngineError) with a readable reason.
+
+    Without a mask, Find text proposes one, as the API's mode=remove_text does.
+    """
     photo = imaging.decode_photo(photo_path.read_bytes(), max_pixels=max_pixels)
-    mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height), max_pixels=max_pixels)
+    if mask_path is None:
+        mask = textfind.find_text(photo.rgb)
+        if not mask.any():
+            raise ValueError("no text found in the photo, nothing to remove")
+    else:
+        mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height), max_pixels=max_pixels)
     result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, feather=feather, seed=seed)
     _write_atomically(out_path, imaging.encode_png(result.rgb, photo.alpha))
     return {"pixels": int((result.mask > 0).sum()), **result.timings}
@@ -81,14 +92,16 @@ def run(opts: argparse.Namespace, *, out=sys.stdout, err=sys.stderr) -> int:
         raise CliError(str(exc)) from None
     common = {"engine": opts.engine, "dilate": opts.dilate, "feather": opts.feather, "seed": opts.seed,
               "max_pixels": envint("MAX_IMAGE_PIXELS", imaging.DEFAULT_MAX_PIXELS, minimum=1)}
+    if opts.find_text and (opts.mask or opts.mask_dir):
+        raise CliError("--find-text finds the mask itself: give no --mask or --mask-dir with it")
     if opts.input_dir or opts.mask_dir or opts.out_dir:
-        if not (opts.input_dir and opts.mask_dir and opts.out_dir):
-            raise CliError("--input-dir, --mask-dir and --out-dir go together")
+        if not (opts.input_dir and opts.out_dir and (opts.mask_dir or opts.find_text)):
+            raise CliError("--input-dir, --mask-dir (or --find-text) and --out-dir go together")
         return _batch(opts.input_dir, opts.mask_dir, opts.out_dir, out=out, err=err, **common)
-    if not (opts.input and opts.mask and opts.out):
-        raise CliError("give --input, --mask and --out (or --input-dir, --mask-dir and --out-dir)")
+    if not (opts.input and opts.out and (opts.mask or opts.find_text)):
+        raise CliError("give --input, --mask (or --find-text) and --out (or --input-dir, --mask-dir and --out-dir)")
     for flag in ("input", "mask"):
-        if not getattr(opts, flag).is_file():
+        if getattr(opts, flag) is not None and not getattr(opts, flag).is_file():
             raise CliError(f"--{flag} {getattr(opts, flag)}: no such file")
     started = time.perf_counter()
     try:
@@ -100,9 +113,10 @@ def run(opts: argparse.Namespace, *, out=sys.stdout, err=sys.stderr) -> int:
     return 0
 
 
-def _batch(input_dir: Path, mask_dir: Path, out_dir: Path, *, out, err, **common) -> int:
+def _batch(input_dir: Path, mask_dir: Path | None, out_dir: Path, *, out, err, **common) -> int:
+    """Repair every photo in `input_dir`; without `mask_dir`, Find text proposes each mask."""
     for flag, folder in (("--input-dir", input_dir), ("--mask-dir", mask_dir)):
-        if not folder.is_dir():
+        if folder is not None and not folder.is_dir():
             raise CliError(f"{flag} {folder}: no such folder")
     photos = sorted(p for p in input_dir.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
     if not photos:
@@ -111,9 +125,9 @@ def _batch(input_dir: Path, mask_dir: Path, out_dir: Path, *, out, err, **common
     started = time.perf_counter()
     tty = err.isatty()
     for index, photo_path in enumerate(photos, 1):
-        mask_path = _find_mask(mask_dir, photo_path.stem)
+        mask_path = _find_mask(mask_dir, photo_path.stem) if mask_dir else None
         try:
-            if mask_path is None:
+            if mask_dir and mask_path is None:
                 raise ValueError(f"no mask named {photo_path.stem}.png in {mask_dir}")
             repair_file(photo_path, mask_path, out_dir / f"{photo_path.stem}.png", **common)
         except (ValueError, OSError) as exc:

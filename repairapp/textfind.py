@@ -34,12 +34,20 @@ MIN_HEIGHT, MAX_HEIGHT = 6, 120
 COLOUR_TOLERANCE = 24       # levels per channel around a colour bin's centre (bins are 32 wide)
 EDGE_STEP = 40              # levels between a glyph's edge pixel and its 3x3 neighbourhood
 MIN_CRISP = 0.7             # share of a glyph's edge pixels that step that sharply
-COLOURS = 64                # most common colours among high-contrast pixels that are tried
+COLOURS = 64                # most common colour bins among high-contrast pixels that are tried
+FINE_COLOURS = 16           # most common 8-level bins, tried as well at FINE_TOLERANCE
+FINE_TOLERANCE = 10
+FINE_MIN_PIXELS = 40
 MAX_CANDIDATES = 2000       # glyph candidates per colour compared pairwise for rows
 MIN_GLYPHS = 4              # "(c)" or "OK" alone are missed; three let scene rows through
 RIM_CONTRAST = CONTRAST // 2  # the anti-aliased edge and an outline contrast less than the glyph
 MIN_ROW_SHARE = 0.6         # of a row box's pixels of its colour that are accepted glyphs
 MAX_BAND_RATIO = 0.25       # colour density above/below a row vs inside it
+FLAT_TOLERANCE = 8          # levels per channel around a row's median glyph colour
+FINE_FLAT_TOLERANCE = 3     # the same for rows found in a fine bin
+MIN_FLAT = 0.6              # share of a row's glyph pixels that close to it
+CORE_PIXELS = 20            # stroke-inside pixels needed to measure flatness there
+CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
 def find_text(rgb: np.ndarray) -> np.ndarray:
@@ -71,9 +79,8 @@ def _find(rgb: np.ndarray) -> np.ndarray:
     response = np.max([cv2.morphologyEx(p, op, kernel) for p in planes
                        for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT)], axis=0)
     candidate = response >= CONTRAST
-    mask = np.zeros(rgb.shape[:2], np.uint8)
     if not candidate.any():
-        return mask
+        return np.zeros(rgb.shape[:2], np.uint8)
     # An overlay is drawn in one colour: split the candidates by colour before joining
     # pixels into glyphs, or a caption over foliage merges with the leaves around it.
     # Per-pixel contrast with its 3x3 neighbours in any channel: high all along a glyph's
@@ -82,39 +89,89 @@ def _find(rgb: np.ndarray) -> np.ndarray:
     square = np.ones((3, 3), np.uint8)
     step = np.max([cv2.morphologyEx(p, cv2.MORPH_GRADIENT, square) for p in planes[1:]], axis=0)
     sharp = step >= EDGE_STEP
-    wide = rgb.astype(np.int16)
+    # Every array gets a 1 px empty frame: OpenCV's distance transform and erosion treat
+    # the outside of an array as foreground, which made glyphs touching a colour box's
+    # side "thick" and left their edge uncounted (a caption alone in its colour, whose
+    # box is its own).
+    framed = np.pad(rgb, ((1, 1), (1, 1), (0, 0))).astype(np.int16)
+    sharp = np.pad(sharp, 1)
+    found = np.zeros(sharp.shape, np.uint8)
     ys, xs = np.nonzero(candidate)
-    values = wide[ys, xs]
-    for colour in _main_colours(rgb[ys, xs]):
-        # Each colour is searched only in the box around its pixels.
-        pick = np.abs(values - colour).max(axis=1) <= COLOUR_TOLERANCE
-        py, px = ys[pick], xs[pick]
-        y0, y1, x0, x1 = py.min(), py.max() + 1, px.min(), px.max() + 1
+    channels = [np.ascontiguousarray(rgb[ys, xs, c]) for c in range(3)]
+    levels = np.arange(256)
+    for colour, tolerance, flat_tolerance in _main_colours(rgb[ys, xs]):
+        # max(|value - colour|) <= tolerance, channel by channel through lookup tables:
+        # the same test, several times faster.
+        pick = (np.abs(levels - colour[0]) <= tolerance)[channels[0]]
+        pick &= (np.abs(levels - colour[1]) <= tolerance)[channels[1]]
+        pick &= (np.abs(levels - colour[2]) <= tolerance)[channels[2]]
+        if not pick.any():
+            continue
+        py, px = ys[pick] + 1, xs[pick] + 1
+        # Each colour is searched only in the box around its pixels (and the frame).
+        y0, y1, x0, x1 = py.min() - 1, py.max() + 2, px.min() - 1, px.max() + 2
         near = np.zeros((y1 - y0, x1 - x0), bool)
         near[py - y0, px - x0] = True
-        mask[y0:y1, x0:x1] |= _glyphs(near, sharp[y0:y1, x0:x1])
+        found[y0:y1, x0:x1] |= _glyphs(near, sharp[y0:y1, x0:x1], framed[y0:y1, x0:x1], flat_tolerance)
+    mask = found[1:-1, 1:-1].copy()
     if not mask.any():
         return mask
     # An outline, and the anti-aliased edge, are high-contrast pixels hugging the glyphs.
     # Only the 4 nearest neighbours, and no further growth: repair() dilates what it is
     # given, and every px more costs PSNR (a 3x3 rim: 33.66 dB over the photo, 74 % extra
     # area on average; the cross: 33.92 dB, 59 %, for the same recall; bench/README.md).
-    rim = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))) > 0
+    rim = cv2.dilate(mask, CROSS) > 0
     mask[rim & (response >= RIM_CONTRAST)] = 255
     return mask
 
 
-def _main_colours(pixels: np.ndarray) -> np.ndarray:
-    """(K, 3) int16: centres of the most common colour bins (32 levels wide) among `pixels`."""
-    codes = (pixels[:, 0] // 32).astype(np.int32) * 64 + (pixels[:, 1] // 32) * 8 + pixels[:, 2] // 32
-    counts = np.bincount(codes, minlength=512)
+def _main_colours(pixels: np.ndarray) -> list[tuple[np.ndarray, int, int]]:
+    """(colour (3,) int16, tolerance, flatness tolerance) to try, from `pixels` (N, 3) uint8.
+
+    The most common coarse bins (32 levels wide, +-COLOUR_TOLERANCE: the anti-aliased
+    edge and a 70 % opaque overlay's blend stay in), then the most common fine bins
+    (8 levels, +-FINE_TOLERANCE): an opaque overlay is one exact colour, and the narrow
+    range keeps its glyphs apart from scene detail of a near colour that the coarse
+    range joins them to (an orange caption over red flowers, black text over dark rock).
+    Whatever a +-10 range picks is nearly flat by construction, so rows found in a fine
+    bin must be flat to FINE_FLAT_TOLERANCE, as only an opaque overlay is.
+    """
+    coarse = (pixels // 32).astype(np.int32)
+    counts = np.bincount(coarse[:, 0] * 64 + coarse[:, 1] * 8 + coarse[:, 2], minlength=512)
     top = np.argsort(counts)[::-1][:COLOURS]
     top = top[counts[top] >= 12]
-    return np.stack([top // 64, (top // 8) % 8, top % 8], axis=1).astype(np.int16) * 32 + 16
+    centres = np.stack([top // 64, (top // 8) % 8, top % 8], axis=1).astype(np.int16) * 32 + 16
+    out = [(c, COLOUR_TOLERANCE, FLAT_TOLERANCE) for c in centres]
+    fine = (pixels // 8).astype(np.int32)
+    counts = np.bincount(fine[:, 0] * 1024 + fine[:, 1] * 32 + fine[:, 2], minlength=32768)
+    top = np.argsort(counts)[::-1][:FINE_COLOURS]
+    top = top[counts[top] >= FINE_MIN_PIXELS]
+    centres = np.stack([top // 1024, (top // 32) % 32, top % 32], axis=1).astype(np.int16) * 8 + 4
+    return out + [(c, FINE_TOLERANCE, FINE_FLAT_TOLERANCE) for c in centres]
 
 
-def _glyphs(candidate: np.ndarray, sharp: np.ndarray) -> np.ndarray:
-    """(H, W) uint8 255 where a candidate component passes the glyph and row filters."""
+def _flatness(colours: np.ndarray, glyph: np.ndarray, tolerance: int) -> float:
+    """Share of the `glyph` pixels within `tolerance` levels of their median colour, per channel.
+
+    Measured inside the strokes (the glyphs eroded by a cross, away from the anti-aliased
+    edge) when that holds CORE_PIXELS; 1 px strokes have no inside, so then on all of them.
+    """
+    core = cv2.erode(glyph.astype(np.uint8), CROSS).astype(bool)
+    values = colours[core]
+    if len(values) < CORE_PIXELS:
+        values = colours[glyph]
+    if len(values) == 0:
+        return 0.0
+    spread = np.abs(values - np.median(values, axis=0)).max(axis=1)
+    return float((spread <= tolerance).mean())
+
+
+def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_tolerance: int) -> np.ndarray:
+    """(H, W) uint8 255 where a candidate component passes the glyph and row filters.
+
+    `colours` (H, W, 3) int16 is the photo under `candidate`, for the flatness test at
+    `flat_tolerance` levels.
+    """
     binary = candidate.astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if count <= 1:
@@ -124,10 +181,11 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray) -> np.ndarray:
     edge_labels = labels[edge]
     crisp = np.bincount(edge_labels, sharp[edge], minlength=count) / np.maximum(np.bincount(edge_labels, minlength=count), 1)
     # Stroke width: twice the deepest point of the component (distance transform) may be
-    # at most 0.45 of its height; counted as pixels deeper than that, which is cheaper
-    # than a per-component maximum.
+    # at most 0.45 of its height, and a 3 px stroke always passes (bold lettering 8 px
+    # tall has them); counted as pixels deeper than that, which is cheaper than a
+    # per-component maximum.
     depth = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
-    limit = np.maximum(1.5, 0.225 * bh).astype(np.float32)
+    limit = np.maximum(2.0, 0.225 * bh).astype(np.float32)
     too_deep = depth > limit[labels]
     thick = np.bincount(labels[too_deep], minlength=count) > 0
     fill = area / np.maximum(bw * bh, 1)
@@ -148,6 +206,13 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray) -> np.ndarray:
         # In a caption's box nearly all of its colour is glyphs; in a run of foliage
         # that happened to line up, most of it is leaves the glyph filters refused.
         if row_glyphs.sum() < MIN_ROW_SHARE * row_colour.sum():
+            continue
+        # An overlay is rendered in one flat colour: inside its strokes nearly every pixel
+        # is that colour (a 70 % opaque one: close to it). Flowers, stones and leaves that
+        # line up are shaded, and spread over the colour range they were picked by (rows
+        # on the untouched photos: <= 0.6 of their pixels within 8 levels; text rows
+        # mostly > 0.9).
+        if _flatness(colours[y0:y1, x0:x1], row_glyphs, flat_tolerance) < MIN_FLAT:
             continue
         # The rest of that colour in the box is text too: punctuation, brackets, dots
         # and underscores that the glyph filters were too strict for.

@@ -71,3 +71,43 @@ def test_large_photos_are_searched_at_a_bounded_size():
 def test_bad_shapes_raise_value_error(bad):
     with pytest.raises(ValueError):
         find_text(bad)
+
+
+def test_bold_small_caption_alone_in_its_colour_is_found():
+    # 8 px tall bold letters, the only orange in the picture: the colour's search box is
+    # the caption's own, and its glyphs touch the box's sides.
+    img, layer = with_text(background(), "IMG_4821.JPG", (40, 40), (255, 170, 0), scale=0.3, thickness=2)
+    mask = find_text(img)
+    text = layer >= 128
+    assert ((mask > 0) & text).sum() >= 0.85 * text.sum()
+
+
+def test_orange_caption_over_red_blobs_is_found():
+    # Red-orange blobs the size of the letters under the caption: the coarse colour range
+    # joins them to the glyphs, the exact colour keeps the glyphs apart.
+    rng = np.random.default_rng(3)
+    img = background()
+    for _ in range(700):
+        cy, cx = int(rng.integers(20, 100)), int(rng.integers(0, 320))
+        cv2.circle(img, (cx, cy), int(rng.integers(2, 6)), tuple(int(v) for v in (235 + rng.integers(-20, 20), 90 + rng.integers(-30, 30), 40)), -1)
+    img, layer = with_text(img, "DO NOT COPY", (20, 70), (255, 170, 0), scale=1.0, thickness=3)
+    mask = find_text(img)
+    text = layer >= 128
+    assert ((mask > 0) & text).sum() >= 0.8 * text.sum()
+    assert ((mask > 0) & (layer == 0)).sum() <= 0.5 * text.sum()
+
+
+def test_a_row_of_mottled_blobs_is_not_text():
+    # Flowers or stones in a band: letter-sized, letter-spaced blobs of one hue on a
+    # baseline, but shaded and mottled, as no rendered caption is.
+    rng = np.random.default_rng(4)
+    img = background().astype(np.float32)
+    yy, xx = np.mgrid[-7:8, -5:6]
+    radius = np.hypot(yy / 7, xx / 5)
+    for i in range(14):
+        x0 = 20 + 20 * i
+        shade = 250 - 90 * radius + rng.normal(0, 25, radius.shape)
+        patch = img[40:55, x0:x0 + 11]
+        patch[radius <= 1] = np.clip(shade, 0, 255)[radius <= 1, None] * np.array([1.0, 0.55, 0.45])
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    assert not find_text(img).any()

@@ -73,15 +73,6 @@ def test_bad_shapes_raise_value_error(bad):
         find_text(bad)
 
 
-def test_bold_small_caption_alone_in_its_colour_is_found():
-    # 8 px tall bold letters, the only orange in the picture: the colour's search box is
-    # the caption's own, and its glyphs touch the box's sides.
-    img, layer = with_text(background(), "IMG_4821.JPG", (40, 40), (255, 170, 0), scale=0.3, thickness=2)
-    mask = find_text(img)
-    text = layer >= 128
-    assert ((mask > 0) & text).sum() >= 0.85 * text.sum()
-
-
 def test_orange_caption_over_red_blobs_is_found():
     # Red-orange blobs the size of the letters under the caption: the coarse colour range
     # joins them to the glyphs, the exact colour keeps the glyphs apart.

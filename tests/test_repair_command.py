@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -70,7 +71,9 @@ def test_a_mask_of_another_size_is_a_clear_error(tmp_path):
     (["--engine", "nope"], "unknown engine 'nope'; known engines:"),
     (["--input-dir", "/nonexistent", "--mask-dir", "/tmp", "--out-dir", "/tmp/x"], "no such folder"),
     (["--input-dir", "/tmp"], "go together"),
-    ([], "give --input, --mask and --out"),
+    ([], "give --input, --mask (or --find-text) and --out"),
+    (["--input", "a.jpg", "--mask", "m.png", "--find-text", "--out", "o.png"], "--find-text finds the mask itself"),
+    (["--input-dir", "/tmp", "--out-dir", "/tmp/x"], "--mask-dir (or --find-text)"),
 ])
 def test_bad_arguments_are_clear_errors(args, message):
     result = run_repair(*args)
@@ -115,3 +118,39 @@ def test_the_same_command_runs_through_call_command(tmp_path):
     assert _rgb(tmp_path / "o.png").shape == (512, 512, 3)
     with pytest.raises(CommandError, match="unknown engine"):
         call_command("repair", input=real_photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="zzz")
+
+
+def _with_caption(photo: Path, path: Path) -> np.ndarray:
+    """Write `photo` with a white timestamp burned in as PNG at `path`; returns the untouched RGB."""
+    clean = imaging.decode_photo(photo.read_bytes()).rgb
+    damaged = np.ascontiguousarray(clean.copy())
+    cv2.putText(damaged, "2026-11-28 14:05", (40, 470), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (255, 255, 255), 2, cv2.LINE_AA)
+    Image.fromarray(damaged).save(path)
+    return clean
+
+
+def test_find_text_removes_a_burned_in_timestamp_without_a_mask(tmp_path):
+    clean = _with_caption(real_photo_path(1), tmp_path / "stamped.png")
+    out = tmp_path / "fixed.png"
+    result = run_repair("--input", tmp_path / "stamped.png", "--find-text", "--out", out)
+    assert result.returncode == 0, result.stderr
+    damaged, fixed = _rgb(tmp_path / "stamped.png"), _rgb(out)
+    changed = np.any(damaged != fixed, axis=2)
+    # Only the caption's strip changes, and it comes out much closer to the clean photo.
+    assert changed[430:480, 30:400].sum() > 500 and not changed[:420].any() and not changed[:, 420:].any()
+    band = (slice(430, 480), slice(30, 400))
+    error_before = np.abs(damaged[band].astype(int) - clean[band]).mean()
+    error_after = np.abs(fixed[band].astype(int) - clean[band]).mean()
+    assert error_after < 0.4 * error_before
+
+
+def test_find_text_on_a_folder_reports_photos_without_text(tmp_path):
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    in_dir.mkdir()
+    _with_caption(real_photo_path(1), in_dir / "stamped.png")
+    shutil.copy(real_photo_path(4), in_dir / "plain.jpg")
+    result = run_repair("--input-dir", in_dir, "--find-text", "--out-dir", out_dir)
+    assert result.returncode == 1
+    assert "1 repaired, 1 failed, 2 photos" in result.stdout
+    assert "FAILED plain.jpg: no text found in the photo, nothing to remove" in result.stderr
+    assert [p.name for p in out_dir.iterdir()] == ["stamped.png"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import regions
 from .base import Engine, Param, composite
-from .patch import ITERATIONS, PATCH
+from .patch import ITERATIONS, PATCH, SEARCH_PIXELS
 
 THIN_RADIUS = Param(
     "thin_radius", float, 4.0,
@@ -50,7 +50,8 @@ class AutoEngine(Engine):
         return self.fill_split(image, mask, wide, seed=seed, iterations=iterations)
 
     def fill_split(self, image: np.ndarray, mask: np.ndarray, wide: np.ndarray, *, seed: int = 0,
-                   iterations: int = ITERATIONS.default) -> np.ndarray:
+                   iterations: int = ITERATIONS.default,
+                   search_pixels: int = SEARCH_PIXELS.default) -> np.ndarray:
         """Fill `mask` (H, W), diffusing its pixels outside `wide` (H, W) bool, patching those in it.
 
         The pipeline decides `wide` from the mask as drawn, before dilation: dilating
@@ -62,7 +63,8 @@ class AutoEngine(Engine):
             # its result is then the context the patch search copies from.
             out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
         if wide.any():
-            out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations)
+            out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations,
+                                search_pixels=search_pixels)
         return composite(image, out, mask)
 
     def context(self, height: int, width: int) -> int:

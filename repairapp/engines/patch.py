@@ -100,7 +100,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
     images, holes = _pyramid(image, hole, r)
     coarsest = len(images) - 1
     # Diffusion gives the coarsest level a smooth first guess; there it is cheap.
-    level_image = _telea(np.clip(np.rint(images[-1]), 0, 255).astype(np.uint8), holes[-1])
+    level_image = _telea(_to_uint8(images[-1]), holes[-1])
     state = None
     for level in range(coarsest, -1, -1):
         lvl = _Level(images[level], holes[level], r)
@@ -120,7 +120,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.search(rng, passes=2 if step == 0 else 1)
             last = level == 0 and step == em_steps - 1
             lvl.vote(sharpness=FINAL_SHARPNESS if last else 1.0)
-        base = image if level == 0 else np.clip(np.rint(images[level]), 0, 255).astype(np.uint8)
+        base = image if level == 0 else _to_uint8(images[level])
         level_image = lvl.result(base)
         state = lvl
     return _blend_low_frequencies(level_image, images, holes)
@@ -138,7 +138,7 @@ def _blend_low_frequencies(filled: np.ndarray, images: list, holes: list) -> np.
     runs on the half-size level: its fine detail is what the blur removes anyway.
     """
     level = min(1, len(images) - 1)
-    small = np.clip(np.rint(images[level]), 0, 255).astype(np.uint8)
+    small = _to_uint8(images[level])
     telea = _telea(small, holes[level])
     if level:
         telea = cv2.resize(telea, filled.shape[1::-1], interpolation=cv2.INTER_LINEAR)
@@ -179,15 +179,24 @@ def _blend_weight(hole: np.ndarray, ys: slice, xs: slice) -> np.ndarray:
     return (LOW_BLEND + (LOW_BLEND_EDGE - LOW_BLEND) * share).astype(np.float32)
 
 
+def _to_uint8(level: np.ndarray) -> np.ndarray:
+    return level if level.dtype == np.uint8 else np.clip(np.rint(level), 0, 255).astype(np.uint8)
+
+
 def _telea(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return cv2.inpaint(image, hole.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
 
 
 def _pyramid(image: np.ndarray, hole: np.ndarray, r: int) -> tuple[list, list]:
-    """Halve until the hole is about a patch wide, keeping enough known patches."""
+    """Halve until the hole is about a patch wide, keeping enough known patches.
+
+    The finest level stays the uint8 input (`_Level` converts the band around the hole
+    it reads); its float copy is made only to halve it, and dropped. The coarser levels
+    are float32.
+    """
     radius = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
     wanted = max(0, math.ceil(math.log2(max(radius, 1.0) / r))) if radius > r else 0
-    images, holes = [image.astype(np.float32)], [hole]
+    images, holes = [image], [hole]
     for _ in range(wanted):
         h, w = holes[-1].shape
         if min(h, w) // 2 < 6 * r:
@@ -197,7 +206,8 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, r: int) -> tuple[list, list]:
         if int(known.sum()) < MIN_SOURCES * 4:
             break
         # A coarse pixel is hole if any of its fine pixels is, so defect colours never leak in.
-        images.append(cv2.resize(images[-1], (w // 2, h // 2), interpolation=cv2.INTER_AREA))
+        finer = images[-1].astype(np.float32) if len(images) == 1 else images[-1]
+        images.append(cv2.resize(finer, (w // 2, h // 2), interpolation=cv2.INTER_AREA))
         holes.append(small_hole)
     return images, holes
 
@@ -208,14 +218,21 @@ class _Level:
     The nearest-neighbour field lives in two int32 maps (row, col of the source patch
     centre, in padded coordinates); outside the targets it is the identity, so known
     pixels propagate themselves into the hole's border.
+
+    Only the band around the hole is ever read: sources lie within SOURCE_REACH px of
+    it. The image and the field start zeroed and are filled in that band alone, so a
+    long thin stroke across a big crop does not convert and copy the whole crop: the
+    float image within the reach boxes (grown by the patch radius), the identity field
+    within the target boxes (grown by the longest propagation jump). Elsewhere they
+    stay 0, which only patches of weight 0 and candidates that are then refused read.
+    Same pixels as padding and filling everything (tests/engines/test_pipeline.py).
     """
 
     def __init__(self, image: np.ndarray, hole: np.ndarray, r: int):
         self.r = r
         h, w = hole.shape
         self.size = (h, w)
-        self.image = cv2.copyMakeBorder(image, r, r, r, r, cv2.BORDER_REFLECT_101)
-        self.hp, self.wp = self.image.shape[:2]
+        self.hp, self.wp = h + 2 * r, w + 2 * r
         hole_p = cv2.copyMakeBorder(hole.astype(np.uint8), r, r, r, r, cv2.BORDER_REFLECT_101)
         inside = np.zeros((self.hp, self.wp), bool)
         inside[r:r + h, r:r + w] = True
@@ -241,8 +258,22 @@ class _Level:
         self.near_edge = min(hy.min() - r, hx.min() - r, h + r - 1 - hy.max(), w + r - 1 - hx.max()) <= 2 * r
         self.source_flat = self.source_ok.ravel()
         self.hole_count = len(self.h_idx)
-        self.nnf_y = np.repeat(np.arange(self.hp, dtype=np.int32), self.wp)
-        self.nnf_x = np.tile(np.arange(self.wp, dtype=np.int32), self.hp)
+        self.image = np.zeros((self.hp, self.wp, 3), np.float32)
+        for y0, y1, x0, x1 in self.reach_boxes:
+            # Padded rows/cols y0 - r .. y1 + r are image rows y0 - 2r .. y1, clipped; the
+            # padding itself is mirrored below, as copyMakeBorder would.
+            sy0, sy1, sx0, sx1 = max(0, y0 - 2 * r), min(h, y1), max(0, x0 - 2 * r), min(w, x1)
+            self.image[sy0 + r:sy1 + r, sx0 + r:sx1 + r] = image[sy0:sy1, sx0:sx1]
+        self._mirror_border()
+        self.nnf_y = np.zeros(self.hp * self.wp, np.int32)
+        self.nnf_x = np.zeros(self.hp * self.wp, np.int32)
+        reach = max(JUMPS)
+        field_y, field_x = self.nnf_y.reshape(self.hp, self.wp), self.nnf_x.reshape(self.hp, self.wp)
+        for y0, y1, x0, x1 in self.target_boxes:
+            y0, y1 = max(0, y0 - reach), min(self.hp, y1 + reach)
+            x0, x1 = max(0, x0 - reach), min(self.wp, x1 + reach)
+            field_y[y0:y1, x0:x1] = np.arange(y0, y1, dtype=np.int32)[:, None]
+            field_x[y0:y1, x0:x1] = np.arange(x0, x1, dtype=np.int32)[None, :]
         self.t_dist = np.full(len(self.t_idx), np.inf, np.float32)
         self.features = None
 
@@ -257,10 +288,21 @@ class _Level:
 
     def _refresh_border(self) -> None:
         # The padding mirrors the image, including the current guess inside the hole.
-        if not self.near_edge:
-            return
-        r, (h, w) = self.r, self.size
-        self.image[:] = _pad(np.ascontiguousarray(self.image[r:r + h, r:r + w]), r)
+        if self.near_edge:
+            self._mirror_border()
+
+    def _mirror_border(self) -> None:
+        """The r px of padding from the image, as BORDER_REFLECT_101 (the edge pixel is not repeated).
+
+        Columns first on the image's rows, then whole rows, so the corners come out as
+        copyMakeBorder makes them; touches only the padding and the r + 1 px inside it.
+        Levels are at least 2r + 2 px on a side (`complete`, `_pyramid`).
+        """
+        r, (h, w), image = self.r, self.size, self.image
+        image[r:r + h, :r] = image[r:r + h, 2 * r:r:-1]
+        image[r:r + h, r + w:] = image[r:r + h, r + w - 2:w - 2:-1]
+        image[:r] = image[2 * r:r:-1]
+        image[r + h:] = image[r + h - 2:h - 2:-1]
 
     def result(self, base: np.ndarray) -> np.ndarray:
         """`base` (h, w, 3) uint8, the level's known pixels, with the hole filled in."""
@@ -316,9 +358,11 @@ class _Level:
         """(distance, sy, sx) per target to candidate sources; inf where not a valid source.
 
         Candidates off the array are clamped onto it: still a candidate, just another one.
+        `sy` and `sx` are the caller's fresh arrays, clamped in place (np.clip's checks cost
+        more than the clamping at these sizes).
         """
-        sy = np.clip(sy, 0, self.hp - 1)
-        sx = np.clip(sx, 0, self.wp - 1)
+        np.minimum(np.maximum(sy, 0, out=sy), self.hp - 1, out=sy)
+        np.minimum(np.maximum(sx, 0, out=sx), self.wp - 1, out=sx)
         src = sy * self.wp + sx
         diff = self.t_features - self.features[src]
         d = np.einsum("ij,ij->i", diff, diff)
@@ -440,10 +484,6 @@ def _project(rgb: np.ndarray) -> np.ndarray:
             planes[key] = rgb[:, :, 0] * weights[0] + rgb[:, :, 1] * weights[1] + rgb[:, :, 2] * weights[2]
         out[:, :, j] = cv2.sepFilter2D(planes[key], cv2.CV_32F, _ROWS[v], _ROWS[u], borderType=cv2.BORDER_REFLECT_101)
     return out
-
-
-def _pad(rgb: np.ndarray, r: int) -> np.ndarray:
-    return cv2.copyMakeBorder(rgb, r, r, r, r, cv2.BORDER_REFLECT_101)
 
 
 PATCH = PatchEngine()

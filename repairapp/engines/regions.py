@@ -2,7 +2,8 @@
 
 A 24 MP photo with a logo masked should cost about what the logo costs, not what the
 photo costs: each group of nearby mask components is filled inside its bounding box
-plus a context margin, and only that group's pixels are pasted back.
+plus a context margin, and only that group's pixels are pasted back. A sparse group
+(one long stroke corner to corner has a box nearly the photo) is cut into tiles.
 
 Shapes: mask (H, W) uint8 0/255 or bool; boxes are (y0, y1, x0, x1), end exclusive.
 """
@@ -72,3 +73,26 @@ def patch_context(height: int, width: int) -> int:
     without the cost growing with the photo instead of the hole.
     """
     return int(min(256, max(48, 0.5 * max(height, width))))
+
+
+def tiles(mask: np.ndarray, box: tuple[int, int, int, int], *, size: int, density: float,
+          longer_than: int | None = None) -> list[tuple[int, int, int, int]]:
+    """Tiles of a sparse group, in raster order: the boxes of its mask pixels per `size` px cell.
+
+    [] when the group is dense (mask > `density` of its box) or small (longer side at most
+    `longer_than`, default 1.5 x size): a tile would then cost about what the group does.
+    """
+    y0, y1, x0, x1 = box
+    if max(y1 - y0, x1 - x0) <= (longer_than or size * 3 // 2):
+        return []
+    sub = mask[y0:y1, x0:x1] > 0
+    if np.count_nonzero(sub) > density * sub.size:
+        return []
+    out = []
+    for ty in range(y0, y1, size):
+        for tx in range(x0, x1, size):
+            cell = sub[ty - y0:ty - y0 + size, tx - x0:tx - x0 + size]
+            rows, cols = np.flatnonzero(cell.any(axis=1)), np.flatnonzero(cell.any(axis=0))
+            if len(rows):
+                out.append((ty + rows[0], ty + rows[-1] + 1, tx + cols[0], tx + cols[-1] + 1))
+    return out

@@ -170,3 +170,107 @@ def test_feather_matches_the_per_pixel_formula_on_an_irregular_mask():
         alpha = np.minimum(depth / (width + 1), 1.0)[:, :, None]
         expected = np.where(inside[:, :, None] > 0, np.rint(original * (1 - alpha) + filled * alpha), original)
         assert np.array_equal(out, expected.astype(np.uint8))
+
+
+def long_stroke_case(h=1600, w=2400, width=30):
+    """A textured photo-sized image and one stroke from near one corner to near the other."""
+    import cv2
+
+    rng = np.random.default_rng(11)
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.dstack([80 + 60 * ((xx // 6) % 2) + yy // 40, 120 + (xx + yy) // 50 % 60, 150 - yy // 30])
+    img = np.clip(img + rng.integers(0, 8, img.shape), 0, 255).astype(np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    points = np.array([(0.04, 0.08), (0.4, 0.35), (0.7, 0.5), (0.96, 0.92)]) * (w, h)
+    cv2.polylines(mask, [points.astype(np.int32)], False, 255, width)
+    damaged = img.copy()
+    damaged[mask > 0] = (255, 0, 255)
+    return img, damaged, mask
+
+
+def test_tiles_follow_a_sparse_group_and_leave_dense_or_small_ones_whole():
+    _, _, mask = long_stroke_case()
+    (box,) = regions.groups(mask)
+    tiles = regions.tiles(mask, box, size=512, density=0.2)
+    assert len(tiles) >= 6
+    covered = np.zeros(mask.shape, bool)
+    for y0, y1, x0, x1 in tiles:
+        assert box[0] <= y0 < y1 <= box[1] and box[2] <= x0 < x1 <= box[3]
+        assert y1 - y0 <= 512 and x1 - x0 <= 512
+        assert not covered[y0:y1, x0:x1].any()  # disjoint
+        covered[y0:y1, x0:x1] = True
+    assert covered[mask > 0].all()
+    blob = disc(mask.shape, 800, 1200, 700)
+    assert regions.tiles(blob, regions.groups(blob)[0], size=512, density=0.2) == []  # dense
+    short = np.zeros_like(mask)
+    short[100:130, 100:700] = 255
+    assert regions.tiles(short, regions.groups(short)[0], size=512, density=0.2) == []  # small
+
+
+@pytest.mark.parametrize("engine", ["auto", "patch"])
+def test_a_long_stroke_is_filled_tile_by_tile_as_well_as_whole(engine, monkeypatch):
+    from repairapp.engines import pipeline
+
+    img, damaged, mask = long_stroke_case()
+    (box,) = regions.groups(pipeline.imaging.dilate_mask(mask, pipeline.DEFAULT_DILATE))
+    assert regions.tiles(mask, box, size=pipeline.TILE, density=pipeline.TILE_DENSITY,
+                         longer_than=pipeline.TILE_MIN)
+    tiled = repair(damaged, mask, engine=engine, seed=4)
+    inside = tiled.mask > 0
+    assert np.array_equal(tiled.rgb[~inside], damaged[~inside])
+    # Every pixel filled: no magenta left, and no defect copied in as context.
+    magenta = (tiled.rgb[:, :, 0] > 200) & (tiled.rgb[:, :, 1] < 60) & (tiled.rgb[:, :, 2] > 200)
+    assert not magenta.any()
+    assert np.array_equal(repair(damaged, mask, engine=engine, seed=4).rgb, tiled.rgb)  # deterministic
+    monkeypatch.setattr(pipeline, "TILE_DENSITY", -1.0)  # no group is sparse enough: the whole box
+    whole = repair(damaged, mask, engine=engine, seed=4)
+    err = {name: np.abs(out.rgb[inside].astype(int) - img[inside]).mean() for name, out in
+           (("tiled", tiled), ("whole", whole))}
+    assert err["tiled"] <= 1.1 * err["whole"] + 1, err
+
+
+def test_diffusion_is_never_tiled():
+    from repairapp.engines import pipeline
+
+    _, damaged, mask = long_stroke_case(width=6)
+    grown = pipeline.imaging.dilate_mask(mask, 2)
+    out = pipeline.fill_regions(engines.get("telea"), damaged, grown, feather=2,
+                                params=engines.get("telea").resolve_params(None))
+    assert np.array_equal(out, repair(damaged, mask, engine="telea").rgb)
+    (box,) = regions.groups(grown)
+    crop = tuple(slice(a, b) for a, b in zip(regions.grow(box, pipeline.DIFFUSION_CONTEXT, grown.shape)[::2],
+                                             regions.grow(box, pipeline.DIFFUSION_CONTEXT, grown.shape)[1::2]))
+    whole = pipeline.feather_seam(damaged[crop], engines.get("telea").inpaint(damaged[crop], grown[crop]),
+                                  grown[crop], width=2)
+    assert np.array_equal(out[crop], whole)
+
+
+def test_a_level_holds_exactly_the_padded_image_and_identity_field_it_reads():
+    """Levels fill only the band around the hole: there it must be copyMakeBorder and the identity."""
+    import cv2
+
+    from repairapp.engines import patch
+
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (300, 700, 3), dtype=np.uint8)
+    hole = np.zeros((300, 700), np.uint8)
+    cv2.line(hole, (0, 2), (699, 290), 1, 9)   # from edge to edge, corners included
+    hole[140:150, 300:330] = 1
+    r = patch.PATCH_RADIUS
+    for source in (image, image.astype(np.float32) + 0.25):
+        level = patch._Level(source, hole > 0, r)
+        padded = cv2.copyMakeBorder(source.astype(np.float32), r, r, r, r, cv2.BORDER_REFLECT_101)
+        for y0, y1, x0, x1 in level.reach_boxes:
+            box = (slice(y0 - r, y1 + r), slice(x0 - r, x1 + r))
+            assert np.array_equal(level.image[box], padded[box])
+        level.set_hole_pixels(np.full((300, 700, 3), 7, np.uint8))  # re-mirrors the padding
+        padded[level.hole_p] = 7
+        padded = cv2.copyMakeBorder(np.ascontiguousarray(padded[r:-r, r:-r]), r, r, r, r, cv2.BORDER_REFLECT_101)
+        for y0, y1, x0, x1 in level.reach_boxes:
+            box = (slice(y0 - r, y1 + r), slice(x0 - r, x1 + r))
+            assert np.array_equal(level.image[box], padded[box])
+        jump = max(patch.JUMPS)
+        near = cv2.dilate(level.hole_p.astype(np.uint8), np.ones((2 * (r + jump) + 1,) * 2, np.uint8)) > 0
+        yy, xx = np.divmod(np.flatnonzero(near), level.wp)
+        assert np.array_equal(level.nnf_y[np.flatnonzero(near)], yy)
+        assert np.array_equal(level.nnf_x[np.flatnonzero(near)], xx)

@@ -8,9 +8,11 @@ once, so each is a filter:
 2. shape: each glyph is a small component whose strokes are of even width, thin for
    its height;
 3. flat colour: an overlay is drawn in one colour, a photo's own detail is not, so
-   candidates are split by colour before they are joined into glyphs;
-4. alignment: glyphs sit in a row, similar in height, close together, on a common
-   baseline, and the row stands out from the bands above and below it.
+   candidates are split by colour (coarse ranges, and exact colours) before they are
+   joined into glyphs, and a row's strokes must be nearly all of one colour inside;
+4. alignment: glyphs sit in a row (three or more; three only when flatter still),
+   similar in height, close together, on a common baseline, and the row stands out
+   from the bands above and below it.
 What survives gets the high-contrast pixels within 1 px of it: the anti-aliased edge
 and an outline. `repair()` then dilates the mask as it does any other.
 
@@ -35,11 +37,13 @@ COLOUR_TOLERANCE = 24       # levels per channel around a colour bin's centre (b
 EDGE_STEP = 40              # levels between a glyph's edge pixel and its 3x3 neighbourhood
 MIN_CRISP = 0.7             # share of a glyph's edge pixels that step that sharply
 COLOURS = 64                # most common colour bins among high-contrast pixels that are tried
-FINE_COLOURS = 16           # most common 8-level bins, tried as well at FINE_TOLERANCE
+FINE_COLOURS = 32           # most common 8-level bins, tried as well at FINE_TOLERANCE
 FINE_TOLERANCE = 10
 FINE_MIN_PIXELS = 40
 MAX_CANDIDATES = 2000       # glyph candidates per colour compared pairwise for rows
-MIN_GLYPHS = 4              # "(c)" or "OK" alone are missed; three let scene rows through
+MIN_GLYPHS = 3              # "OK" alone is missed; three only with SHORT_ROW_FLAT
+FULL_ROW = 4                # rows of fewer glyphs must be flatter: alone, three let scene rows through
+SHORT_ROW_FLAT = 0.95
 RIM_CONTRAST = CONTRAST // 2  # the anti-aliased edge and an outline contrast less than the glyph
 MIN_ROW_SHARE = 0.6         # of a row box's pixels of its colour that are accepted glyphs
 MAX_BAND_RATIO = 0.25       # colour density above/below a row vs inside it
@@ -199,7 +203,7 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
     chosen[keep] = True
     glyph = chosen[labels]
     found = np.zeros_like(glyph)
-    for y0, y1, x0, x1 in boxes:
+    for y0, y1, x0, x1, size in boxes:
         pad = (y1 - y0) // 2
         x0, x1 = max(0, x0 - pad), x1 + pad
         row_glyphs, row_colour = glyph[y0:y1, x0:x1], candidate[y0:y1, x0:x1]
@@ -212,7 +216,8 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
         # line up are shaded, and spread over the colour range they were picked by (rows
         # on the untouched photos: <= 0.6 of their pixels within 8 levels; text rows
         # mostly > 0.9).
-        if _flatness(colours[y0:y1, x0:x1], row_glyphs, flat_tolerance) < MIN_FLAT:
+        flat = _flatness(colours[y0:y1, x0:x1], row_glyphs, flat_tolerance)
+        if flat < (MIN_FLAT if size >= FULL_ROW else SHORT_ROW_FLAT):
             continue
         # The rest of that colour in the box is text too: punctuation, brackets, dots
         # and underscores that the glyph filters were too strict for.
@@ -267,7 +272,7 @@ def _rows(ids: np.ndarray, x, y, bw, bh, integral: np.ndarray) -> tuple[np.ndarr
         around = max(density(y0 - h, y0, x0, x1), density(y1, y1 + h, x0, x1))
         if around <= MAX_BAND_RATIO * inside:
             keep |= members
-            boxes.append((y0, y1, x0, x1))
+            boxes.append((y0, y1, x0, x1, int(members.sum())))
     return ids[keep], boxes
 
 

@@ -100,10 +100,10 @@ def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: i
                  feather: int = 0, params: dict | None = None, wide: np.ndarray | None = None) -> np.ndarray:
     """Fill `mask` (H, W) uint8 0/255 group by group, each in a crop with its context.
 
-    Each crop is given every mask pixel inside it that is not filled yet, so a
-    neighbouring hole's defect is never copied as context; only the group's (or the
-    tile's) own pixels are pasted back. `wide` (H, W) bool is the auto engine's split,
-    decided by the caller.
+    Each crop is given every mask pixel inside it (a tile's crop: every one its group's
+    earlier tiles have not filled), so a neighbouring hole's defect is never copied as
+    context; only the group's (or the tile's) own pixels are pasted back. `wide` (H, W)
+    bool is the auto engine's split, decided by the caller.
     """
     out = image.copy()
     params = params or {}
@@ -123,6 +123,8 @@ def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: i
         left = mask.copy()
         group = np.count_nonzero(mask[box[0]:box[1], box[2]:box[3]])
         for tile in tiles:
+            if not left[tile[0]:tile[1], tile[2]:tile[3]].any():
+                continue  # an earlier, joint tile's box held all of it
             _fill_crop(engine, out, left, out, tile, seed=seed, feather=feather, params=params, wide=wide,
                        original=image, seam_mask=mask, group=group)
     return out
@@ -138,8 +140,8 @@ def _fill_crop(engine: Engine, source: np.ndarray, mask: np.ndarray, out: np.nda
     the pasted pixels are cleared from it; the feather blends with `original` by depth
     in the whole `seam_mask`, since a tile's edge against an earlier tile's fill is not
     a seam; and patch search gets the share of `search_pixels` that the crop holds of
-    the `group`'s pixels, so a tiled group searches the levels it would have searched
-    whole (a tile is always under the limit).
+    the `group`'s pixels, so a tiled group searches about the levels it would have
+    searched whole, not every level because each tile alone is under the limit.
     """
     height, width = box[1] - box[0], box[3] - box[2]
     margin = engine.context(height, width) if hasattr(engine, "context") else DIFFUSION_CONTEXT

@@ -81,6 +81,10 @@ def tiles(mask: np.ndarray, box: tuple[int, int, int, int], *, size: int, densit
 
     [] when the group is dense (mask > `density` of its box) or small (longer side at most
     `longer_than`, default 1.5 x size): a tile would then cost about what the group does.
+    A cell the mask only clips (under half the median tile's pixels) joins the
+    neighbour whose box that grows least, as long as the joint box stays under 1.5 x
+    size: a sliver's crop would mostly hold the next tile's pixels, filled twice. Joint
+    boxes may overlap another tile's; each pixel belongs to the first tile that holds it.
     """
     y0, y1, x0, x1 = box
     if max(y1 - y0, x1 - x0) <= (longer_than or size * 3 // 2):
@@ -88,11 +92,33 @@ def tiles(mask: np.ndarray, box: tuple[int, int, int, int], *, size: int, densit
     sub = mask[y0:y1, x0:x1] > 0
     if np.count_nonzero(sub) > density * sub.size:
         return []
-    out = []
+    found = []
     for ty in range(y0, y1, size):
         for tx in range(x0, x1, size):
             cell = sub[ty - y0:ty - y0 + size, tx - x0:tx - x0 + size]
             rows, cols = np.flatnonzero(cell.any(axis=1)), np.flatnonzero(cell.any(axis=0))
             if len(rows):
-                out.append((ty + rows[0], ty + rows[-1] + 1, tx + cols[0], tx + cols[-1] + 1))
-    return out
+                found.append([(ty + rows[0], ty + rows[-1] + 1, tx + cols[0], tx + cols[-1] + 1),
+                              int(np.count_nonzero(cell))])
+    small = np.median([count for _, count in found]) / 2
+    for item in sorted(found, key=lambda item: item[1]):
+        (a, count) = item
+        if count >= small or len(found) == 1:
+            break
+        best, growth = None, None
+        for other in found:
+            if other is item:
+                continue
+            b = other[0]
+            joint = (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+            if max(joint[1] - joint[0], joint[3] - joint[2]) > size * 3 // 2:
+                continue
+            grown = (joint[1] - joint[0]) * (joint[3] - joint[2]) - (b[1] - b[0]) * (b[3] - b[2])
+            if growth is None or grown < growth:
+                best, growth = other, grown
+        if best is not None:
+            b = best[0]
+            best[0] = (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+            best[1] += count
+            found.remove(item)
+    return [tuple(int(v) for v in tile) for tile, _ in found]

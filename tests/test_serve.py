@@ -1,0 +1,69 @@
+"""`manage.py serve`, the run command's last step: everything it starts stops with it."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone while we looked
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sigterm_stops_the_web_server_the_worker_and_the_embedded_redis(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MEDIA_ROOT=str(tmp_path / "media"))
+    serve = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    children: list[int] = []
+    try:
+        lines = []
+        for line in serve.stdout:  # the banner comes once the web server answers
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                break
+        assert any("Log in as  demo" in line for line in lines), "".join(lines)
+        children = _children(serve.pid)
+        assert len(children) >= 3, children  # Redis, a worker, the web server
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in children if _alive(pid)]
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0  # nobody answers on the port
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+        for pid in children + _children(serve.pid):
+            if _alive(pid):  # only after a failure: never leave a server behind
+                os.kill(pid, signal.SIGKILL)

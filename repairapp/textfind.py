@@ -6,10 +6,14 @@ once, so each is a filter:
    than what surrounds them, so a morphological top-hat (black-hat) on the luminance
    and on each colour channel picks them out, whatever their colour;
 2. shape: each glyph is a small component whose strokes are of even width, thin for
-   its height;
+   its height, with a crisp edge;
 3. flat colour: an overlay is drawn in one colour, a photo's own detail is not, so
    candidates are split by colour (coarse ranges, and exact colours) before they are
-   joined into glyphs, and a row's strokes must be nearly all of one colour inside;
+   joined into glyphs, and a row's strokes must be nearly all of one colour inside, or
+   of one luminance: JPEG keeps the luminance of thin strokes but halves the colour's
+   resolution and rings at every edge, so a caption in a JPEG is rarely flat per channel
+   yet still flat in luminance (its interquartile range stays within a few levels,
+   where shaded scene detail spreads over 8-18);
 4. alignment: glyphs sit in a row (three or more; three only when flatter still),
    similar in height, close together, on a common baseline, and the row stands out
    from the bands above and below it.
@@ -33,12 +37,13 @@ MIN_SIDE = 480              # the half-size pass runs only when it is at least t
 WINDOW = 15                 # top-hat window: strokes up to ~7 px wide at the detection size
 CONTRAST = 48               # grey levels above (below) the surroundings
 MIN_HEIGHT, MAX_HEIGHT = 6, 120
-COLOUR_TOLERANCE = 30       # levels per channel around a colour bin's centre (bins are 32 wide)
+COLOUR_TOLERANCE = 30       # levels per channel around a colour bin's centre (bins are 32 wide;
+                            # 24 split JPEG captions whose colour bled: salt-78 q75 recall 0.68 vs 0.73)
 EDGE_STEP = 40              # levels between a glyph's edge pixel and its 3x3 neighbourhood
 MIN_CRISP = 0.7             # share of a glyph's edge pixels that step that sharply
-SOFT_CRISP = 0.5
-LUMA_IQR, SHORT_LUMA_IQR = 8, 5
-SOFT_LUMA_IQR, SOFT_SHORT_LUMA_IQR = 6, 3
+SOFT_CRISP = 0.5            # glyphs this crisp (a JPEG's ringing blurs the edge) count only in rows
+SOFT_LUMA_IQR, SOFT_SHORT_LUMA_IQR = 6, 3   # ... whose luminance IQR is within these levels
+LUMA_IQR, SHORT_LUMA_IQR = 8, 5             # the same for crisp rows that are not flat per channel
 COLOURS = 64                # most common colour bins among high-contrast pixels that are tried
 FINE_COLOURS = 32           # most common 8-level bins, tried as well at FINE_TOLERANCE
 FINE_TOLERANCE = 10
@@ -50,9 +55,11 @@ SHORT_ROW_FLAT = 0.95
 RIM_CONTRAST = CONTRAST // 2  # the anti-aliased edge and an outline contrast less than the glyph
 MIN_ROW_SHARE = 0.6         # of a row box's pixels of its colour that are accepted glyphs
 MAX_BAND_RATIO = 0.25       # colour density above/below a row vs inside it
+BAND_CONTRAST = 24          # levels (some channel) between a row's glyphs and the bands around it
 FLAT_TOLERANCE = 8          # levels per channel around a row's median glyph colour
 FINE_FLAT_TOLERANCE = 3     # the same for rows found in a fine bin
-MIN_FLAT = 0.65             # share of a row's glyph pixels that close to it
+MIN_FLAT = 0.65             # share of a row's glyph pixels that close to it (0.6 passed dark
+                            # shadows between flowers once colour ranges grew to +-30)
 CORE_PIXELS = 20            # stroke-inside pixels needed to measure flatness there
 LUMA = np.array([0.299, 0.587, 0.114])
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
@@ -222,8 +229,20 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
         # is that colour (a 70 % opaque one: close to it). Flowers, stones and leaves that
         # line up are shaded, and spread over the colour range they were picked by (of
         # the rows found on the 20 untouched bench photos, all but a roof's edge, 0.64,
-        # have <= 0.6 of their pixels within 8 levels; most text rows > 0.9).
+        # have <= 0.6 of their pixels within 8 levels; most text rows > 0.9). After JPEG
+        # a caption's channels spread (chroma at half resolution, ringing) but its
+        # luminance stays flat: text rows' IQR is 0-9 levels at quality 75, scene rows'
+        # 8-18, so a flat luminance passes a row too. Rows with glyphs of blurred edges
+        # (SOFT_CRISP) pass only that way, and stricter: they are where scene blobs are.
         flat, spread = _flatness(colours[y0:y1, x0:x1], row_glyphs, flat_tolerance)
+        # The photo between dark (bright) letters is bright (dark) next to them and lines up
+        # like they do, but it is the colour of the bands above and below the row: text is not.
+        h = y1 - y0
+        glyph_colour = np.median(colours[y0:y1, x0:x1][row_glyphs], axis=0)
+        bands = [colours[max(0, y0 - h):y0, x0:x1], colours[y1:y1 + h, x0:x1]]
+        apart = [np.abs(np.median(band.reshape(-1, 3), axis=0) - glyph_colour).max() for band in bands if band.size]
+        if apart and max(apart) < BAND_CONTRAST:
+            continue
         full = size >= FULL_ROW
         if crisp_row:
             passed = flat >= (MIN_FLAT if full else SHORT_ROW_FLAT) or spread <= (LUMA_IQR if full else SHORT_LUMA_IQR)

@@ -1,5 +1,7 @@
 """Find text on synthetic images: it marks rendered text and nothing on a text-free picture."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -102,3 +104,36 @@ def test_a_row_of_mottled_blobs_is_not_text():
         patch[radius <= 1] = np.clip(shade, 0, 255)[radius <= 1, None] * np.array([1.0, 0.55, 0.45])
     img = np.clip(img, 0, 255).astype(np.uint8)
     assert not find_text(img).any()
+
+
+SHARED_PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "data" / "places2_512_freeform" / "images"
+JPEG_PHOTOS = ["Places365_val_00001629", "Places365_val_00006343", "Places365_val_00006529", "Places365_val_00007346"]
+
+
+def photo(name):
+    path = SHARED_PHOTOS / f"{name}.jpg"
+    if not path.exists():
+        pytest.skip(f"{path} missing: is shared/ beside the repository?")
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def as_jpeg(rgb, quality):
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+@pytest.mark.parametrize("name", JPEG_PHOTOS)
+def test_a_timestamp_burned_into_a_jpeg_photo_is_found(name):
+    # Users upload JPEGs: the caption's colour bleeds (chroma at half resolution) and its
+    # edges ring, so it is neither flat per channel nor perfectly crisp any more.
+    img, layer = with_text(photo(name), "2019/08/14 17:32", (250, 480), (255, 170, 0), scale=0.8, thickness=2)
+    mask = find_text(as_jpeg(img, 80))
+    text = layer >= 128
+    assert ((mask > 0) & text).sum() >= 0.8 * text.sum()
+    assert ((mask > 0) & (layer == 0)).sum() <= 0.5 * text.sum()
+
+
+@pytest.mark.parametrize("name", JPEG_PHOTOS)
+def test_nothing_is_marked_on_a_clean_jpeg_photo(name):
+    assert not find_text(as_jpeg(photo(name), 80)).any()

@@ -61,8 +61,22 @@ FINE_FLAT_TOLERANCE = 3     # the same for rows found in a fine bin
 MIN_FLAT = 0.65             # share of a row's glyph pixels that close to it (0.6 passed dark
                             # shadows between flowers once colour ranges grew to +-30)
 CORE_PIXELS = 20            # stroke-inside pixels needed to measure flatness there
+EXTEND = True
+EXTEND_SLACK = 0.25
+EXTEND_MIN_HEIGHT = 0.4
+EXTEND_MAX_WIDTH = 1.5
+EXTEND_GAP = 1.2
 LUMA = np.array([0.299, 0.587, 0.114])
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+GROUP_KERNEL = np.ones((5, 9), np.uint8)  # joins a row's glyphs into one group for the outline test
+RING_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))    # an outline: within 2 px of the glyphs
+GAP_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))     # the photo around it: 4-5 px
+OUTER_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))  # away from the glyphs
+OUTLINE_MIN_PIXELS = 40
+OUTLINE_TOLERANCE = 40      # levels per channel around the outline colour
+OUTLINE_SHARE = 0.5         # outline pixels per glyph pixel, at least (a 1 px stroke's 3 px outline: ~1-2)
+OUTLINE_OUTER = 0.25        # share of the photo 4-5 px away that is the outline colour, at most
+OUTLINE_APART = 100         # levels (some channel) between the outline and the glyph colour
 
 
 def find_text(rgb: np.ndarray) -> np.ndarray:
@@ -135,9 +149,58 @@ def _find(rgb: np.ndarray) -> np.ndarray:
     # Only the 4 nearest neighbours, and no further growth: repair() dilates what it is
     # given, and every px more costs PSNR (a 3x3 rim: 33.66 dB over the photo, 74 % extra
     # area on average; the cross: 33.92 dB, 59 %, for the same recall; bench/README.md).
+    mask = _outline(rgb, mask)
     rim = cv2.dilate(mask, CROSS) > 0
     mask[rim & (response >= RIM_CONTRAST)] = 255
     return mask
+
+
+def _outline(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`mask` plus the outline drawn around its glyphs, where there is one.
+
+    Per row (glyphs joined by GROUP_KERNEL): the outline's colour is the median of the
+    ring pixels (within 2 px) farthest from the glyph colour (top 30 %). It is taken
+    when it is far from the glyph colour, covers at least half as many pixels in the
+    ring as the glyphs have, and is rare in the photo 4-5 px away (an outline hugs the
+    glyphs; a dark photo around white text is dark there too). Then the ring pixels of
+    that colour are added; the rim step after it adds their anti-aliased edge.
+    Measured (salt 77 PNG): outlined overlays' mean recall 0.915 -> 0.924 (white
+    'SAMPLE' with a black outline over sky 0.62 -> 0.89), no change in extra area or on
+    the untouched photos. Outlines only show around 1 px strokes: OpenCV draws
+    anti-aliased text of thickness 2-5 alike, so the bench's outline (thickness + 2) is
+    hidden under the core text for thicker strokes, and an outline the photo's own
+    colour (black around white text on a dark photo) cannot be told from the photo.
+    """
+    group_count, groups = cv2.connectedComponents(cv2.dilate(mask, GROUP_KERNEL), connectivity=8)
+    glyph = mask > 0
+    wide = cv2.dilate(mask, RING_KERNEL) > 0
+    ring = wide & ~glyph
+    outer = (cv2.dilate(mask, OUTER_KERNEL) > 0) & ~(cv2.dilate(mask, GAP_KERNEL) > 0)
+    colours = rgb.astype(np.int16)
+    add = np.zeros_like(glyph)
+    for g in range(1, group_count):
+        member = groups == g
+        ring_px = colours[ring & member]
+        outer_px = colours[outer & member]
+        glyph_px = colours[glyph & member]
+        if len(ring_px) < OUTLINE_MIN_PIXELS or len(outer_px) == 0:
+            continue
+        glyph_colour = np.median(glyph_px, axis=0)
+        far = np.abs(ring_px - glyph_colour).max(axis=1)
+        colour = np.median(ring_px[far >= np.percentile(far, 70)], axis=0)
+        near = np.abs(ring_px - colour).max(axis=1) <= OUTLINE_TOLERANCE
+        share = near.sum() / len(glyph_px)
+        outer_share = (np.abs(outer_px - colour).max(axis=1) <= OUTLINE_TOLERANCE).mean()
+        glyph_apart = np.abs(glyph_colour - colour).max()
+        if share < OUTLINE_SHARE or outer_share > OUTLINE_OUTER or glyph_apart < OUTLINE_APART:
+            continue
+        region = ring & member
+        add[region] = np.abs(colours[region] - colour).max(axis=1) <= OUTLINE_TOLERANCE
+    if not add.any():
+        return mask
+    out = mask.copy()
+    out[add] = 255
+    return out
 
 
 def _main_colours(pixels: np.ndarray) -> list[tuple[np.ndarray, int, int]]:
@@ -217,7 +280,13 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
     chosen[keep] = True
     glyph = chosen[labels]
     found = np.zeros_like(glyph)
+    extended = np.zeros(count, bool)
+    # Left out of a row, and not in its box: bars (l, I, 1, fill > 0.9) and anything else the
+    # glyph filters refused, at its ends. Taken when they stand in the row's band.
+    loose = ~chosen & (crisp >= SOFT_CRISP) & (area >= 4)
+    loose[0] = False
     for y0, y1, x0, x1, size, crisp_row in boxes:
+        row_x0, row_x1 = x0, x1
         pad = (y1 - y0) // 2
         x0, x1 = max(0, x0 - pad), x1 + pad
         row_glyphs, row_colour = glyph[y0:y1, x0:x1], candidate[y0:y1, x0:x1]
@@ -241,7 +310,7 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
         glyph_colour = np.median(colours[y0:y1, x0:x1][row_glyphs], axis=0)
         bands = [colours[max(0, y0 - h):y0, x0:x1], colours[y1:y1 + h, x0:x1]]
         apart = [np.abs(np.median(band.reshape(-1, 3), axis=0) - glyph_colour).max() for band in bands if band.size]
-        if apart and max(apart) < BAND_CONTRAST:
+        if apart and min(apart) < BAND_CONTRAST:
             continue
         full = size >= FULL_ROW
         if crisp_row:
@@ -253,6 +322,21 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
         # The rest of that colour in the box is text too: punctuation, brackets, dots
         # and underscores that the glyph filters were too strict for.
         found[y0:y1, x0:x1] |= row_colour
+        if EXTEND:
+            h = y1 - y0
+            near = loose & (y >= y0 - EXTEND_SLACK * h) & (y + bh <= y1 + EXTEND_SLACK * h) & (bh >= EXTEND_MIN_HEIGHT * h) & (bw <= EXTEND_MAX_WIDTH * h)
+            ids = list(np.flatnonzero(near & ~extended))
+            grown = True
+            while grown and ids:
+                grown = False
+                for i in list(ids):
+                    if x[i] <= row_x1 + EXTEND_GAP * h and x[i] + bw[i] >= row_x0 - EXTEND_GAP * h:
+                        extended[i] = True
+                        row_x0, row_x1 = min(row_x0, x[i]), max(row_x1, x[i] + bw[i])
+                        ids.remove(i)
+                        grown = True
+    if extended.any():
+        found |= extended[labels]
     return np.where(found, 255, 0).astype(np.uint8)
 
 

@@ -62,10 +62,17 @@ MIN_FLAT = 0.65             # share of a row's glyph pixels that close to it (0.
                             # shadows between flowers once colour ranges grew to +-30)
 CORE_PIXELS = 20            # stroke-inside pixels needed to measure flatness there
 EXTEND = True
-EXTEND_SLACK = 0.25
+WHOLE_FILL = True
+FILL_SLACK = 0.2
+OUTLINE_ROWS = True
+CROWDED_BAND_RATIO = 0.6
+CROWDED_OUTLINE_APART = 160
+CROWDED_OUTLINE_OUTER = 0.1
+EXTEND_SLACK = 0.15
 EXTEND_MIN_HEIGHT = 0.4
 EXTEND_MAX_WIDTH = 1.5
 EXTEND_GAP = 1.2
+EXTEND_CRISP = 0.5
 LUMA = np.array([0.299, 0.587, 0.114])
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 GROUP_KERNEL = np.ones((5, 9), np.uint8)  # joins a row's glyphs into one group for the outline test
@@ -203,6 +210,26 @@ def _outline(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _outline_colour(colours: np.ndarray, glyph: np.ndarray, apart: int = 0, outer: float = 1.0):
+    """The colour of an outline around the `glyph` pixels of `colours` (H, W, 3) int16, or None."""
+    glyph_u8 = glyph.astype(np.uint8)
+    wide = cv2.dilate(glyph_u8, RING_KERNEL) > 0
+    ring_px = colours[wide & ~glyph]
+    outer_px = colours[(cv2.dilate(glyph_u8, OUTER_KERNEL) > 0) & ~(cv2.dilate(glyph_u8, GAP_KERNEL) > 0)]
+    glyph_px = colours[glyph]
+    if len(ring_px) < OUTLINE_MIN_PIXELS or len(outer_px) == 0 or len(glyph_px) == 0:
+        return None
+    glyph_colour = np.median(glyph_px, axis=0)
+    far = np.abs(ring_px - glyph_colour).max(axis=1)
+    colour = np.median(ring_px[far >= np.percentile(far, 70)], axis=0)
+    share = (np.abs(ring_px - colour).max(axis=1) <= OUTLINE_TOLERANCE).sum() / len(glyph_px)
+    outer_share = (np.abs(outer_px - colour).max(axis=1) <= OUTLINE_TOLERANCE).mean()
+    if (share < OUTLINE_SHARE or outer_share > min(outer, OUTLINE_OUTER)
+            or np.abs(glyph_colour - colour).max() < max(apart, OUTLINE_APART)):
+        return None
+    return colour
+
+
 def _main_colours(pixels: np.ndarray) -> list[tuple[np.ndarray, int, int]]:
     """(colour (3,) int16, tolerance, flatness tolerance) to try, from `pixels` (N, 3) uint8.
 
@@ -283,9 +310,13 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
     extended = np.zeros(count, bool)
     # Left out of a row, and not in its box: bars (l, I, 1, fill > 0.9) and anything else the
     # glyph filters refused, at its ends. Taken when they stand in the row's band.
-    loose = ~chosen & (crisp >= SOFT_CRISP) & (area >= 4)
+    settled = np.zeros(count, bool)
+    for box in boxes:
+        if not box[6]:
+            settled[box[7]] = True
+    loose = ~settled & (crisp >= EXTEND_CRISP) & (area >= 4)
     loose[0] = False
-    for y0, y1, x0, x1, size, crisp_row in boxes:
+    for y0, y1, x0, x1, size, crisp_row, crowded, _ in boxes:
         row_x0, row_x1 = x0, x1
         pad = (y1 - y0) // 2
         x0, x1 = max(0, x0 - pad), x1 + pad
@@ -319,9 +350,20 @@ def _glyphs(candidate: np.ndarray, sharp: np.ndarray, colours: np.ndarray, flat_
             passed = spread <= (SOFT_LUMA_IQR if full else SOFT_SHORT_LUMA_IQR)
         if not passed:
             continue
+        if crowded and _outline_colour(colours[y0:y1, x0:x1], row_glyphs, CROWDED_OUTLINE_APART, CROWDED_OUTLINE_OUTER) is None:
+            continue
         # The rest of that colour in the box is text too: punctuation, brackets, dots
         # and underscores that the glyph filters were too strict for.
-        found[y0:y1, x0:x1] |= row_colour
+        if crowded:
+            found[y0:y1, x0:x1] |= row_glyphs
+            continue
+        if WHOLE_FILL:
+            slack = FILL_SLACK * (y1 - y0)
+            inside = (y >= y0 - slack) & (y + bh <= y1 + slack)
+            inside[0] = False
+            found[y0:y1, x0:x1] |= row_glyphs | (row_colour & inside[labels[y0:y1, x0:x1]])
+        else:
+            found[y0:y1, x0:x1] |= row_colour
         if EXTEND:
             h = y1 - y0
             near = loose & (y >= y0 - EXTEND_SLACK * h) & (y + bh <= y1 + EXTEND_SLACK * h) & (bh >= EXTEND_MIN_HEIGHT * h) & (bw <= EXTEND_MAX_WIDTH * h)
@@ -385,9 +427,10 @@ def _rows(ids: np.ndarray, x, y, bw, bh, integral: np.ndarray, hard: np.ndarray)
             continue
         inside = density(y0, y1, x0, x1)
         around = max(density(y0 - h, y0, x0, x1), density(y1, y1 + h, x0, x1))
-        if around <= MAX_BAND_RATIO * inside:
+        crowded = around > MAX_BAND_RATIO * inside
+        if not crowded or (OUTLINE_ROWS and around <= CROWDED_BAND_RATIO * inside):
             keep |= members
-            boxes.append((y0, y1, x0, x1, int(members.sum()), bool(hard[ids[members]].all())))
+            boxes.append((y0, y1, x0, x1, int(members.sum()), bool(hard[ids[members]].all()), crowded, ids[members]))
     return ids[keep], boxes
 
 

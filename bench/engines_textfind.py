@@ -7,7 +7,9 @@ watermark words; white, black or coloured; with or without outline; some 70 % op
 - text pixels: coverage >= 0.25 (visibly changed); the faint anti-aliased fringe
   (0 < coverage < 0.25) counts neither as found nor as extra;
 - recall: share of text pixels in the proposed mask; extra: proposed pixels the text
-  never touched, as a share of the text's area;
+  never touched, as a share of the text's area; per overlay (median, mean, 10th
+  percentile) and pooled over all overlays (sum of found text px / sum of text px, sum
+  of extra px / sum of text px), where large overlays weigh more;
 - PSNR after removal: `repair(engine="auto")` with the proposed mask vs the untouched
   photo, in the text's bounding box and over the whole photo;
 - false area on the untouched photos: proposed pixels / photo pixels.
@@ -72,7 +74,7 @@ def main() -> None:
             untouched = coverage == 0
             found = float((proposed & text).sum() / text.sum())
             extra = float((proposed & untouched).sum() / text.sum())
-            row = {"photo": name, "variant": variant, "recall": found, "extra": extra}
+            row = {"photo": name, "variant": variant, "recall": found, "extra": extra, "text_px": int(text.sum())}
             if not args.no_repair:
                 result = pipeline.repair(damaged, proposed.astype(np.uint8) * 255, engine="auto")
                 ys, xs = common.bbox(coverage > 0)
@@ -83,8 +85,11 @@ def main() -> None:
                 )
             row.update(ms=ms, cpu_ms=cpu_ms, clean_ms=clean_ms)
             rows.append(row)
-    summary = {key: float(np.median([r[key] for r in rows])) for key in rows[0] if key not in ("photo", "variant")}
+    summary = {key: float(np.median([r[key] for r in rows])) for key in rows[0] if key not in ("photo", "variant", "text_px")}
+    text_px = np.array([r["text_px"] for r in rows], np.float64)
     summary.update(
+        recall_pooled=float(np.dot([r["recall"] for r in rows], text_px) / text_px.sum()),
+        extra_pooled=float(np.dot([r["extra"] for r in rows], text_px) / text_px.sum()),
         recall_mean=float(np.mean([r["recall"] for r in rows])),
         extra_mean=float(np.mean([r["extra"] for r in rows])),
         recall_p10=float(np.percentile([r["recall"] for r in rows], 10)),

@@ -137,3 +137,36 @@ def test_a_timestamp_burned_into_a_jpeg_photo_is_found(name):
 @pytest.mark.parametrize("name", JPEG_PHOTOS)
 def test_nothing_is_marked_on_a_clean_jpeg_photo(name):
     assert not find_text(as_jpeg(photo(name), 80)).any()
+
+
+def with_outlined_text(img, text, origin, colour, outline, *, scale=1.0, thickness=1):
+    """`img` with `text` drawn as the bench draws an outline: the outline at thickness + 2
+    under the core; returns (image, coverage 0..1 of outline and core)."""
+    out, coverage = img.astype(np.float32), np.zeros(img.shape[:2], np.float32)
+    for width, col in ((thickness + 2, outline), (thickness, colour)):
+        layer = np.zeros(img.shape[:2], np.uint8)
+        cv2.putText(layer, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, width, cv2.LINE_AA)
+        alpha = layer.astype(np.float32)[:, :, None] / 255
+        out = out * (1 - alpha) + np.array(col, np.float32) * alpha
+        coverage = np.maximum(coverage, alpha[:, :, 0])
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8), coverage
+
+
+def test_white_text_with_a_black_outline_on_a_photo_is_found_with_its_outline():
+    # Thin white strokes in a black ring: the ring, 1-2 px wide, is text as well (0.93
+    # of the pixels before the outline step, 0.98 with it).
+    img, coverage = with_outlined_text(photo(JPEG_PHOTOS[0]), "SAMPLE PHOTO", (200, 300), (255, 255, 255), (0, 0, 0))
+    mask = find_text(img) > 0
+    text = coverage >= 0.25
+    assert (mask & text).sum() >= 0.95 * text.sum()
+    assert (mask & (coverage == 0)).sum() <= 0.3 * text.sum()
+
+
+def test_a_row_goes_on_past_the_bars_the_glyph_filters_refuse():
+    # The l's of "hills" are solid bars (fill > 0.9) and the s after them cannot make a
+    # row alone: the row's extension along its band takes them (0.88 of the text without).
+    img, layer = with_text(background(), "Summer in the hills", (20, 60), (255, 255, 255))
+    mask = find_text(img) > 0
+    text = layer >= 128
+    assert (mask & text).sum() >= 0.97 * text.sum()
+    assert (mask & (layer == 0)).sum() <= 0.3 * text.sum()

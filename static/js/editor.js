@@ -1258,18 +1258,7 @@
       showMessage("Wait for the photo to load, then paint the mask.");
       return;
     }
-    const dilate = Number(dilateInput.value);
-    if (!Number.isInteger(dilate) || dilate < 0 || dilate > maxDilate) {
-      showMessage("Dilate must be a whole number from 0 to " + maxDilate + " px.", "error");
-      dilateInput.focus();
-      return;
-    }
-    const feather = Number(featherInput.value);
-    if (!Number.isInteger(feather) || feather < 0 || feather > maxFeather) {
-      showMessage("Feather must be a whole number from 0 to " + maxFeather + " px.", "error");
-      featherInput.focus();
-      return;
-    }
+    if (!pixelsInRange(dilateInput, "Dilate", maxDilate) || !pixelsInRange(featherInput, "Feather", maxFeather)) return;
     if (countMaskPixels() === 0) {
       showMessage("Nothing to remove yet: the mask is empty. Paint over the part of the photo that should go.");
       return;
@@ -1279,6 +1268,15 @@
     state.lastRequest = { blob, versionId: state.versionId };
     send(state.lastRequest);
   });
+
+  // A mask option in whole pixels, 0..max; otherwise say so next to Remove and focus it.
+  function pixelsInRange(input, label, max) {
+    const value = Number(input.value);
+    if (Number.isInteger(value) && value >= 0 && value <= max) return true;
+    showMessage(label + " must be a whole number from 0 to " + max + " px.", "error");
+    input.focus();
+    return false;
+  }
 
   seeResultBtn.addEventListener("click", () => $("result").scrollIntoView({ behavior: "smooth", block: "start" }));
 

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from repairapp.management.commands.serve import _free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,12 +31,6 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_sigterm_stops_the_web_server_the_worker_and_the_embedded_redis(tmp_path):

@@ -20,6 +20,7 @@ import time
 import cv2
 import numpy as np
 
+import engines_common as common
 import engines_speed as speed
 from repairapp.engines import pipeline
 
@@ -47,10 +48,9 @@ def main() -> None:
             cpu.append(time.process_time() - cpu_started)
             stage.append(result.timings["engine"])
         inside = result.mask > 0
-        mse = np.mean((result.rgb[inside].astype(np.float64) - rgb[inside]) ** 2)
         print(f"{engine:6s} engine {1000 * np.median(stage):6.0f} ms ({1000 * min(stage):.0f}-{1000 * max(stage):.0f})"
               f"  repair wall {1000 * np.median(wall):6.0f} ms  cpu {1000 * np.median(cpu):6.0f} ms"
-              f"  psnr in mask {10 * np.log10(255**2 / mse):.2f} dB", flush=True)
+              f"  psnr in mask {common.psnr(result.rgb[inside], rgb[inside]):.2f} dB", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Find text on synthetic images: it marks rendered text and nothing on a text-free picture."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
 from repairapp.textfind import find_text
+from tests.conftest import SHARED_DATA
 
 
 def background(h=240, w=320, seed=0):
@@ -106,12 +105,11 @@ def test_a_row_of_mottled_blobs_is_not_text():
     assert not find_text(img).any()
 
 
-SHARED_PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "data" / "places2_512_freeform" / "images"
 JPEG_PHOTOS = ["Places365_val_00001629", "Places365_val_00006343", "Places365_val_00006529", "Places365_val_00007346"]
 
 
 def photo(name):
-    path = SHARED_PHOTOS / f"{name}.jpg"
+    path = SHARED_DATA / "images" / f"{name}.jpg"
     if not path.exists():
         pytest.skip(f"{path} missing: is shared/ beside the repository?")
     return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)

@@ -20,8 +20,9 @@ from PIL import Image
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from tests.photos import photo_bytes, photo_path  # noqa: F401  (the tests import them from here)
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "places2_512_freeform"
 
 
 @pytest.fixture(autouse=True)
@@ -75,14 +76,6 @@ def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
     return out.getvalue()
 
 
-def real_photo_path(index: int = 0) -> Path:
-    return sorted((SHARED_DATA / "images").glob("*.jpg"))[index]
-
-
-def real_photo_bytes(index: int = 0) -> bytes:
-    return real_photo_path(index).read_bytes()
-
-
 def textured_rgb(width: int = 96, height: int = 64, seed: int = 1) -> np.ndarray:
     """A photo-like test image: smooth gradients plus noise, so fills are visible."""
     rng = np.random.default_rng(seed)
@@ -127,7 +120,7 @@ def repaired(alice, run_worker, django_capture_on_commit_callbacks):
     """alice's photo with version 2 made by a real repair job (a draft, not yet submitted)."""
     from repairapp import services
 
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="shoe.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="shoe.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")

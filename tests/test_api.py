@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from repairapp import api, engines, services
 from repairapp.models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
 from repairapp.tokens import token_create
-from tests.conftest import encode, mask_png, real_photo_bytes
+from tests.conftest import encode, mask_png, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +42,11 @@ def mo_token(moderator):
 
 @pytest.fixture
 def alice_asset(alice):
-    return services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="shoe.jpg")
+    return services.asset_create(owner=alice, data=photo_bytes(0), file_name="shoe.jpg")
 
 
 def photo_file(name="photo.jpg", index=0):
-    return SimpleUploadedFile(name, real_photo_bytes(index), content_type="image/jpeg")
+    return SimpleUploadedFile(name, photo_bytes(index), content_type="image/jpeg")
 
 
 def mask_file(box=(100, 100, 160, 150), size=(512, 512)):
@@ -224,7 +224,7 @@ def test_a_photo_above_the_pixel_limit_is_413(client, alice_token, settings):
 
 
 def _photo_with_text() -> bytes:
-    img = Image.open(__import__("io").BytesIO(real_photo_bytes(0))).convert("RGB")
+    img = Image.open(__import__("io").BytesIO(photo_bytes(0))).convert("RGB")
     ImageDraw.Draw(img).text((20, 440), "2026-11-24 13:45", fill=(255, 200, 0), font=ImageFont.load_default(size=28))
     return encode(img)
 
@@ -327,8 +327,8 @@ def test_bad_uploads_are_refused(client, alice_token, data, status):
 
 def test_the_list_shows_only_visible_photos_newest_first_in_pages(client, alice, alice_token, bob, monkeypatch):
     monkeypatch.setattr(api, "PAGE_SIZE", 2)
-    mine = [services.asset_create(owner=alice, data=real_photo_bytes(i), file_name=f"{i}.jpg") for i in range(3)]
-    services.asset_create(owner=bob, data=real_photo_bytes(4), file_name="bob.jpg")
+    mine = [services.asset_create(owner=alice, data=photo_bytes(i), file_name=f"{i}.jpg") for i in range(3)]
+    services.asset_create(owner=bob, data=photo_bytes(4), file_name="bob.jpg")
     first = client.get(ASSETS, **bearer(alice_token)).json()
     assert first["count"] == 3 and [a["id"] for a in first["results"]] == [mine[2].pk, mine[1].pk]
     assert first["previous"] is None and first["next"] == "http://testserver/api/v1/assets?page=2"

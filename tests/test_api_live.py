@@ -13,7 +13,7 @@ from repairapp import imaging
 from repairapp.engines import pipeline
 from repairapp.models import Asset, IdempotencyKey, RepairJob
 from repairapp.tokens import token_create
-from tests.conftest import mask_png, real_photo_bytes
+from tests.conftest import mask_png, photo_bytes
 
 # Committed data for the live server and the worker; serialized rollback puts back
 # what migrations made (role groups, content types) for the tests that follow.
@@ -29,7 +29,7 @@ def curl(*args, cwd=None) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def workdir(tmp_path):
-    (tmp_path / "photo.jpg").write_bytes(real_photo_bytes(1))
+    (tmp_path / "photo.jpg").write_bytes(photo_bytes(1))
     (tmp_path / "mask.png").write_bytes(mask_png(512, 512, BOX))
     return tmp_path
 

@@ -14,7 +14,7 @@ from schemathesis.checks import (content_type_conformance, ignored_auth, negativ
 
 from repairapp import openapi, services
 from repairapp.tokens import token_create
-from tests.conftest import real_photo_bytes
+from tests.conftest import photo_bytes
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance, negative_data_rejection, ignored_auth]
@@ -39,7 +39,7 @@ def keep_test_connection():
 def secret(alice, settings, redis_conn, keep_test_connection):
     settings.API_RATE_LIMIT = 0  # hundreds of generated requests from one token
     # Something for the ids to find: a photo of alice's (id 1 or not, the rest is 404s).
-    services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="seed.jpg")
+    services.asset_create(owner=alice, data=photo_bytes(0), file_name="seed.jpg")
     return token_create(user=alice)[1]
 
 

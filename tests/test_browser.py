@@ -14,7 +14,7 @@ from PIL import Image
 
 from repairapp import imaging
 from repairapp.models import RepairJob
-from tests.conftest import ARTIFACTS, real_photo_path
+from tests.conftest import ARTIFACTS, photo_path
 
 
 def _read(field) -> bytes:
@@ -39,8 +39,8 @@ def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_m
     _login(page, live_server, "carol", "carol-pass-123")
     assert page.get_by_text("No photos yet").is_visible()
 
-    photo_path = real_photo_path(5)
-    page.set_input_files("#photo-input", str(photo_path))
+    photo = photo_path(5)
+    page.set_input_files("#photo-input", str(photo))
     page.wait_for_url("**/assets/*/")
     canvas = page.get_by_role("img", name="Mask")
     canvas.wait_for(state="visible")

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from repairapp import imaging, services
 from repairapp.models import RepairJob
-from tests.conftest import ARTIFACTS, encode, real_photo_bytes
+from tests.conftest import ARTIFACTS, encode, photo_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -38,7 +38,7 @@ def _login(page, live_server, user, password):
 
 
 def _photo(index=0, size=None, text=False) -> bytes:
-    img = Image.open(io.BytesIO(real_photo_bytes(index))).convert("RGB")
+    img = Image.open(io.BytesIO(photo_bytes(index))).convert("RGB")
     if size:
         img = img.resize(size, Image.Resampling.BICUBIC)
     if text:
@@ -249,7 +249,7 @@ def test_eraser_undo_redo_and_clear_change_the_mask(page, live_server, alice):
 def test_a_24_megapixel_photo_opens_and_its_mask_is_full_size(page, live_server, alice, tmp_path):
     size = (6000, 4000)
     path = tmp_path / "big.jpg"
-    Image.open(io.BytesIO(real_photo_bytes(3))).convert("RGB").resize(size, Image.Resampling.BICUBIC).save(path, quality=90)
+    Image.open(io.BytesIO(photo_bytes(3))).convert("RGB").resize(size, Image.Resampling.BICUBIC).save(path, quality=90)
     page.set_default_timeout(60_000)
     _login(page, live_server, alice, "alice-pass-123")
     page.set_input_files("#photo-input", str(path))
@@ -276,7 +276,7 @@ def test_a_24_megapixel_photo_opens_and_its_mask_is_full_size(page, live_server,
 
 
 def test_an_exif_rotated_photo_is_edited_and_repaired_upright(page, live_server, alice, run_worker, tmp_path):
-    upright = Image.open(io.BytesIO(real_photo_bytes(4))).convert("RGB").resize((480, 640))
+    upright = Image.open(io.BytesIO(photo_bytes(4))).convert("RGB").resize((480, 640))
     ImageDraw.Draw(upright).rectangle((60, 80, 119, 139), fill=(230, 20, 20))  # a red sticker, upright
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # how the phone wrote it: on its side
     exif = Image.Exif()

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from repairapp import services
 from repairapp.models import SavedMask
-from tests.conftest import encode, mask_png, real_photo_bytes, textured_rgb
+from tests.conftest import encode, mask_png, photo_bytes, textured_rgb
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def big_asset(alice):
     """3000×2000: above the display size, so the rendition is smaller than the photo."""
-    img = Image.open(io.BytesIO(real_photo_bytes(1))).convert("RGB").resize((3000, 2000))
+    img = Image.open(io.BytesIO(photo_bytes(1))).convert("RGB").resize((3000, 2000))
     return services.asset_create(owner=alice, data=encode(img, "JPEG", quality=90), file_name="big.jpg")
 
 
@@ -88,7 +88,7 @@ def test_display_needs_a_login(client, small_asset):
 
 
 def _asset_with_text(owner, text: bool):
-    img = Image.open(io.BytesIO(real_photo_bytes(0))).convert("RGB")
+    img = Image.open(io.BytesIO(photo_bytes(0))).convert("RGB")
     if text:
         ImageDraw.Draw(img).text((20, 440), "2026-11-24 13:45", fill=(255, 200, 0), font=ImageFont.load_default(size=28))
     return services.asset_create(owner=owner, data=encode(img), file_name="stamp.png")

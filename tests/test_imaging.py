@@ -7,11 +7,11 @@ import pytest
 from PIL import Image
 
 from repairapp import imaging
-from tests.conftest import encode, real_photo_bytes, textured_rgb
+from tests.conftest import encode, photo_bytes, textured_rgb
 
 
 def test_it_decodes_a_real_jpeg_to_rgb_uint8():
-    photo = imaging.decode_photo(real_photo_bytes())
+    photo = imaging.decode_photo(photo_bytes())
     assert photo.rgb.dtype == np.uint8 and photo.rgb.shape == (512, 512, 3)
     assert photo.alpha is None and photo.source_format == "JPEG"
 

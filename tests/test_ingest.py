@@ -1,15 +1,14 @@
-"""`manage.py ingest`: real photos and masks into assets and queued jobs, interrupted
+"""`manage.py ingest`: photos and masks (tests/photos.py) into assets and queued jobs, interrupted
 and resumed, then followed to the end with --wait."""
 
 import io
-import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from repairapp import services
 from repairapp.models import Asset, IngestItem, RepairJob
-from tests.conftest import SHARED_DATA
+from tests.photos import photo_folder
 
 # Committed data for the live server and the worker; serialized rollback puts back
 # what migrations made (role groups, content types) for the tests that follow.
@@ -21,11 +20,7 @@ COUNT = 6
 @pytest.fixture
 def folder(tmp_path):
     photos, masks = tmp_path / "photos", tmp_path / "masks"
-    photos.mkdir()
-    masks.mkdir()
-    for path in sorted((SHARED_DATA / "images").glob("*.jpg"))[:COUNT]:
-        shutil.copy(path, photos)
-        shutil.copy(SHARED_DATA / "masks" / f"{path.stem}.png", masks)
+    photo_folder(photos, COUNT, masks)
     return photos, masks
 
 
@@ -81,9 +76,9 @@ def test_other_parameters_are_another_repair(folder, alice, redis_conn):
 
 def test_refused_photos_are_listed_with_their_reasons_and_the_rest_go_in(folder, alice, redis_conn):
     photos, masks = folder
+    first = sorted(photos.glob("*.jpg"))[0]  # a good photo whose mask goes missing
     (photos / "notes.jpg").write_text("not a photo")
-    (masks / "notes.png").write_bytes((masks / sorted(p.name for p in masks.iterdir())[0]).read_bytes())
-    first = sorted(photos.glob("*.jpg"))[0]
+    (masks / "notes.png").write_bytes((masks / f"{first.stem}.png").read_bytes())
     (masks / f"{first.stem}.png").unlink()
     with pytest.raises(SystemExit) as exited:
         ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")

@@ -16,7 +16,7 @@ from repairapp import engines, imaging, jobs, services
 from repairapp.engines import pipeline
 from repairapp.engines.base import Engine
 from repairapp.models import Event, RepairJob, Version
-from tests.conftest import decode_png, mask_png, real_photo_bytes
+from tests.conftest import decode_png, mask_png, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def _read(field) -> bytes:
 
 @pytest.fixture
 def asset(alice):
-    return services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="room.jpg")
+    return services.asset_create(owner=alice, data=photo_bytes(0), file_name="room.jpg")
 
 
 def _submit(alice, version, box=(200, 150, 260, 230), engine="telea", capture=None):
@@ -173,7 +173,7 @@ def test_job_status_json_reports_the_result(alice_client, alice, asset, run_work
 def test_a_real_forking_worker_process_runs_the_repair(alice, media_root, redis_conn):
     """The worker as deployed: `manage.py rqworker` in its own process, forking a
     work-horse per job, sharing the test database and media folder with this test."""
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(4), file_name="fork.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(4), file_name="fork.jpg")
     job = services.repair_request_create(
         user=alice, version=asset.latest_version(), mask_data=mask_png(512, 512, (50, 50, 120, 90))
     )  # autocommit here: enqueued at once
@@ -308,7 +308,7 @@ def test_a_killed_work_horse_fails_the_job_saying_the_worker_died(alice, redis_c
     _DyingEngine.marker = tmp_path / "marker"
     test_engine(_DyingEngine, "dying")
     settings.REPAIR_MAX_RETRIES = 0
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="x.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="x.jpg")
     job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                          mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="dying")
     _run_forking_worker()
@@ -323,7 +323,7 @@ def test_a_killed_work_horse_is_retried_and_makes_exactly_one_version(alice, red
     _DyingEngine.marker = tmp_path / "marker"
     test_engine(_DyingEngine, "dying")
     monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="x.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="x.jpg")
     job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                          mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="dying")
     _run_forking_worker()
@@ -392,7 +392,7 @@ def test_a_job_past_the_memory_ceiling_fails_and_the_worker_survives(alice, redi
     with open("/proc/self/status") as fh:
         vm_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
     settings.REPAIR_MEMORY_LIMIT_MB = vm_kb // 1024 + 1024  # room to work, not for 4 GiB more
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="x.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="x.jpg")
     job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                          mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="greedy")
     ok = services.repair_request_create(user=alice, version=asset.latest_version(),

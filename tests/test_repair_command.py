@@ -1,5 +1,5 @@
 """`manage.py repair`: the local repro tool, run as a user runs it (a subprocess,
-no Redis, no database) on the real photos in ../shared/data."""
+no Redis, no database) on photo-like scenes made by tests/photos.py."""
 
 import os
 import shutil
@@ -14,7 +14,8 @@ from PIL import Image
 
 from repairapp import imaging
 from repairapp.engines import pipeline
-from tests.conftest import SHARED_DATA, mask_png, real_photo_path
+from tests.conftest import mask_png, photo_path
+from tests.photos import photo_folder, stroke_mask_png
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,7 @@ def _rgb(path) -> np.ndarray:
 
 
 def test_it_repairs_one_real_photo_and_changes_nothing_outside_the_mask(tmp_path):
-    photo = real_photo_path(0)
+    photo = photo_path(0)
     mask_path = tmp_path / "mask.png"
     mask_path.write_bytes(mask_png(512, 512, (300, 200, 340, 260)))
     out = tmp_path / "fixed.png"
@@ -51,17 +52,18 @@ def test_it_repairs_one_real_photo_and_changes_nothing_outside_the_mask(tmp_path
 
 
 def test_same_inputs_give_identical_bytes(tmp_path):
-    mask_path = SHARED_DATA / "masks" / f"{real_photo_path(1).stem}.png"
+    mask_path = tmp_path / "strokes.png"
+    mask_path.write_bytes(stroke_mask_png(1))
     outs = [tmp_path / "a.png", tmp_path / "b.png"]
     for out in outs:
-        assert run_repair("--input", real_photo_path(1), "--mask", mask_path, "--out", out).returncode == 0
+        assert run_repair("--input", photo_path(1), "--mask", mask_path, "--out", out).returncode == 0
     assert outs[0].read_bytes() == outs[1].read_bytes()
 
 
 def test_a_mask_of_another_size_is_a_clear_error(tmp_path):
     mask_path = tmp_path / "small.png"
     mask_path.write_bytes(mask_png(100, 50, (1, 1, 10, 10)))
-    result = run_repair("--input", real_photo_path(0), "--mask", mask_path, "--out", tmp_path / "x.png")
+    result = run_repair("--input", photo_path(0), "--mask", mask_path, "--out", tmp_path / "x.png")
     assert result.returncode != 0
     assert "mask is 100×50 but the photo is 512×512" in result.stderr
     assert not (tmp_path / "x.png").exists()
@@ -86,13 +88,8 @@ def test_a_missing_input_file_is_a_clear_error(tmp_path):
 
 
 def test_batch_repairs_a_folder_and_reports_each_failure_without_stopping(tmp_path):
-    photos = sorted((SHARED_DATA / "images").glob("*.jpg"))[:5]
     in_dir, mask_dir, out_dir = tmp_path / "in", tmp_path / "masks", tmp_path / "out"
-    in_dir.mkdir()
-    mask_dir.mkdir()
-    for photo in photos:
-        shutil.copy(photo, in_dir / photo.name)
-        shutil.copy(SHARED_DATA / "masks" / f"{photo.stem}.png", mask_dir / f"{photo.stem}.png")
+    photos = photo_folder(in_dir, 5, mask_dir)
     (mask_dir / f"{photos[1].stem}.png").unlink()                                     # a missing mask
     (mask_dir / f"{photos[2].stem}.png").write_bytes(mask_png(64, 64, (1, 1, 9, 9)))  # a size mismatch
     result = run_repair("--input-dir", in_dir, "--mask-dir", mask_dir, "--out-dir", out_dir, "--engine", "telea")
@@ -114,10 +111,10 @@ def test_the_same_command_runs_through_call_command(tmp_path):
 
     mask_path = tmp_path / "mask.png"
     mask_path.write_bytes(mask_png(512, 512, (10, 10, 60, 60)))
-    call_command("repair", input=real_photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="ns")
+    call_command("repair", input=photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="ns")
     assert _rgb(tmp_path / "o.png").shape == (512, 512, 3)
     with pytest.raises(CommandError, match="unknown engine"):
-        call_command("repair", input=real_photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="zzz")
+        call_command("repair", input=photo_path(2), mask=mask_path, out=tmp_path / "o.png", engine="zzz")
 
 
 def _with_caption(photo: Path, path: Path) -> np.ndarray:
@@ -130,7 +127,7 @@ def _with_caption(photo: Path, path: Path) -> np.ndarray:
 
 
 def test_find_text_removes_a_burned_in_timestamp_without_a_mask(tmp_path):
-    clean = _with_caption(real_photo_path(1), tmp_path / "stamped.png")
+    clean = _with_caption(photo_path(1), tmp_path / "stamped.png")
     out = tmp_path / "fixed.png"
     result = run_repair("--input", tmp_path / "stamped.png", "--find-text", "--out", out)
     assert result.returncode == 0, result.stderr
@@ -147,8 +144,8 @@ def test_find_text_removes_a_burned_in_timestamp_without_a_mask(tmp_path):
 def test_find_text_on_a_folder_reports_photos_without_text(tmp_path):
     in_dir, out_dir = tmp_path / "in", tmp_path / "out"
     in_dir.mkdir()
-    _with_caption(real_photo_path(1), in_dir / "stamped.png")
-    shutil.copy(real_photo_path(4), in_dir / "plain.jpg")
+    _with_caption(photo_path(1), in_dir / "stamped.png")
+    shutil.copy(photo_path(4), in_dir / "plain.jpg")
     result = run_repair("--input-dir", in_dir, "--find-text", "--out-dir", out_dir)
     assert result.returncode == 1
     assert "1 repaired, 1 failed, 2 photos" in result.stdout

@@ -122,13 +122,13 @@ def test_queue_filters_by_state_and_submitter(client, alice, moderator, repaired
 def test_two_moderators_deciding_at_the_same_moment_record_exactly_one_decision(django_user_model, media_root):
     from repairapp.models import Asset
     from repairapp.roles import set_role
-    from tests.conftest import real_photo_bytes
+    from tests.conftest import photo_bytes
 
     owner = django_user_model.objects.create_user("own")
     moderators = [django_user_model.objects.create_user(f"m{i}") for i in range(2)]
     for m in moderators:
         set_role(m, "moderator")
-    asset = services.asset_create(owner=owner, data=real_photo_bytes(0), file_name="a.jpg")
+    asset = services.asset_create(owner=owner, data=photo_bytes(0), file_name="a.jpg")
     # A version as the worker makes it, without running an engine (this test is about the race).
     v1 = asset.latest_version()
     v2 = Version.objects.create(asset=asset, number=2, parent=v1, file=v1.file.name, thumbnail=v1.thumbnail.name,
@@ -165,10 +165,10 @@ def test_two_moderators_deciding_at_the_same_moment_record_exactly_one_decision(
 
 def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_capture_on_commit_callbacks):
     from repairapp import diff
-    from tests.conftest import real_photo_bytes
+    from tests.conftest import photo_bytes
 
     # A wide hole in a textured photo filled by diffusion: the classic smear.
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(5), file_name="forest.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(5), file_name="forest.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")

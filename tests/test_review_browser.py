@@ -6,7 +6,7 @@ an admin reads the whole timeline. Screenshots go to test-artifacts/."""
 import pytest
 
 from repairapp.models import Asset, Review
-from tests.conftest import ARTIFACTS, real_photo_path
+from tests.conftest import ARTIFACTS, photo_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -56,7 +56,7 @@ def test_creator_moderator_and_admin_go_through_a_review(
     set_role(django_user_model.objects.create_user("adam", password="adam-pass-123"), "admin")
 
     creator = _page_for(browser, live_server, "cara", "cara-pass-123")
-    creator.set_input_files("#photo-input", str(real_photo_path(3)))
+    creator.set_input_files("#photo-input", str(photo_path(3)))
     creator.wait_for_url("**/assets/*/")
     _paint_and_remove(creator, run_worker, row=0.5)
     _submit_newest(creator, "sign removed")

@@ -11,7 +11,7 @@ from PIL import Image
 from repairapp import services
 from repairapp.engines import pipeline
 from repairapp.models import Asset, RepairJob, Version
-from tests.conftest import encode, mask_png, real_photo_bytes, textured_rgb
+from tests.conftest import encode, mask_png, photo_bytes, textured_rgb
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,12 @@ def _stored_files(media_root):
 
 @pytest.fixture
 def alice_asset(alice):
-    return services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="shoe.jpg")
+    return services.asset_create(owner=alice, data=photo_bytes(0), file_name="shoe.jpg")
 
 
 @pytest.fixture
 def bob_asset(bob):
-    return services.asset_create(owner=bob, data=real_photo_bytes(1), file_name="bob.jpg")
+    return services.asset_create(owner=bob, data=photo_bytes(1), file_name="bob.jpg")
 
 
 # ---------------------------------------------------------------- login
@@ -63,8 +63,8 @@ def test_wrong_password_shows_an_error(client, alice):
 
 
 def test_list_shows_own_photos_newest_first_and_not_others(alice_client, alice, bob_asset):
-    services.asset_create(owner=alice, data=real_photo_bytes(2), file_name="first.jpg")
-    second = services.asset_create(owner=alice, data=real_photo_bytes(3), file_name="second.jpg")
+    services.asset_create(owner=alice, data=photo_bytes(2), file_name="first.jpg")
+    second = services.asset_create(owner=alice, data=photo_bytes(3), file_name="second.jpg")
     html = alice_client.get(reverse("asset-list")).content.decode()
     assert html.index("second.jpg") < html.index("first.jpg")
     assert "bob.jpg" not in html
@@ -76,7 +76,7 @@ def test_empty_list_says_so(alice_client):
 
 
 def test_upload_stores_the_original_and_version_1_then_opens_the_editor(alice_client, alice):
-    response = _upload(alice_client, real_photo_bytes(0), name="../../etc/<img src=x onerror=alert(1)>.jpg")
+    response = _upload(alice_client, photo_bytes(0), name="../../etc/<img src=x onerror=alert(1)>.jpg")
     asset = Asset.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("editor", args=[asset.pk])
     assert asset.owner == alice and asset.original_format == "JPEG" and (asset.width, asset.height) == (512, 512)
@@ -109,7 +109,7 @@ def test_upload_without_a_file_is_refused(alice_client):
 
 def test_upload_above_the_body_limit_is_413(alice_client, settings):
     settings.MAX_UPLOAD_BYTES = 10_000
-    response = _upload(alice_client, real_photo_bytes(0))
+    response = _upload(alice_client, photo_bytes(0))
     assert response.status_code == 413 and b"larger than" in response.content
     assert Asset.objects.count() == 0
 

@@ -1,11 +1,13 @@
-"""Find text on synthetic images: it marks rendered text and nothing on a text-free picture."""
+"""Find text on synthetic images: it marks rendered text and nothing on a text-free picture.
+
+The same checks on the real reference photos are bench/engines_textfind.py's."""
 
 import cv2
 import numpy as np
 import pytest
 
 from repairapp.textfind import find_text
-from tests.conftest import SHARED_DATA
+from tests.photos import scene_rgb
 
 
 def background(h=240, w=320, seed=0):
@@ -105,14 +107,12 @@ def test_a_row_of_mottled_blobs_is_not_text():
     assert not find_text(img).any()
 
 
-JPEG_PHOTOS = ["Places365_val_00001629", "Places365_val_00006343", "Places365_val_00006529", "Places365_val_00007346"]
+# Photo-like scenes (tests/photos.py): textured ground, shaded objects, grain, as JPEG.
+JPEG_PHOTOS = [0, 1, 3, 5]
 
 
-def photo(name):
-    path = SHARED_DATA / "images" / f"{name}.jpg"
-    if not path.exists():
-        pytest.skip(f"{path} missing: is shared/ beside the repository?")
-    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+def photo(index):
+    return scene_rgb(index)
 
 
 def as_jpeg(rgb, quality):

@@ -2,6 +2,7 @@
 database, not even Django — with the same pixels as the worker.
 
     python manage.py repair --input photo.jpg --mask mask.png --out fixed.png [--engine auto] [--dilate N]
+    python manage.py repair --input damaged.jpg --mask mask.png --mode inpaint --out fixed.jpg [--quality 92]
     python manage.py repair --input-dir DIR --mask-dir DIR --out-dir DIR [--engine ...]
     python manage.py repair --input photo.jpg --find-text --out fixed.png      (or --input-dir/--out-dir)
 
@@ -24,6 +25,8 @@ from .env import envint
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 MASK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+# The API's and ingest's modes; this command reads the same words.
+MODES = ("inpaint", "remove_text")
 DESCRIPTION = "Repair a photo (or a folder of photos) locally with a mask: white (>127) = remove."
 
 
@@ -36,13 +39,20 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     single = parser.add_argument_group("one photo")
     single.add_argument("--input", type=Path, help="the photo (JPEG, PNG or WebP)")
     single.add_argument("--mask", type=Path, help="the mask, same size as the upright photo")
-    single.add_argument("--out", type=Path, help="where to write the repaired PNG")
+    single.add_argument("--out", type=Path,
+                        help="where to write the repaired photo; its extension picks PNG (.png), JPEG (.jpg, .jpeg) "
+                             "or WebP (.webp)")
+    single.add_argument("--quality", type=int, default=imaging.DEFAULT_EXPORT_QUALITY,
+                        help=f"JPEG or WebP quality, 1-100 (default {imaging.DEFAULT_EXPORT_QUALITY}); PNG is lossless")
     batch = parser.add_argument_group("a folder")
     batch.add_argument("--input-dir", type=Path)
     batch.add_argument("--mask-dir", type=Path, help="masks matched to photos by file stem")
     batch.add_argument("--out-dir", type=Path)
     parser.add_argument("--find-text", action="store_true",
                         help="find overlaid text (timestamps, captions, watermark words) and remove it; no masks")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="inpaint: fill the mask (default); remove_text: the same as --find-text (as ingest and "
+                             "the API's mode)")
     parser.add_argument("--engine", default=DEFAULT_ENGINE, help=f"one of: {', '.join(names())}")
     parser.add_argument("--dilate", type=int, default=pipeline.DEFAULT_DILATE, help="grow the mask by N px")
     parser.add_argument("--feather", type=int, default=pipeline.DEFAULT_FEATHER,
@@ -52,11 +62,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
 
 def repair_file(photo_path: Path, mask_path: Path | None, out_path: Path, *, engine: str, dilate: int, feather: int,
-                seed: int, max_pixels: int) -> dict:
+                seed: int, max_pixels: int, quality: int = imaging.DEFAULT_EXPORT_QUALITY) -> dict:
     """Repair one file; raise ValueError (ImageError, EngineError) with a readable reason.
 
-    Without a mask, Find text proposes one, as the API's mode=remove_text does.
+    Without a mask, Find text proposes one, as the API's mode=remove_text does. The
+    output's extension picks its format (imaging.export_format_for).
     """
+    fmt = imaging.export_format_for(out_path.name)
     photo = imaging.decode_photo(photo_path.read_bytes(), max_pixels=max_pixels)
     if mask_path is None:
         mask = textfind.find_text(photo.rgb)
@@ -65,8 +77,9 @@ def repair_file(photo_path: Path, mask_path: Path | None, out_path: Path, *, eng
     else:
         mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height), max_pixels=max_pixels)
     result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, feather=feather, seed=seed)
-    _write_atomically(out_path, imaging.encode_png(result.rgb, photo.alpha))
-    return {"pixels": int((result.mask > 0).sum()), **result.timings}
+    repaired = imaging.Photo(rgb=result.rgb, alpha=photo.alpha, source_format=photo.source_format)
+    _write_atomically(out_path, imaging.encode_export(repaired, fmt, quality=quality))
+    return {"pixels": int((result.mask > 0).sum()), "format": fmt, **result.timings}
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -92,8 +105,12 @@ def run(opts: argparse.Namespace, *, out=sys.stdout, err=sys.stderr) -> int:
         raise CliError(str(exc)) from None
     common = {"engine": opts.engine, "dilate": opts.dilate, "feather": opts.feather, "seed": opts.seed,
               "max_pixels": envint("MAX_IMAGE_PIXELS", imaging.DEFAULT_MAX_PIXELS, minimum=1)}
+    if opts.mode == "remove_text":
+        opts.find_text = True
+    elif opts.mode == "inpaint" and opts.find_text:
+        raise CliError("--mode inpaint fills a mask you give; --find-text is --mode remove_text")
     if opts.find_text and (opts.mask or opts.mask_dir):
-        raise CliError("--find-text finds the mask itself: give no --mask or --mask-dir with it")
+        raise CliError("--find-text finds the mask itself (so does --mode remove_text): give no --mask or --mask-dir with it")
     if opts.input_dir or opts.mask_dir or opts.out_dir:
         if not (opts.input_dir and opts.out_dir and (opts.mask_dir or opts.find_text)):
             raise CliError("--input-dir, --mask-dir (or --find-text) and --out-dir go together")
@@ -103,13 +120,20 @@ def run(opts: argparse.Namespace, *, out=sys.stdout, err=sys.stderr) -> int:
     for flag in ("input", "mask"):
         if getattr(opts, flag) is not None and not getattr(opts, flag).is_file():
             raise CliError(f"--{flag} {getattr(opts, flag)}: no such file")
+    try:  # a name whose format will not be written is refused before any work
+        fmt = imaging.export_format_for(opts.out.name)
+    except imaging.ImageError as exc:
+        raise CliError(f"--out {exc}") from None
+    if not 1 <= opts.quality <= 100:
+        raise CliError(f"--quality {opts.quality}: use 1 to 100")
     started = time.perf_counter()
     try:
-        stats = repair_file(opts.input, opts.mask, opts.out, **common)
+        stats = repair_file(opts.input, opts.mask, opts.out, quality=opts.quality, **common)
     except (ValueError, OSError) as exc:
         raise CliError(f"{opts.input}: {exc}") from None
-    print(f"{opts.out}: {stats['pixels']} px filled with {opts.engine} in {time.perf_counter() - started:.2f} s",
-          file=out)
+    written = "PNG (lossless)" if fmt == "png" else f"{'JPEG' if fmt == 'jpeg' else 'WebP'} quality {opts.quality}"
+    print(f"{opts.out}: {written}, {stats['pixels']} px filled with {opts.engine} in "
+          f"{time.perf_counter() - started:.2f} s", file=out)
     return 0
 
 

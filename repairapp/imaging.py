@@ -205,6 +205,48 @@ def encode_jpeg(rgb: np.ndarray, *, quality: int = 88) -> bytes:
     return buffer.tobytes()
 
 
+# What a repaired photo can be written as (the command's --out, downloads' ?format=):
+# name -> (file extension, media type). Versions are stored as PNG; the others are exports.
+EXPORT_FORMATS = {"png": (".png", "image/png"), "jpeg": (".jpg", "image/jpeg"), "webp": (".webp", "image/webp")}
+EXPORT_SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
+DEFAULT_EXPORT_QUALITY = 92  # JPEG and WebP; PNG is lossless
+WEBP_MAX_SIDE = 16383  # the format's own limit
+
+
+def export_format_for(name: str) -> str:
+    """The export format a file name asks for by its extension; ImageError for any other."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in EXPORT_SUFFIXES:
+        what = f"{suffix} is not a format" if suffix else "a name without an extension names no format"
+        raise ImageError(f"{name}: {what} this app writes; end the name with .png, .jpg (or .jpeg) or .webp")
+    return EXPORT_SUFFIXES[suffix]
+
+
+def encode_export(photo: Photo, fmt: str, *, quality: int = DEFAULT_EXPORT_QUALITY) -> bytes:
+    """`photo` as PNG (lossless, alpha kept), JPEG (no alpha: transparent parts on white)
+    or WebP (alpha kept) at `quality` 1..100. ValueError for anything else."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; known formats: {', '.join(EXPORT_FORMATS)}")
+    if not 1 <= quality <= 100:
+        raise ValueError(f"quality {quality} is out of range: 1 to 100")
+    if fmt == "png":
+        return encode_png(photo.rgb, photo.alpha)
+    if fmt == "jpeg":
+        rgb = photo.rgb
+        if photo.alpha is not None:
+            weight = photo.alpha[:, :, None].astype(np.float32) / 255
+            rgb = np.rint(rgb * weight + 255 * (1 - weight)).astype(np.uint8)
+        return encode_jpeg(rgb, quality=quality)
+    if max(photo.width, photo.height) > WEBP_MAX_SIDE:
+        raise ImageError(f"WebP holds at most {WEBP_MAX_SIDE} px a side; this photo is "
+                         f"{photo.width}×{photo.height}: use PNG or JPEG")
+    img = Image.fromarray(np.dstack([photo.rgb, photo.alpha]), "RGBA") if photo.alpha is not None \
+        else Image.fromarray(photo.rgb, "RGB")
+    out = io.BytesIO()
+    img.save(out, format="WEBP", quality=quality, method=4)
+    return out.getvalue()
+
+
 def content_type_for(name: str) -> str:
     """The media type of a file this app stored, from the extension it gave it."""
     return "image/jpeg" if name.lower().endswith((".jpg", ".jpeg")) else "image/png"

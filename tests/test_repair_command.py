@@ -14,8 +14,8 @@ from PIL import Image
 
 from repairapp import imaging
 from repairapp.engines import pipeline
-from tests.conftest import mask_png, photo_path
-from tests.photos import photo_folder, stroke_mask_png
+from tests.conftest import mask_png, photo_bytes, photo_path
+from tests.photos import photo_folder, stroke_mask, stroke_mask_png
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,3 +151,71 @@ def test_find_text_on_a_folder_reports_photos_without_text(tmp_path):
     assert "1 repaired, 1 failed, 2 photos" in result.stdout
     assert "FAILED plain.jpg: no text found in the photo, nothing to remove" in result.stderr
     assert [p.name for p in out_dir.iterdir()] == ["stamped.png"]
+
+
+def _damaged_and_mask(folder: Path) -> tuple[Path, Path]:
+    (folder / "damaged.jpg").write_bytes(photo_bytes(2))
+    (folder / "mask.png").write_bytes(stroke_mask_png(2))
+    return folder / "damaged.jpg", folder / "mask.png"
+
+
+@pytest.mark.parametrize("name, fmt", [("fixed.jpg", "JPEG"), ("fixed.JPEG", "JPEG"), ("fixed.webp", "WEBP"),
+                                       ("fixed.png", "PNG")])
+def test_the_out_name_picks_the_format_written(tmp_path, name, fmt):
+    # The seed's call, as it was written: --mode inpaint and a .jpg name.
+    _damaged_and_mask(tmp_path)
+    result = run_repair("--input", "damaged.jpg", "--mask", "mask.png", "--mode", "inpaint", "--out", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = Image.open(tmp_path / name)
+    assert written.format == fmt and written.size == (512, 512)
+    stated = {"JPEG": "JPEG quality 92", "WEBP": "WebP quality 92", "PNG": "PNG (lossless)"}[fmt]
+    assert result.stdout.startswith(f"{name}: {stated}, ")
+    if fmt == "PNG":  # lossless: outside the grown mask, the photo's own pixels
+        allowed = imaging.dilate_mask(stroke_mask(2), pipeline.DEFAULT_DILATE) > 0
+        assert not np.any(_rgb(tmp_path / name) != imaging.decode_photo(photo_bytes(2)).rgb, axis=2)[~allowed].any()
+
+
+def test_quality_is_the_jpeg_quality(tmp_path):
+    _damaged_and_mask(tmp_path)
+    sizes = {}
+    for quality in (40, 95):
+        out = tmp_path / f"q{quality}.jpg"
+        result = run_repair("--input", "damaged.jpg", "--mask", "mask.png", "--out", out.name,
+                            "--quality", quality, cwd=tmp_path)
+        assert result.returncode == 0 and f"JPEG quality {quality}" in result.stdout
+        sizes[quality] = out.stat().st_size
+    assert sizes[40] < 0.7 * sizes[95]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "fixed.gif"], "--out fixed.gif: .gif is not a format this app writes; end the name with .png, .jpg"),
+    (["--out", "fixed"], "--out fixed: a name without an extension names no format"),
+    (["--out", "fixed.jpg", "--quality", "0"], "--quality 0: use 1 to 100"),
+    (["--out", "fixed.png", "--mode", "remove_text"], "finds the mask itself (so does --mode remove_text)"),
+    (["--out", "fixed.png", "--mode", "inpaint", "--find-text"], "--mode inpaint fills a mask you give"),
+    (["--out", "fixed.png", "--mode", "erase"], "invalid choice: 'erase' (choose from 'inpaint', 'remove_text')"),
+])
+def test_a_name_or_mode_it_will_not_honour_is_refused_before_any_work(tmp_path, args, message):
+    _damaged_and_mask(tmp_path)
+    result = run_repair("--input", "damaged.jpg", "--mask", "mask.png", *args, cwd=tmp_path)
+    assert result.returncode != 0 and message in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.jpg", "mask.png"]
+
+
+def test_mode_remove_text_is_find_text(tmp_path):
+    _with_caption(photo_path(1), tmp_path / "stamped.png")
+    result = run_repair("--input", tmp_path / "stamped.png", "--mode", "remove_text", "--out", tmp_path / "a.png")
+    assert result.returncode == 0, result.stderr
+    assert run_repair("--input", tmp_path / "stamped.png", "--find-text", "--out", tmp_path / "b.png").returncode == 0
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert (tmp_path / "a.png").read_bytes() != imaging.encode_png(_rgb(tmp_path / "stamped.png"))
+
+
+def test_tools_repair_py_takes_the_same_call(tmp_path):
+    _damaged_and_mask(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "repair.py"), "--input", "damaged.jpg", "--mask",
+                             "mask.png", "--mode", "inpaint", "--out", "fixed.jpg"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert Image.open(tmp_path / "fixed.jpg").format == "JPEG"

@@ -14,6 +14,8 @@ import sys
 import venv
 from pathlib import Path
 
+from repairapp import localenv
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
@@ -40,8 +42,11 @@ def main(argv: list[str]) -> int:
     rest = argv[1:]
     if command == "run":
         ensure_venv("")
-        # A local demo: development settings unless the caller chose otherwise.
-        os.environ.setdefault("DEBUG", "1")
+        # A local demo: development settings (DEBUG, a generated SECRET_KEY) in a file
+        # that manage.py reads, so the README's other commands work in another terminal.
+        if localenv.write_local_env():
+            print(f"Wrote the local settings to {localenv.LOCAL_ENV.relative_to(ROOT)} (DEBUG=1, a new SECRET_KEY)",
+                  flush=True)
         os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "serve", *rest])
     if command == "test":
         ensure_venv("test")

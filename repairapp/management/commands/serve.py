@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from ... import localenv
 from ...roles import role_of, set_role
 
 # One login per role, so every screen can be tried: (username, password, role).
@@ -80,6 +81,7 @@ class Command(BaseCommand):
                         proc.kill()
             if redis_dir:
                 shutil.rmtree(redis_dir, ignore_errors=True)
+                localenv.forget_running_redis()
 
         def terminated(signum, frame):
             # `kill`, a service manager or a container stop sends SIGTERM to this process
@@ -104,6 +106,8 @@ class Command(BaseCommand):
                 if not _wait_for_port(redis_port, 10):
                     raise CommandError("The embedded Redis server did not start")
                 env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+                # `manage.py ingest` in another terminal reads it (repairapp/localenv.py).
+                localenv.record_running_redis(env["REDIS_URL"])
                 # This process runs the sweep, so its own queue settings follow too.
                 settings.RQ_QUEUES = {
                     name: {**config, "URL": env["REDIS_URL"]} for name, config in settings.RQ_QUEUES.items()

@@ -240,6 +240,7 @@ def _review_to_dict(version: Version) -> dict | None:
         "decided_at": review.decided_at.isoformat() if review.decided_at else None,
         "decided_by": review.decided_by.get_username() if review.decided_by else None,
         "comment": review.comment,
+        "note": review.note,
         "flagged": review.flagged,
     }
 
@@ -280,7 +281,9 @@ def asset_to_dict(request: HttpRequest, asset: Asset, *, with_versions: bool = F
 
 
 class RepairForm(forms.Form):
-    mode = forms.ChoiceField(choices=[(m, m) for m in services.MODES], required=False)
+    mode = forms.ChoiceField(choices=[(m, m) for m in services.MODES], required=False, error_messages={
+        "invalid_choice": "unknown mode %(value)r; use inpaint (fill the mask you send, the default) or "
+                          "remove_text (find overlaid text and remove it; no mask)."})
     engine = forms.CharField(max_length=40, required=False)
     dilate = forms.IntegerField(min_value=0, max_value=pipeline.MAX_DILATE, required=False)
     feather = forms.IntegerField(min_value=0, max_value=pipeline.MAX_FEATHER, required=False)
@@ -290,6 +293,10 @@ class RepairForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     comment = forms.CharField(max_length=5000, required=False, strip=True)
+
+
+class SubmitForm(forms.Form):
+    note = forms.CharField(max_length=5000, required=False, strip=True)
 
 
 class PageForm(forms.Form):
@@ -405,16 +412,23 @@ def asset_detail(request: HttpRequest, asset_id: int) -> JsonResponse:
     return JsonResponse(asset_to_dict(request, asset, with_versions=True))
 
 
-def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
-    if not roles.can_review(request.user):
-        raise ApiError(403, "forbidden", "Reviews are for moderators and admins.")
+def _json_object(request: HttpRequest, example: str, *, empty_ok: bool = False) -> dict:
+    """The body as a JSON object (an empty body is {} where `empty_ok`); 400 otherwise."""
+    if empty_ok and not request.body.strip():
+        return {}
     try:
         payload = json.loads(request.body or b"null")
     except ValueError:
-        raise ApiError(400, "invalid_json", "The body must be JSON: {\"decision\": \"approve\"|\"reject\", "
-                                            "\"comment\": \"...\"}.") from None
+        raise ApiError(400, "invalid_json", f"The body must be JSON: {example}.") from None
     if not isinstance(payload, dict):
-        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+        raise ApiError(400, "invalid_json", f"The body must be a JSON object: {example}.")
+    return payload
+
+
+def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
+    if not roles.can_review(request.user):
+        raise ApiError(403, "forbidden", "Reviews are for moderators and admins.")
+    payload = _json_object(request, '{"decision": "approve"|"reject", "comment": "..."}')
     form = ReviewForm({key: value for key, value in payload.items() if isinstance(value, str)})
     if not form.is_valid():
         raise _form_error(form)
@@ -426,6 +440,25 @@ def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
         raise ApiError(409, "conflict", str(exc)) from None
     except ValueError as exc:  # a rejection without a comment
         raise ApiError(400, "invalid", str(exc)) from None
+    version.review = review
+    return JsonResponse({"version": version.pk, **_review_to_dict(version)})
+
+
+def version_submit(request: HttpRequest, version_id: int) -> JsonResponse:
+    """Send a repaired draft to the moderators, as the editor's Submit for review does."""
+    payload = _json_object(request, '{"note": "..."} (the note is optional; an empty body is fine)', empty_ok=True)
+    if not isinstance(payload.get("note", ""), str):
+        raise ApiError(400, "invalid", "note: a note is text.")
+    form = SubmitForm(payload)
+    if not form.is_valid():
+        raise _form_error(form)
+    version = _get_version_for_user(request.user, version_id)
+    if not roles.can_edit(request.user, version.asset):
+        raise ApiError(403, "forbidden", "Only the photo's owner can submit its versions for review.")
+    try:
+        review = services.version_submit(user=request.user, version=version, note=form.cleaned_data["note"])
+    except services.ReviewConflict as exc:  # version 1, or already pending or decided
+        raise ApiError(409, "conflict", str(exc)) from None
     version.review = review
     return JsonResponse({"version": version.pk, **_review_to_dict(version)})
 
@@ -468,5 +501,6 @@ repair = authorize(route(GET=repair_detail))
 assets = authorize(route(GET=asset_list, POST=idempotent(asset_create)))
 asset = authorize(route(GET=asset_detail))
 version_review = authorize(route(POST=idempotent(review_decide)))
+version_submit_view = authorize(route(POST=idempotent(version_submit)))
 version_image_view = authorize(route(GET=version_image))
 version_diff_view = authorize(route(GET=version_diff))

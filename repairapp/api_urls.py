@@ -13,6 +13,7 @@ urlpatterns = [
     path("versions/<int:version_id>/image", api.version_image_view, name="api-version-image"),
     path("versions/<int:version_id>/diff", api.version_diff_view, name="api-version-diff"),
     path("versions/<int:version_id>/review", api.version_review, name="api-version-review"),
+    path("versions/<int:version_id>/submit", api.version_submit_view, name="api-version-submit"),
     # Anything else under /api/v1/ is a JSON 404, not the HTML page.
     re_path(r"^(?P<rest>.*)$", api.not_found),
 ]

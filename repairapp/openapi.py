@@ -92,7 +92,10 @@ def document() -> dict:
                                 "mask": {"type": "string", "format": "binary",
                                          "description": "PNG the size of the upright photo, white = remove; "
                                                         "not with remove_text"},
-                                "mode": {"type": "string", "enum": ["inpaint", "remove_text"], "default": "inpaint"},
+                                "mode": {"type": "string", "enum": ["inpaint", "remove_text"], "default": "inpaint",
+                                         "description": "inpaint fills the `mask` you send; remove_text finds "
+                                                        "overlaid text itself and takes no mask. Any other value "
+                                                        "is a 400"},
                                 "engine": {"type": "string", "enum": engine_names, "default": engines.DEFAULT_ENGINE},
                                 "dilate": {"type": "integer", "minimum": 0, "maximum": pipeline.MAX_DILATE,
                                            "default": pipeline.DEFAULT_DILATE},
@@ -172,6 +175,26 @@ def document() -> dict:
                                   **AUTH_ERRORS},
                 },
             },
+            "/api/v1/versions/{id}/submit": {
+                "post": {
+                    "summary": "Submit a repaired version for review (the photo's owner), with an optional note",
+                    "parameters": [_id_param("id"), IDEMPOTENCY_KEY],
+                    "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "properties": {"note": {"type": "string", "maxLength": 5000,
+                                                "description": "for the moderator"}},
+                    }}}},
+                    "responses": {
+                        "200": _json("Submitted: the review is pending", "Review"),
+                        "400": _error("Not a JSON object, or a note that is not text or too long"),
+                        "403": _error("The photo is visible to you but not yours"),
+                        "404": _error("No such version for this token"),
+                        "409": _error("Version 1 (the upload), already submitted or decided, or the "
+                                      "Idempotency-Key was used with another body"),
+                        **AUTH_ERRORS,
+                    },
+                },
+            },
             "/api/v1/versions/{id}/review": {
                 "post": {
                     "summary": "Approve or reject a version submitted for review (moderators and admins)",
@@ -243,12 +266,14 @@ def document() -> dict:
                 },
                 "Review": {
                     "type": "object",
-                    "required": ["state", "submitted_at", "decided_at", "decided_by", "comment", "flagged"],
+                    "required": ["state", "submitted_at", "decided_at", "decided_by", "comment", "note", "flagged"],
                     "properties": {
                         "version": {"type": "integer"},
                         "state": {"type": "string", "enum": ["draft", "pending", "approved", "rejected"]},
                         "submitted_at": NULLABLE_TIME, "decided_at": NULLABLE_TIME,
-                        "decided_by": NULLABLE_STRING, "comment": {"type": "string"}, "flagged": {"type": "boolean"},
+                        "decided_by": NULLABLE_STRING, "comment": {"type": "string"},
+                        "note": {"type": "string", "description": "the submitter's note"},
+                        "flagged": {"type": "boolean"},
                     },
                 },
                 "Version": {

@@ -211,7 +211,8 @@ def repair_submit(
         engines.get(engine)  # refuse a bad engine before the (slower) text search
         mask_data = text_mask_find(version=version)
     elif mask_data is None:
-        raise ValueError("No mask was sent: send a PNG mask, white over what should be removed.")
+        raise ValueError("No mask was sent: send a PNG mask, white over what should be removed, or "
+                         "mode=remove_text, which finds overlaid text itself and needs no mask.")
     return repair_request_create(user=user, version=version, mask_data=mask_data, engine=engine,
                                  dilate=dilate, feather=feather)
 

@@ -190,13 +190,16 @@ def test_a_moderator_may_see_but_not_repair_a_photo_in_review(client, mo_token, 
     ({"image": None}, 400, "one of the two"),
     ({"asset": 1, "image": photo_file()}, 400, "one of the two"),
     ({"file": photo_file(), "image": photo_file()}, 400, "not both"),
-    ({"mask": None}, 400, "No mask was sent"),
+    ({"mask": None}, 400, "No mask was sent: send a PNG mask, white over what should be removed, or "
+                          "mode=remove_text, which finds overlaid text itself and needs no mask."),
     ({"mask": SimpleUploadedFile("m.png", mask_png(512, 512, (0, 0, 0, 0)))}, 400, "mask is empty"),
     ({"mask": mask_file(size=(300, 200), box=(1, 1, 9, 9))}, 400, "mask is 300×200 but the photo is 512×512"),
     ({"engine": "magic"}, 400, "unknown engine 'magic'; known engines: auto, ns, patch, telea"),
     ({"dilate": "99"}, 400, "dilate"),
     ({"dilate": "lots"}, 400, "dilate: Enter a whole number"),
-    ({"mode": "sharpen"}, 400, "mode: Select a valid choice"),
+    ({"mode": "sharpen"}, 400, "mode: unknown mode 'sharpen'; use inpaint (fill the mask you send, the default) "
+                               "or remove_text"),
+    ({"mode": "REMOVE_TEXT", "mask": None}, 400, "mode: unknown mode 'REMOVE_TEXT'"),
     ({"image": SimpleUploadedFile("x.jpg", b"%PDF-1.4 not an image")}, 415, "not a JPEG, PNG or WebP"),
     ({"mask": SimpleUploadedFile("m.png", b"GIF89a...")}, 415, "mask is not a JPEG, PNG or WebP"),
 ])
@@ -390,6 +393,63 @@ def test_bad_review_requests_are_400(client, alice, mo_token, repaired, payload,
     response = review(client, mo_token, repaired.pk, payload)
     assert response.status_code == 400 and words in response.json()["error"]
     assert Review.objects.get(version=repaired).state == Review.PENDING
+
+
+# ---------------------------------------------------------------- submit for review
+
+
+def submit(client, secret, version_id, payload=None, **extra):
+    body = b"" if payload is None else payload if isinstance(payload, bytes) else json.dumps(payload)
+    return client.post(f"/api/v1/versions/{version_id}/submit", body, content_type="application/json",
+                       **bearer(secret), **extra)
+
+
+def test_the_owner_submits_a_repaired_version_with_a_note(client, alice, alice_token, mo_token, repaired):
+    response = submit(client, alice_token, repaired.pk, {"note": "  logo removed, check the shadow  "})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["version"] == repaired.pk and body["state"] == "pending" and body["note"] == "logo removed, check the shadow"
+    review_row = Review.objects.get(version=repaired)
+    assert review_row.state == Review.PENDING and review_row.submitted_by == alice
+    assert Event.objects.filter(kind=Event.VERSION_SUBMITTED, version=repaired, actor=alice).count() == 1
+    # Now in the moderators' queue: the moderator sees it and decides it through the API.
+    assert review(client, mo_token, repaired.pk, {"decision": "approve"}).status_code == 200
+
+
+def test_a_submit_without_a_body_has_an_empty_note(client, alice_token, repaired):
+    response = submit(client, alice_token, repaired.pk)
+    assert response.status_code == 200 and response.json()["note"] == ""
+
+
+def test_a_version_is_submitted_once(client, alice_token, repaired):
+    assert submit(client, alice_token, repaired.pk).status_code == 200
+    again = submit(client, alice_token, repaired.pk, {"note": "again"})
+    assert again.status_code == 409 and again.json() == {"error": "Version 2 is already pending.", "code": "conflict"}
+    assert Review.objects.get(version=repaired).note == ""
+
+
+def test_the_upload_itself_cannot_be_submitted(client, alice_token, repaired):
+    response = submit(client, alice_token, repaired.asset.versions.get(number=1).pk)
+    assert response.status_code == 409 and "not a repair" in response.json()["error"]
+
+
+def test_only_the_owner_submits(client, bob_token, mo_token, repaired, alice):
+    assert submit(client, bob_token, repaired.pk).status_code == 404  # not visible to bob at all
+    services.version_submit(user=alice, version=repaired)
+    # A moderator sees a submitted version, but it is not theirs to submit.
+    other = repaired.asset.versions.get(number=1)
+    response = submit(client, mo_token, other.pk)
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("payload, words", [
+    (b"{not json", "must be JSON"), ([1, 2], "JSON object"), ({"note": 5}, "note: a note is text"),
+    ({"note": "x" * 5001}, "note: Ensure this value has at most 5000 characters"),
+])
+def test_bad_submit_requests_are_400_and_change_nothing(client, alice_token, repaired, payload, words):
+    response = submit(client, alice_token, repaired.pk, payload)
+    assert response.status_code == 400 and words in response.json()["error"]
+    assert Review.objects.get(version=repaired).state == Review.DRAFT
 
 
 # ---------------------------------------------------------------- idempotency

@@ -108,3 +108,29 @@ def test_bad_arguments_stop_before_anything_is_stored(folder, alice, args, messa
     with pytest.raises(CommandError, match=message):
         ingest(folder[0], "--user", "alice", *args) if "--user" not in args else ingest(folder[0], *args)
     assert not Asset.objects.exists()
+
+
+def test_submit_waits_then_sends_each_repaired_version_to_review_once(folder, alice, run_worker):
+    from repairapp.models import Review
+
+    photos, masks = folder
+    out, _ = ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
+    assert f"{COUNT} queued" in out and not Review.objects.exclude(state=Review.DRAFT).exists()
+    assert run_worker() == COUNT
+    out, _ = ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice", "--submit",
+                    "--note", "batch 7", "--poll", "0.1")
+    assert f"{COUNT} succeeded, 0 failed" in out
+    assert f"{COUNT} submitted for review, 0 already submitted or decided" in out
+    reviews = Review.objects.filter(version__made_by_job__in=RepairJob.objects.all())
+    assert reviews.count() == COUNT
+    assert set(reviews.values_list("state", "note", "submitted_by")) == {(Review.PENDING, "batch 7", alice.pk)}
+    # Run again: nothing is submitted twice.
+    out, _ = ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice", "--submit", "--poll", "0.1")
+    assert f"0 submitted for review, {COUNT} already submitted or decided" in out
+    assert set(reviews.values_list("note", flat=True)) == {"batch 7"}
+
+
+def test_a_note_without_submit_is_refused(folder, alice):
+    with pytest.raises(CommandError, match="--note goes with --submit"):
+        ingest(folder[0], "--masks", str(folder[1]), "--user", "alice", "--note", "x")
+    assert not Asset.objects.exists()

@@ -1,13 +1,15 @@
 """Upload a folder of photos and queue their repairs on the workers.
 
     python manage.py ingest DIR [--masks DIR] [--mode inpaint|remove_text] [--engine auto]
-        [--dilate N] [--feather N] [--user NAME] [--wait [--timeout S]]
+        [--dilate N] [--feather N] [--user NAME] [--wait [--timeout S]] [--submit [--note TEXT]]
 
 Masks match photos by file stem (`shoe.jpg` <-> `shoe.png`). Each photo is recorded
 with a checksum of the photo, its mask and the parameters, in the same transaction as
 its job, so running the command again after an interruption skips what is already in
 and queues only the rest. `--wait` then follows every job of the folder to its end by
-reading the database. (`manage.py repair` is the local tool that needs no queue.)
+reading the database; `--submit` waits too and submits each repaired version for review,
+as the editor's Submit for review does. (`manage.py repair` is the local tool that needs
+no queue.)
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="follow the jobs to the end and report latency")
         parser.add_argument("--timeout", type=float, default=None, help="with --wait: give up after S seconds")
         parser.add_argument("--poll", type=float, default=1.0, help="with --wait: seconds between looks at the database")
+        parser.add_argument("--submit", action="store_true",
+                            help="wait, then submit every repaired version of the folder for review")
+        parser.add_argument("--note", default=None, help="with --submit: the note for the moderators "
+                                                         "(default: 'ingest of DIR')")
 
     def handle(self, *args, **opts):
         folder: Path = opts["dir"]
@@ -74,6 +80,8 @@ class Command(BaseCommand):
             raise CommandError("--masks DIR is needed for --mode inpaint (remove_text finds its own masks)")
         if mask_dir is not None and not mask_dir.is_dir():
             raise CommandError(f"--masks {mask_dir}: no such folder")
+        if opts["note"] is not None and not opts["submit"]:
+            raise CommandError("--note goes with --submit")
         photos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
         if not photos:
             raise CommandError(f"{folder} holds no JPEG, PNG or WebP photos")
@@ -90,8 +98,11 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(queued)} queued, {len(skipped)} skipped (already in), {len(refused)} refused, "
                           f"{len(photos)} photos in {folder}")
         failed = 0
-        if opts["wait"]:
+        if opts["wait"] or opts["submit"]:
             failed = self._wait([*queued, *skipped], timeout=opts["timeout"], poll=opts["poll"])
+        if opts["submit"]:
+            note = f"ingest of {folder.name}" if opts["note"] is None else opts["note"]
+            self._submit([*queued, *skipped], user=user, note=note)
         if refused or failed:
             sys.exit(1)
 
@@ -154,6 +165,19 @@ class Command(BaseCommand):
                      f"p95 {_percentile(latencies, 0.95):.2f} s")
         self.stdout.write(line)
         return len(failed) + open_count
+
+    def _submit(self, job_ids: list[int], *, user, note: str) -> None:
+        """Submit each succeeded job's version for review; a version already submitted
+        (an earlier run with --submit) is counted, not submitted twice."""
+        submitted = already = 0
+        rows = RepairJob.objects.filter(pk__in=job_ids, status=RepairJob.SUCCEEDED).select_related("result_version")
+        for job in rows.order_by("pk"):
+            try:
+                services.version_submit(user=user, version=job.result_version, note=note)
+                submitted += 1
+            except services.ReviewConflict:
+                already += 1
+        self.stdout.write(f"{submitted} submitted for review, {already} already submitted or decided")
 
     def _progress(self, index: int, total: int, name: str) -> None:
         if not self.stderr.isatty() or not total:

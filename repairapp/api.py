@@ -23,8 +23,9 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import engines, imaging, jobs, openapi, roles, services, tokens
+from . import downloads, engines, imaging, jobs, openapi, roles, services, tokens
 from .engines import pipeline
+from .forms import ExportForm
 from .models import Asset, IdempotencyKey, RepairJob, Version
 
 PAGE_SIZE = 50
@@ -473,8 +474,19 @@ def _file_response(field, content_type: str) -> FileResponse:
     return response
 
 
-def version_image(request: HttpRequest, version_id: int) -> FileResponse:
-    return _file_response(_get_version_for_user(request.user, version_id).file, "image/png")
+def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
+    """PNG as stored, or `?format=jpeg|webp&quality=N`; named like `coffee-v2.jpg`."""
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        raise ApiError(400, "invalid", form.problems())
+    version = _get_version_for_user(request.user, version_id)
+    try:
+        return downloads.version_download(version, fmt=form.cleaned_data["format"],
+                                          quality=form.cleaned_data["quality"])
+    except FileNotFoundError:
+        raise ApiError(404, "not_found", "The file is missing.") from None
+    except imaging.ImageError as exc:  # WebP cannot hold a photo this wide
+        raise ApiError(400, "invalid", str(exc)) from None
 
 
 def version_diff(request: HttpRequest, version_id: int) -> FileResponse:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from . import imaging
+
 
 class ImmutableError(RuntimeError):
     pass
@@ -102,8 +104,18 @@ class Version(AppendOnlyModel):
 
     @property
     def download_name(self) -> str:
+        return self.file_name_for("png")
+
+    def file_name_for(self, fmt: str) -> str:
+        """What a download is called: the upload's name, the version, the format's
+        extension (`coffee-v2.jpg`)."""
         stem = self.asset.original_name.rsplit(".", 1)[0] or "photo"
-        return f"{stem}-v{self.number}.png"
+        return f"{stem}-v{self.number}{imaging.EXPORT_FORMATS[fmt][0]}"
+
+    def export(self, fmt: str, *, quality: int) -> bytes:
+        """The stored pixels re-encoded as `fmt` (jpeg or webp) at `quality`."""
+        with self.file.open("rb") as fh:
+            return imaging.encode_export(imaging.decode_stored(fh.read()), fmt, quality=quality)
 
 
 class RepairJob(models.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from . import engines
+from . import engines, imaging
 from .engines import pipeline
 
 
@@ -160,10 +160,26 @@ def document() -> dict:
             },
             "/api/v1/versions/{id}/image": {
                 "get": {
-                    "summary": "The version's pixels (lossless PNG)",
-                    "parameters": [_id_param("id")],
-                    "responses": {"200": _png("The image"), "404": _error("No such version for this token"),
-                                  **AUTH_ERRORS},
+                    "summary": "The version's pixels: lossless PNG, or JPEG or WebP with `format`; an "
+                               "attachment named after the upload and the version (`coffee-v2.jpg`)",
+                    "parameters": [
+                        _id_param("id"),
+                        {"name": "format", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": ["png", "jpeg", "jpg", "webp"], "default": "png"}},
+                        {"name": "quality", "in": "query", "required": False,
+                         "description": "JPEG or WebP quality (not with png)",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                    "default": imaging.DEFAULT_EXPORT_QUALITY}},
+                    ],
+                    "responses": {
+                        "200": {"description": "The image", "content": {
+                            media: {"schema": {"type": "string", "format": "binary"}}
+                            for media in ("image/png", "image/jpeg", "image/webp")}},
+                        "400": _error("An unknown format, a quality out of range or with png, or WebP for a "
+                                      "photo wider than 16383 px"),
+                        "404": _error("No such version for this token"),
+                        **AUTH_ERRORS,
+                    },
                 },
             },
             "/api/v1/versions/{id}/diff": {

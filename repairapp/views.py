@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import engines, imaging, roles, services
+from . import downloads, engines, imaging, roles, services
 from .engines import pipeline
+from .forms import ExportForm
 from .models import Asset, Event, RepairJob, Review, Version
 
 PAGE_SIZE = 24
@@ -135,6 +136,7 @@ def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
         "max_dilate": pipeline.MAX_DILATE,
         "default_feather": pipeline.DEFAULT_FEATHER,
         "max_feather": pipeline.MAX_FEATHER,
+        "export_quality": imaging.DEFAULT_EXPORT_QUALITY,  # the download menu's JPEG and WebP
     }
     return render(request, "repairapp/editor.html", context)
 
@@ -246,10 +248,24 @@ def _file_response(field, *, content_type: str, download_name: str | None = None
 
 @require_GET
 @login_required
-def version_image(request: HttpRequest, version_id: int) -> FileResponse:
+def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The version's pixels: PNG as stored, or `?format=jpeg|webp&quality=N`;
+    `?download=1` makes it an attachment (`coffee-v2.jpg`)."""
     version = _get_version_for_user(request.user, version_id)
-    name = version.download_name if request.GET.get("download") else None
-    return _file_response(version.file, content_type="image/png", download_name=name)
+    return _version_download(request, version, as_attachment=bool(request.GET.get("download")))
+
+
+def _version_download(request: HttpRequest, version: Version, *, as_attachment: bool) -> HttpResponse:
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(form.problems(), status=400, content_type="text/plain; charset=utf-8")
+    try:
+        return downloads.version_download(version, fmt=form.cleaned_data["format"],
+                                          quality=form.cleaned_data["quality"], as_attachment=as_attachment)
+    except FileNotFoundError:
+        raise Http404("The file is missing") from None
+    except imaging.ImageError as exc:  # WebP cannot hold a photo this wide
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -282,8 +298,7 @@ def asset_published(request: HttpRequest, asset_id: int) -> FileResponse:
     asset = _get_asset_for_user(request.user, asset_id)
     if asset.published_version is None:
         raise Http404("No version of this photo is approved yet")
-    version = asset.published_version
-    return _file_response(version.file, content_type="image/png", download_name=version.download_name)
+    return _version_download(request, asset.published_version, as_attachment=True)
 
 
 # ---------------------------------------------------------------- review

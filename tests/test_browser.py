@@ -97,3 +97,18 @@ def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_m
 
     # Keep editing: the new version is now the base of the next mask.
     assert page.get_attribute("#editor", "data-version-id") == str(version.pk)
+
+    # Download with a format choice: the result's menu and the new version's in the list.
+    page.click("#result-download summary")
+    page.screenshot(path=str(ARTIFACTS / "editor-download-menu.png"))
+    with page.expect_download() as download:
+        page.click("#result-download a[data-format='jpeg']")
+    assert download.value.suggested_filename == "scene-05-v2.jpg"
+    assert Image.open(download.value.path()).format == "JPEG"
+    assert not page.locator("#result-download").evaluate("menu => menu.open")  # closed once chosen
+    listed = page.locator(f".version[data-version-id='{version.pk}'] .download-menu")
+    listed.locator("summary").click()
+    with page.expect_download() as download:
+        listed.locator("a[data-format='webp']").click()
+    assert download.value.suggested_filename == "scene-05-v2.webp"
+    assert Image.open(download.value.path()).format == "WEBP"

@@ -1469,6 +1469,31 @@
     return node;
   }
 
+  // The page's result menu (templates/repairapp/_download_menu.html) is the one copy of
+  // the markup: a version's menu is a clone of it, styled as a link.
+  function setDownloadMenu(menu, url, label) {
+    menu.querySelectorAll("a[data-format]").forEach((a) => {
+      a.href = url + (a.dataset.format === "png" ? "" : "&format=" + a.dataset.format);
+    });
+    menu.querySelector("summary").textContent = label;
+    menu.open = false;
+  }
+
+  // An open download menu closes on a click outside it or after a format is chosen.
+  document.addEventListener("click", (event) => {
+    document.querySelectorAll("details.download-menu[open]").forEach((menu) => {
+      if (!menu.contains(event.target) || event.target.closest("a[data-format]")) menu.open = false;
+    });
+  });
+
+  function downloadMenu(url, label) {
+    const menu = $("result-download").cloneNode(true);
+    menu.removeAttribute("id");
+    menu.querySelector("summary").className = "link-btn";
+    setDownloadMenu(menu, url, label);
+    return menu;
+  }
+
   function addVersion(v, engine, finishedAt) {
     if (versionsList.querySelector('[data-version-id="' + v.id + '"]')) return;
     const figures = v.figures || {};
@@ -1485,7 +1510,7 @@
     }
     const when = el("time", { datetime: finishedAt || new Date().toISOString(), title: finishedAt || "" });
     const actions = el("div", { "class": "version-actions small" }, [
-      el("a", { href: v.download_url, download: "", text: "Download" }),
+      downloadMenu(v.download_url, "Download"),
       el("a", { href: v.editor_url, "class": "edit-link", text: "Edit from here" }),
     ]);
     if (v.diff_url) actions.append(el("button", { type: "button", "class": "link-btn compare-btn", text: "Compare" }));
@@ -1593,9 +1618,7 @@
     result.dataset.versionId = v.id;
     $("result-heading").textContent = "Result: v" + v.number + " from v" + v.parentNumber;
     $("result-sub").textContent = (v.engine ? "Engine " + v.engine + " · " : "") + width + "×" + height + " px";
-    const download = $("result-download");
-    download.href = v.downloadUrl;
-    download.textContent = "Download v" + v.number;
+    setDownloadMenu($("result-download"), v.downloadUrl, "Download v" + v.number);
     result.querySelectorAll('[data-bind="before-label"]').forEach((n) => { n.textContent = "v" + v.parentNumber; });
     result.querySelectorAll('[data-bind="after-label"]').forEach((n) => { n.textContent = "v" + v.number; });
     setImage("side-before", v.parentImageUrl, "Version " + v.parentNumber + ", before the repair");

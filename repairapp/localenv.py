@@ -76,6 +76,9 @@ def running_redis_url(path: Path = RUN_STATE) -> str | None:
 
 
 def record_running_redis(url: str, path: Path = RUN_STATE) -> None:
+    """Say where this serve's Redis is, unless another serve that is still running did."""
+    if running_redis_url(path):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"pid": os.getpid(), "redis_url": url}))
 

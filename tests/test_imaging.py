@@ -1,6 +1,7 @@
 """imaging: decoding by content, limits, orientation, colour modes, masks, encoding."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -161,3 +162,35 @@ def test_decode_stored_reads_our_pngs_exactly_like_decode_photo():
         fast, careful = imaging.decode_stored(data), imaging.decode_photo(data)
         assert np.array_equal(fast.rgb, careful.rgb)
         assert (fast.alpha is None and careful.alpha is None) or np.array_equal(fast.alpha, careful.alpha)
+
+
+def test_exports_are_png_jpeg_or_webp_at_the_quality_asked():
+    rgb = textured_rgb(64, 48)
+    alpha = np.full((48, 64), 255, np.uint8)
+    alpha[:, :32] = 0  # the left half transparent
+    photo = imaging.Photo(rgb=rgb, alpha=alpha, source_format="PNG")
+    png = Image.open(io.BytesIO(imaging.encode_export(photo, "png")))
+    assert png.format == "PNG" and np.array_equal(np.asarray(png), np.dstack([rgb, alpha]))
+    jpeg = Image.open(io.BytesIO(imaging.encode_export(photo, "jpeg", quality=95)))
+    assert jpeg.format == "JPEG" and jpeg.mode == "RGB"
+    assert np.asarray(jpeg)[:, :28].min() > 240  # no alpha in JPEG: the transparent part is white
+    webp = Image.open(io.BytesIO(imaging.encode_export(photo, "webp")))
+    assert webp.format == "WEBP" and webp.mode == "RGBA" and np.asarray(webp)[:, :28, 3].max() == 0
+    small, large = (len(imaging.encode_export(photo, "jpeg", quality=q)) for q in (20, 95))
+    assert small < large
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda p: imaging.encode_export(p, "gif"), "unknown format 'gif'; known formats: png, jpeg, webp"),
+    (lambda p: imaging.encode_export(p, "jpeg", quality=101), "quality 101 is out of range: 1 to 100"),
+    (lambda p: imaging.export_format_for("fixed.tiff"), "fixed.tiff: .tiff is not a format this app writes"),
+])
+def test_an_export_it_cannot_write_is_a_value_error(call, words):
+    photo = imaging.Photo(rgb=textured_rgb(8, 8), alpha=None, source_format="PNG")
+    with pytest.raises(ValueError, match=re.escape(words)):
+        call(photo)
+
+
+@pytest.mark.parametrize("name, fmt", [("a.PNG", "png"), ("b.jpg", "jpeg"), ("c.v2.jpeg", "jpeg"), ("d.webp", "webp")])
+def test_the_extension_names_the_export_format(name, fmt):
+    assert imaging.export_format_for(name) == fmt

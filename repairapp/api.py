@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from . import downloads, engines, imaging, jobs, openapi, roles, services, tokens
@@ -501,6 +502,14 @@ def openapi_document(request: HttpRequest) -> JsonResponse:
     if request.method != "GET":
         return error_response(405, "method_not_allowed", f"{request.method} is not allowed here.", {"Allow": "GET"})
     return JsonResponse(openapi.document())
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400, for a request refused before any view (a malformed Host header):
+    JSON under /api/ like every other API answer, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(400, "bad_request", f"The request could not be read: {exception or 'bad request'}")
+    return defaults.bad_request(request, exception)
 
 
 @csrf_exempt

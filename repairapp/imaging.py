@@ -217,8 +217,8 @@ def export_format_for(name: str) -> str:
     """The export format a file name asks for by its extension; ImageError for any other."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in EXPORT_SUFFIXES:
-        what = f"{suffix} is not a format" if suffix else "a name without an extension names no format"
-        raise ImageError(f"{name}: {what} this app writes; end the name with .png, .jpg (or .jpeg) or .webp")
+        what = f"{suffix} is not a format this app writes" if suffix else "no extension to tell the format by"
+        raise ImageError(f"{name}: {what}; end the name with .png, .jpg (or .jpeg) or .webp")
     return EXPORT_SUFFIXES[suffix]
 
 

@@ -99,6 +99,6 @@ def load(*, for_serve: bool = False) -> None:
             os.environ.setdefault(key, value)
     # `serve` decides for itself whether to start a Redis: it must not adopt another's.
     if not for_serve and "REDIS_URL" not in os.environ:
-        url = running_redis_url()
+        url = running_redis_url(RUN_STATE)
         if url:
             os.environ["REDIS_URL"] = url

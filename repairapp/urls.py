@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import editor_views, token_views, views
+from . import api, editor_views, token_views, views
 from .auth_views import RateLimitedLoginView, admins_only, decorator_include
 
 urlpatterns = [
@@ -36,3 +36,6 @@ urlpatterns = [
     path("django-rq/", decorator_include(admins_only, "django_rq.urls")),
 ]
 
+
+# A request Django refuses before any view (a malformed Host header) still gets JSON under /api/.
+handler400 = api.bad_request

@@ -395,6 +395,16 @@ def test_bad_review_requests_are_400(client, alice, mo_token, repaired, payload,
     assert Review.objects.get(version=repaired).state == Review.PENDING
 
 
+def test_a_malformed_host_header_is_a_json_400_under_the_api(client, alice_token):
+    # Refused by Django before any view (found by schemathesis with a generated Host header).
+    response = client.post(ASSETS, {"image": photo_file()}, HTTP_HOST="s/%", **bearer(alice_token))
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "bad_request" and "Invalid HTTP_HOST header" in response.json()["error"]
+    assert not Asset.objects.exists()
+    page = client.get("/", HTTP_HOST="s/%")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
 # ---------------------------------------------------------------- submit for review
 
 

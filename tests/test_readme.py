@@ -113,6 +113,10 @@ def test_the_readme_commands_work_as_written_in_a_fresh_copy(tmp_path):
         assert "Traceback" not in printed
         local = (home / "var" / "local.env").read_text()
         assert "DEBUG=1" in local and re.search(r"^SECRET_KEY=\S{40,}$", local, flags=re.M)
+        # A production server (WSGI) never reads that file: its settings are given explicitly.
+        wsgi = subprocess.run([".venv/bin/python", "-c", "import repairapp.wsgi"], cwd=home, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert wsgi.returncode != 0 and "SECRET_KEY must be set when DEBUG is off" in wsgi.stderr
 
         commands = readme_commands((home / "README.md").read_text())
         for command in commands:

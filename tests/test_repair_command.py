@@ -189,7 +189,7 @@ def test_quality_is_the_jpeg_quality(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--out", "fixed.gif"], "--out fixed.gif: .gif is not a format this app writes; end the name with .png, .jpg"),
-    (["--out", "fixed"], "--out fixed: a name without an extension names no format"),
+    (["--out", "fixed"], "--out fixed: no extension to tell the format by; end the name with .png"),
     (["--out", "fixed.jpg", "--quality", "0"], "--quality 0: use 1 to 100"),
     (["--out", "fixed.png", "--mode", "remove_text"], "finds the mask itself (so does --mode remove_text)"),
     (["--out", "fixed.png", "--mode", "inpaint", "--find-text"], "--mode inpaint fills a mask you give"),

@@ -105,3 +105,17 @@ def test_webp_is_refused_for_a_photo_wider_than_it_can_hold(client, alice, alice
     page = alice_client.get(f"/versions/{version.pk}/image?download=1&format=webp")
     assert page.status_code == 400 and "use PNG or JPEG" in page.content.decode()
     assert _api(client, alice_secret, version.pk, "?format=jpeg").status_code == 200
+
+
+def test_the_editor_offers_each_format_for_every_version_and_the_published_one(alice_client, alice, moderator,
+                                                                              repaired):
+    services.version_submit(user=alice, version=repaired)
+    services.review_decide(user=moderator, version=repaired, decision="approve")
+    page = alice_client.get(f"/assets/{repaired.asset_id}/").content.decode()
+    assert "Download published (v2)" in page
+    for url in (f"/assets/{repaired.asset_id}/published?download=1",
+                *(f"/versions/{v.pk}/image?download=1" for v in repaired.asset.versions.all())):
+        assert f'href="{url}" data-format="png"' in page
+        assert f'href="{url}&amp;format=jpeg" data-format="jpeg"' in page
+        assert f'href="{url}&amp;format=webp" data-format="webp"' in page
+    assert "JPEG <span class=\"muted\">quality 92</span>" in page

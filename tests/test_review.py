@@ -175,4 +175,34 @@ def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_c
     run_worker()
     version = Version.objects.get(made_by_job=job)
     assert version.texture_ratio is not None and version.texture_ratio < diff.TEXTURE_FLAG
+    assert [flag["code"] for flag in version.fill_flags] == ["smear"]
     assert services.version_submit(user=alice, version=version).flagged
+
+
+def test_the_review_page_says_why_a_fill_is_flagged_and_both_outside_figures(
+    client, alice, moderator, run_worker, django_capture_on_commit_callbacks
+):
+    from tests.conftest import real_photo_bytes
+
+    asset = services.asset_create(owner=alice, data=real_photo_bytes(5), file_name="forest.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                             mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")
+    run_worker()
+    version = Version.objects.get(made_by_job=job)
+    services.version_submit(user=alice, version=version)
+    client.force_login(moderator)
+    html = client.get(reverse("review-page", args=[version.pk])).content.decode()
+    assert "Why this fill is flagged" in html
+    assert f'<li data-flag="smear">{version.fill_flags[0]["reason"]}</li>' in html
+    assert "Smear: the fill has" in html
+    assert version.changed_outside_painted > 0
+    assert f"{version.changed_outside_painted} px" in html and "Changed outside painted mask" in html
+    assert "Changed outside grown mask" in html and "All within 2 px of the painted mask" in html
+
+
+def test_a_clean_fill_shows_no_flag_box(client, alice, moderator, repaired):
+    services.version_submit(user=alice, version=repaired)
+    client.force_login(moderator)
+    html = client.get(reverse("review-page", args=[repaired.pk])).content.decode()
+    assert repaired.fill_flags == [] and "Why this fill is flagged" not in html

@@ -13,7 +13,9 @@ A candidate is NAME=SPEC:
                     (never install it into the project's .venv)
   migan             MI-GAN's stored result (places only), pasted into the input inside
                     the mask, so every candidate keeps the pixels outside the hole
-Every candidate sees input.png, the photo with the hole greyed out, and the case's mask.
+Every candidate sees input.png, the photo with the hole greyed out, and the case's mask
+(with --ungreyed: image.png, the hole's pixels left in, as a real job gets them; a fill
+that depends on them leaves a ghost of the removed object, metrics.py's ghost figure).
 Writes RUNDIR/NAME/SET/CASE.png and RUNDIR/run.json (specs, per case wall and CPU s).
 --sets and --max-mp (per candidate: NAME=MP) limit what is run; a case a candidate
 cannot or was told not to run has no output and is left out of its figures.
@@ -129,6 +131,9 @@ def main() -> None:
     parser.add_argument("--sets", default=None, help="comma-separated sets (default: all in the folder)")
     parser.add_argument("--max-mp", action="append", default=[], metavar="NAME=MP",
                         help="skip cases above MP megapixels for that candidate (e.g. pypatchmatch=4)")
+    parser.add_argument("--ungreyed", action="store_true",
+                        help="give candidates image.png, the hole's pixels left in (what a real job sees), "
+                             "to measure a ghost of what lies under the mask")
     parser.add_argument("--peers-python", default="/tmp/peers-venv/bin/python")
     args = parser.parse_args()
 
@@ -151,7 +156,7 @@ def main() -> None:
             folder = args.cases / c["set"] / c["case"]
             output = args.out / name / c["set"] / f"{c['case']}.png"
             output.parent.mkdir(parents=True, exist_ok=True)
-            jobs.append({"input": str(folder / "input.png"), "mask": str(folder / "mask.png"),
+            jobs.append({"input": str(folder / ("image.png" if args.ungreyed else "input.png")), "mask": str(folder / "mask.png"),
                          "output": str(output), "photo": c["photo"]})
         started = time.perf_counter()
         if spec.startswith("repo:"):

@@ -1,0 +1,125 @@
+"""Figures for every case and candidate of a run, and their medians per case set.
+
+    .venv/bin/python bench/judge/metrics.py RUNDIR --name before
+
+Against the truth (engines_common): PSNR and SSIM in the hole's box, texture ratio and
+seam ratio. Ghost (objects set): the correlation, inside the hole, of (fill - truth)
+with (pasted object - truth): 1 = the object is still there, ~0 = no trace of it.
+Without the truth, as the worker computes them (repairapp.diff): seam score, texture
+ratio against the ring, periodicity (the fill's strongest high-pass spectral peak ÷ the
+surroundings'), foreign share (the share of the fill in colours found nowhere around
+it), and the flags the worker would raise. The truth itself is scored as a candidate
+("truth") for those, so a flag it raises is a false alarm.
+Writes bench/results/judge_NAME.json (every row, medians) and judge_NAME.txt (medians).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import engines_common as common  # noqa: E402
+from repairapp import diff  # noqa: E402
+
+FIELDS = ("psnr", "ssim", "texture", "seam", "ghost", "check_seam", "check_texture", "periodicity", "foreign",
+          "flagged", "wall_s")
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def ghost(out: np.ndarray, truth: np.ndarray, image: np.ndarray, mask: np.ndarray) -> float:
+    """Partial correlation, inside the hole, of the fill with the pasted object, the truth
+    held fixed: ~0 = the fill owes nothing to the object, 1 = the object is still there.
+    (Fill and object both correlate with the truth they are compared against; holding
+    it fixed removes that.) Only meaningful for fills made from image.png, with the
+    object under the mask (run.py --ungreyed); a greyed input cannot leave a ghost."""
+    hole = mask > 0
+    f, o, t = (x.astype(np.float64)[hole].ravel() for x in (out, image, truth))
+    r = np.corrcoef([f, o, t])
+    r_fo, r_ft, r_ot = r[0, 1], r[0, 2], r[1, 2]
+    denominator = np.sqrt(max((1 - r_ft ** 2) * (1 - r_ot ** 2), 1e-12))
+    return float(np.nan_to_num((r_fo - r_ft * r_ot) / denominator))
+
+
+def score(out: np.ndarray, case: dict, truth: np.ndarray, image: np.ndarray, mask: np.ndarray) -> dict:
+    ys, xs = common.bbox(mask)
+    checks = {"seam_score": diff.seam_score(out, mask), "texture_ratio": diff.texture_ratio(out, mask),
+              "periodicity": diff.periodicity(out, mask), "foreign_share": diff.foreign_share(out, mask)}
+    return {
+        "psnr": common.psnr(out[ys, xs], truth[ys, xs]),
+        "ssim": common.ssim(out[ys, xs], truth[ys, xs]),
+        "texture": common.texture_ratio(out, truth, mask),
+        "seam": common.seam_ratio(out, truth, mask),
+        "ghost": ghost(out, truth, image, mask) if case["set"] == "objects" else None,
+        "check_seam": checks["seam_score"],
+        "check_texture": checks["texture_ratio"],
+        "periodicity": checks["periodicity"],
+        "foreign": checks["foreign_share"],
+        "flags": [code for code, _ in diff.fill_flags(**checks)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--name", required=True, help="results go to bench/results/judge_NAME.json|txt")
+    parser.add_argument("--sets", default=None)
+    args = parser.parse_args()
+    record = json.loads((args.run / "run.json").read_text())
+    cases_dir = Path(record["cases"])
+    cases = json.loads((cases_dir / "cases.json").read_text())
+    if args.sets:
+        cases = [c for c in cases if c["set"] in args.sets.split(",")]
+    rows = []
+    for case in cases:
+        folder = cases_dir / case["set"] / case["case"]
+        truth, image = read_rgb(folder / "truth.png"), read_rgb(folder / "image.png")
+        mask = cv2.imread(str(folder / "mask.png"), cv2.IMREAD_GRAYSCALE)
+        case_id = f"{case['set']}/{case['case']}"
+        for name in [*sorted(record["candidates"]), "truth"]:
+            path = folder / "truth.png" if name == "truth" else args.run / name / case["set"] / f"{case['case']}.png"
+            if not path.exists():
+                continue
+            row = score(read_rgb(path), case, truth, image, mask)
+            timing = record["times"].get(name, {}).get(case_id)
+            row.update(case=case_id, set=case["set"], kind=case["kind"], candidate=name,
+                       flagged=bool(row["flags"]), wall_s=timing[0] if timing else None,
+                       cpu_s=timing[1] if timing else None)
+            rows.append(row)
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["set"], row["candidate"]), []).append(row)
+    medians = {}
+    for (set_name, name), group in sorted(groups.items()):
+        entry = {"n": len(group)}
+        for field in FIELDS:
+            values = [float(r[field]) for r in group if r[field] is not None]
+            entry[field] = float(np.mean(values) if field == "flagged" else np.median(values)) if values else None
+        entry["flag_counts"] = {code: sum(code in r["flags"] for r in group)
+                                for code in sorted({c for r in group for c in r["flags"]})}
+        medians[f"{set_name}/{name}"] = entry
+    common.RESULTS.mkdir(parents=True, exist_ok=True)
+    (common.RESULTS / f"judge_{args.name}.json").write_text(
+        json.dumps({"run": str(args.run), "candidates": record["candidates"], "medians": medians, "rows": rows},
+                   indent=1))
+    lines = [f"medians per set and candidate (flagged = share of cases), run {args.run}",
+             f"{'set/candidate':28s} " + " ".join(f"{f:>13s}" for f in FIELDS) + "  flags"]
+    for key, entry in medians.items():
+        cells = ["—" if entry[f] is None else f"{entry[f]:.3f}" for f in FIELDS]
+        lines.append(f"{key:28s} " + " ".join(f"{c:>13s}" for c in cells)
+                     + "  " + ", ".join(f"{k} {v}" for k, v in entry["flag_counts"].items()))
+    text = "\n".join(lines) + "\n"
+    (common.RESULTS / f"judge_{args.name}.txt").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

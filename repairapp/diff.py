@@ -278,11 +278,37 @@ def foreign_share(after: np.ndarray, mask: np.ndarray) -> float | None:
     return float(np.count_nonzero(~near.reshape(-1)[fill])) / fill.size
 
 
+STRUCTURE_FLAG = 0.6  # calibrated on judged fills (bench/judge/README.md)
+
+
+def structure_ratio(after: np.ndarray, mask: np.ndarray) -> float | None:
+    """How much of its surroundings' mid-scale structure the fill keeps (the shapes of
+    stones, leaves, waves; 4-8 px): mean |box blur r2 - box blur r4| of `after` inside
+    the fill, 4 px in from its border, ÷ the same in the band 4-20 px outside. A
+    blurred fill with fine grain on top passes texture_ratio (its finest detail is
+    there) but not this. ~1 = as structured as around it. None when the fill is too
+    thin to have a core, or the surroundings are flat."""
+    rows_cols = window(mask, 22)
+    if rows_cols is None:
+        return None
+    after, inside = after[rows_cols], mask[rows_cols] > 0
+    grey = after.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    band = np.abs(_box_blur(grey, 2) - _box_blur(grey, 4))
+    core = inside & ~_grow(~inside, 4)
+    outer = _grow(inside, 20) & ~_grow(inside, 4)
+    if core.sum() < 64 or not outer.any():
+        return None
+    surroundings = float(band[outer].mean())
+    if surroundings < 0.5:
+        return None
+    return float(band[core].mean()) / surroundings
+
+
 TEXTURE_HIGH_FLAG = 2.0  # twice the detail of the surroundings: noise, facets, pasted texture
 
 
-def fill_flags(*, seam_score: float | None, texture_ratio: float | None, periodicity: float | None = None,
-               foreign_share: float | None = None) -> list[tuple[str, str]]:
+def fill_flags(*, seam_score: float | None, texture_ratio: float | None, structure_ratio: float | None = None,
+               periodicity: float | None = None, foreign_share: float | None = None) -> list[tuple[str, str]]:
     """What an editor would likely reject in a fill, from its checks: (code, one readable
     line) per flag, in the order a moderator should look. A check that could not be
     computed (None) raises nothing. Thresholds: bench/judge/README.md."""
@@ -290,6 +316,9 @@ def fill_flags(*, seam_score: float | None, texture_ratio: float | None, periodi
     if texture_ratio is not None and texture_ratio < TEXTURE_FLAG:
         flags.append(("smear", f"Smear: the fill has {texture_ratio:.2f}× the detail around it "
                                f"(below {TEXTURE_FLAG:g} it reads as a smooth smudge)."))
+    elif structure_ratio is not None and structure_ratio < STRUCTURE_FLAG:
+        flags.append(("blur", f"Blurred: the fill keeps {structure_ratio:.2f}× the structure around it "
+                              f"(below {STRUCTURE_FLAG:g} shapes are smudged, even under fine grain)."))
     if texture_ratio is not None and texture_ratio > TEXTURE_HIGH_FLAG:
         flags.append(("detail", f"Too much detail: the fill is {texture_ratio:.1f}× as busy as around it "
                                 f"(above {TEXTURE_HIGH_FLAG:g}: noise, facets or a pasted texture)."))

@@ -94,6 +94,8 @@ class Version(AppendOnlyModel):
     seam_score = models.FloatField(null=True, blank=True)
     # Detail inside the fill ÷ detail around it (~1 = real texture; well below = a smear).
     texture_ratio = models.FloatField(null=True, blank=True)
+    # Mid-scale structure inside the fill ÷ around it (~1; well below = blurred shapes).
+    structure_ratio = models.FloatField(null=True, blank=True)
     # A regular pattern in the fill its surroundings lack (~1 = none; diff.periodicity).
     periodicity = models.FloatField(null=True, blank=True)
     # Share of the fill in colours found nowhere around it (~0 = made of its surroundings).

@@ -163,17 +163,22 @@ def test_two_moderators_deciding_at_the_same_moment_record_exactly_one_decision(
     assert (review.state == "approved") == (published == v2)
 
 
-def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_capture_on_commit_callbacks):
-    from repairapp import diff
+def _smeared_version(alice, run_worker, capture) -> Version:
+    """A wide hole in a textured photo filled by diffusion: the classic smear."""
     from tests.conftest import photo_bytes
 
-    # A wide hole in a textured photo filled by diffusion: the classic smear.
     asset = services.asset_create(owner=alice, data=photo_bytes(5), file_name="forest.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")
     run_worker()
-    version = Version.objects.get(made_by_job=job)
+    return Version.objects.get(made_by_job=job)
+
+
+def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_capture_on_commit_callbacks):
+    from repairapp import diff
+
+    version = _smeared_version(alice, run_worker, django_capture_on_commit_callbacks)
     assert version.texture_ratio is not None and version.texture_ratio < diff.TEXTURE_FLAG
     assert [flag["code"] for flag in version.fill_flags] == ["smear"]
     assert services.version_submit(user=alice, version=version).flagged
@@ -182,14 +187,7 @@ def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_c
 def test_the_review_page_says_why_a_fill_is_flagged_and_both_outside_figures(
     client, alice, moderator, run_worker, django_capture_on_commit_callbacks
 ):
-    from tests.conftest import real_photo_bytes
-
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(5), file_name="forest.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
-        job = services.repair_request_create(user=alice, version=asset.latest_version(),
-                                             mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")
-    run_worker()
-    version = Version.objects.get(made_by_job=job)
+    version = _smeared_version(alice, run_worker, django_capture_on_commit_callbacks)
     services.version_submit(user=alice, version=version)
     client.force_login(moderator)
     html = client.get(reverse("review-page", args=[version.pk])).content.decode()

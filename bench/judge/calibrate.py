@@ -30,7 +30,8 @@ import engines_common as common  # noqa: E402
 from repairapp import diff  # noqa: E402
 
 KINDS = ("truth", "smear", "noisy", "facets", "foreign", "dotted")
-CODES = ("smear", "detail", "pattern", "foreign", "seam")
+CODES = ("smear", "blur", "detail", "pattern", "foreign", "seam")
+FIGURES = ("seam_score", "texture_ratio", "structure_ratio", "periodicity", "foreign_share")
 
 
 def facets(truth: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -95,26 +96,24 @@ def main() -> None:
             for kind in KINDS:
                 fill = made_on_purpose(kind, truth, mask, rng)
                 checks = {"seam_score": diff.seam_score(fill, mask), "texture_ratio": diff.texture_ratio(fill, mask),
+                          "structure_ratio": diff.structure_ratio(fill, mask),
                           "periodicity": diff.periodicity(fill, mask), "foreign_share": diff.foreign_share(fill, mask)}
                 flags = [code for code, _ in diff.fill_flags(**checks)]
                 rows.append({"photo": name, "size": size, "kind": kind, **checks, "flags": flags})
-                if index == 0 and size == "blob":
-                    common.MONTAGES.mkdir(exist_ok=True)
     lines = ["share of cases flagged (any flag, then each), and medians; 40 cases per kind",
              f"{'kind':8s} {'any':>5s} " + " ".join(f"{c:>8s}" for c in CODES)
-             + "  " + " ".join(f"{f:>13s}" for f in ("seam_score", "texture_ratio", "periodicity", "foreign_share"))]
+             + "  " + " ".join(f"{f:>15s}" for f in FIGURES)]
     summary = {}
     for kind in KINDS:
         group = [r for r in rows if r["kind"] == kind]
         entry = {"any": np.mean([bool(r["flags"]) for r in group])}
         entry |= {c: np.mean([c in r["flags"] for r in group]) for c in CODES}
-        for f in ("seam_score", "texture_ratio", "periodicity", "foreign_share"):
+        for f in FIGURES:
             values = [r[f] for r in group if r[f] is not None]
             entry[f] = float(np.median(values)) if values else None
         summary[kind] = entry
         lines.append(f"{kind:8s} {entry['any']:5.2f} " + " ".join(f"{entry[c]:8.2f}" for c in CODES) + "  "
-                     + " ".join("            —" if entry[f] is None else f"{entry[f]:13.3f}"
-                                for f in ("seam_score", "texture_ratio", "periodicity", "foreign_share")))
+                     + " ".join(f"{'—':>15s}" if entry[f] is None else f"{entry[f]:15.3f}" for f in FIGURES))
     text = "\n".join(lines) + "\n"
     common.RESULTS.mkdir(parents=True, exist_ok=True)
     (common.RESULTS / "judge_calibration.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))

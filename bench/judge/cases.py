@@ -43,6 +43,20 @@ SMALL_GROW = 2  # the pipeline's default dilate: what a job would fill
 SEED = 2026
 
 
+def read_rgb(path: Path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def load_run(run: Path, sets: str | None) -> tuple[dict, Path, list[dict]]:
+    """(run.json, the case folder it was run on, its cases, only `sets` if given)."""
+    record = json.loads((run / "run.json").read_text())
+    cases_dir = Path(record["cases"])
+    cases = json.loads((cases_dir / "cases.json").read_text())
+    if sets:
+        cases = [c for c in cases if c["set"] in sets.split(",")]
+    return record, cases_dir, cases
+
+
 def grow(mask: np.ndarray, px: int) -> np.ndarray:
     if px <= 0:
         return mask.copy()

@@ -3,10 +3,12 @@
     .venv/bin/python bench/judge/metrics.py RUNDIR --name before
 
 Against the truth (engines_common): PSNR and SSIM in the hole's box, texture ratio and
-seam ratio. Ghost (objects set): the correlation, inside the hole, of (fill - truth)
-with (pasted object - truth): 1 = the object is still there, ~0 = no trace of it.
+seam ratio. Ghost and hole dependence (with --ungreyed RUN2, a run of the same candidates on the
+photo with the object still under the mask): how far the fill changes with what lies
+under the hole (max grey levels), and how much that change looks like the object
+(correlation with pasted-minus-truth: 1 = the object shows through, 0 = none).
 Without the truth, as the worker computes them (repairapp.diff): seam score, texture
-ratio against the ring, periodicity (the fill's strongest high-pass spectral peak ÷ the
+ratio against the ring, structure ratio (mid-scale detail against the ring), periodicity (the fill's strongest high-pass spectral peak ÷ the
 surroundings'), foreign share (the share of the fill in colours found nowhere around
 it), and the flags the worker would raise. The truth itself is scored as a candidate
 ("truth") for those, so a flag it raises is a false alarm.
@@ -25,42 +27,47 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import engines_common as common  # noqa: E402
+from cases import load_run, read_rgb  # noqa: E402
 from repairapp import diff  # noqa: E402
 
-FIELDS = ("psnr", "ssim", "texture", "seam", "ghost", "check_seam", "check_texture", "periodicity", "foreign",
+FIELDS = ("psnr", "ssim", "texture", "seam", "ghost", "hole_dependence", "check_seam", "check_texture", "structure", "periodicity",
+          "foreign",
           "flagged", "wall_s")
 
 
-def read_rgb(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-
-
-def ghost(out: np.ndarray, truth: np.ndarray, image: np.ndarray, mask: np.ndarray) -> float:
-    """Partial correlation, inside the hole, of the fill with the pasted object, the truth
-    held fixed: ~0 = the fill owes nothing to the object, 1 = the object is still there.
-    (Fill and object both correlate with the truth they are compared against; holding
-    it fixed removes that.) Only meaningful for fills made from image.png, with the
-    object under the mask (run.py --ungreyed); a greyed input cannot leave a ghost."""
+def ghost(ungreyed: np.ndarray, greyed: np.ndarray, truth: np.ndarray, image: np.ndarray,
+          mask: np.ndarray) -> tuple[float, int]:
+    """(ghost, hole dependence) of one candidate on one object case, from its fill of the
+    photo with the object under the mask (`ungreyed`) and of the greyed input (`greyed`).
+    Ghost: the correlation, inside the hole, of what the object's pixels changed in the
+    fill with what the object added to the truth — 1 = the object shows through, 0 = no
+    trace of it (exactly 0 when the fill ignores the hole's pixels). Hole dependence:
+    the largest difference between the two fills, in grey levels."""
     hole = mask > 0
-    f, o, t = (x.astype(np.float64)[hole].ravel() for x in (out, image, truth))
-    r = np.corrcoef([f, o, t])
-    r_fo, r_ft, r_ot = r[0, 1], r[0, 2], r[1, 2]
-    denominator = np.sqrt(max((1 - r_ft ** 2) * (1 - r_ot ** 2), 1e-12))
-    return float(np.nan_to_num((r_fo - r_ft * r_ot) / denominator))
+    change = (ungreyed.astype(np.float64) - greyed)[hole].ravel()
+    added = (image.astype(np.float64) - truth)[hole].ravel()
+    dependence = int(np.abs(change).max()) if change.size else 0
+    change, added = change - change.mean(), added - added.mean()
+    denominator = np.sqrt((change ** 2).sum() * (added ** 2).sum())
+    return (float((change * added).sum() / denominator) if denominator > 0 else 0.0), dependence
 
 
-def score(out: np.ndarray, case: dict, truth: np.ndarray, image: np.ndarray, mask: np.ndarray) -> dict:
+def score(out: np.ndarray, case: dict, truth: np.ndarray, image: np.ndarray, mask: np.ndarray,
+          ungreyed: np.ndarray | None) -> dict:
     ys, xs = common.bbox(mask)
+    ghosted = ghost(ungreyed, out, truth, image, mask) if ungreyed is not None else (None, None)
     checks = {"seam_score": diff.seam_score(out, mask), "texture_ratio": diff.texture_ratio(out, mask),
-              "periodicity": diff.periodicity(out, mask), "foreign_share": diff.foreign_share(out, mask)}
+              "structure_ratio": diff.structure_ratio(out, mask), "periodicity": diff.periodicity(out, mask), "foreign_share": diff.foreign_share(out, mask)}
     return {
         "psnr": common.psnr(out[ys, xs], truth[ys, xs]),
         "ssim": common.ssim(out[ys, xs], truth[ys, xs]),
         "texture": common.texture_ratio(out, truth, mask),
         "seam": common.seam_ratio(out, truth, mask),
-        "ghost": ghost(out, truth, image, mask) if case["set"] == "objects" else None,
+        "ghost": ghosted[0],
+        "hole_dependence": ghosted[1],
         "check_seam": checks["seam_score"],
         "check_texture": checks["texture_ratio"],
+        "structure": checks["structure_ratio"],
         "periodicity": checks["periodicity"],
         "foreign": checks["foreign_share"],
         "flags": [code for code, _ in diff.fill_flags(**checks)],
@@ -72,12 +79,11 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--name", required=True, help="results go to bench/results/judge_NAME.json|txt")
     parser.add_argument("--sets", default=None)
+    parser.add_argument("--ungreyed", type=Path, default=None,
+                        help="a run of the same cases and candidate names made with run.py --ungreyed: "
+                             "gives the ghost and hole-dependence figures")
     args = parser.parse_args()
-    record = json.loads((args.run / "run.json").read_text())
-    cases_dir = Path(record["cases"])
-    cases = json.loads((cases_dir / "cases.json").read_text())
-    if args.sets:
-        cases = [c for c in cases if c["set"] in args.sets.split(",")]
+    record, cases_dir, cases = load_run(args.run, args.sets)
     rows = []
     for case in cases:
         folder = cases_dir / case["set"] / case["case"]
@@ -88,7 +94,9 @@ def main() -> None:
             path = folder / "truth.png" if name == "truth" else args.run / name / case["set"] / f"{case['case']}.png"
             if not path.exists():
                 continue
-            row = score(read_rgb(path), case, truth, image, mask)
+            other = args.ungreyed / name / case["set"] / f"{case['case']}.png" if args.ungreyed else None
+            row = score(read_rgb(path), case, truth, image, mask,
+                        read_rgb(other) if other is not None and other.exists() else None)
             timing = record["times"].get(name, {}).get(case_id)
             row.update(case=case_id, set=case["set"], kind=case["kind"], candidate=name,
                        flagged=bool(row["flags"]), wall_s=timing[0] if timing else None,

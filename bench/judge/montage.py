@@ -1,13 +1,14 @@
 """Blind side-by-side sheets of a run, for judging fills by looking.
 
-    .venv/bin/python bench/judge/montage.py RUNDIR [--sets places,objects] [--rows 4] [--tile 300]
+    .venv/bin/python bench/judge/montage.py RUNDIR [--sets places,objects] [--rows 6] [--tile 256]
 
 Per case one row: the photo with the hole outlined | every candidate that filled it, in
 a shuffled order, labelled A, B, C... | the truth. The shuffle is seeded by the case's
 name, so the same run gives the same letters; which letter is which candidate is written
-to RUNDIR/montages/key.json only, never in the picture. Small holes are cropped to the
-hole's box (with context around it) and zoomed, so the fill itself can be seen.
-Writes RUNDIR/montages/SET-NN.jpg (ROWS rows per sheet) and RUNDIR/montages/judgements.md,
+to RUNDIR/montages/key.json only, never in the picture. Every row is cropped to the
+hole's largest part with some context and small holes are zoomed (up to 4x), so the
+fill itself can be seen; "(part)" after the case's name says the hole has other parts.
+Writes RUNDIR/montages/SET-NN.jpg (at most ROWS rows, about HEIGHT px per sheet) and RUNDIR/montages/judgements.md,
 a judgement file with one empty section per case (format: bench/judge/judgements.md).
 """
 
@@ -25,34 +26,39 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import engines_common as common  # noqa: E402
+from cases import load_run, read_rgb  # noqa: E402
 
 OUTLINE = (0, 255, 255)
 LABEL_H = 26
 GAP = 6
 
 
-def read_rgb(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-
-
-def view_box(mask: np.ndarray) -> tuple[slice, slice]:
-    """A square around the hole's box with as much context again around it (at least
-    96 px), inside the image: small holes get zoomed, large ones show the whole photo."""
-    ys, xs = common.bbox(mask)
+def view_box(mask: np.ndarray) -> tuple[slice, slice, bool]:
+    """(rows, cols, whole) of the part of the photo a row shows: the box of the hole's
+    largest part (parts closer than 24 px count as one, so a caption's letters stay
+    together) with half its shorter side (at least 16 px) of context around it. `whole`
+    is False when other parts of the hole lie outside the view."""
+    merged = cv2.dilate((mask > 0).astype(np.uint8), np.ones((25, 25), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(merged)
+    if count > 2:
+        sizes = [int(((labels == i) & (mask > 0)).sum()) for i in range(1, count)]
+        part = (labels == 1 + int(np.argmax(sizes))) & (mask > 0)
+    else:
+        part = mask > 0
+    ys, xs = common.bbox(part.astype(np.uint8))
+    pad = max(16, min(ys.stop - ys.start, xs.stop - xs.start) // 2)
     h, w = mask.shape
-    side = max(ys.stop - ys.start, xs.stop - xs.start)
-    side = min(max(2 * side, 96), h, w)
-    cy, cx = (ys.start + ys.stop) // 2, (xs.start + xs.stop) // 2
-    top = int(np.clip(cy - side // 2, 0, h - side))
-    left = int(np.clip(cx - side // 2, 0, w - side))
-    return slice(top, top + side), slice(left, left + side)
+    rows = slice(max(0, ys.start - pad), min(h, ys.stop + pad))
+    cols = slice(max(0, xs.start - pad), min(w, xs.stop + pad))
+    return rows, cols, count <= 2
 
 
-def tile(rgb: np.ndarray, label: str, size: int) -> np.ndarray:
-    scaled = rgb.shape[0] < size
-    small = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_NEAREST if scaled else cv2.INTER_AREA)
-    head = np.full((LABEL_H, size, 3), 255, np.uint8)
-    cv2.putText(head, label, (6, LABEL_H - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 1, cv2.LINE_AA)
+def tile(rgb: np.ndarray, label: str, size: tuple[int, int]) -> np.ndarray:
+    width, height = size
+    zoomed = rgb.shape[1] < width
+    small = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_NEAREST if zoomed else cv2.INTER_AREA)
+    head = np.full((LABEL_H, width, 3), 255, np.uint8)
+    cv2.putText(head, label, (6, LABEL_H - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (20, 20, 20), 1, cv2.LINE_AA)
     return np.vstack([head, small])
 
 
@@ -63,23 +69,29 @@ def letters_for(case_id: str, names: list[str]) -> dict[str, str]:
     return dict(zip(string.ascii_uppercase, order, strict=False))
 
 
-def row_for(case: dict, cases_dir: Path, run: Path, names: list[str], size: int) -> tuple[np.ndarray, dict]:
+def row_for(case: dict, cases_dir: Path, run: Path, names: list[str], size: int) -> tuple[np.ndarray, dict] | None:
+    """One case's row and its key; None when no candidate filled this case."""
     case_id = f"{case['set']}/{case['case']}"
+    present = [n for n in names if (run / n / case["set"] / f"{case['case']}.png").exists()]
+    if not present:
+        return None
     folder = cases_dir / case["set"] / case["case"]
     mask = cv2.imread(str(folder / "mask.png"), cv2.IMREAD_GRAYSCALE)
-    ys, xs = view_box(mask)
-    zoom = size / (ys.stop - ys.start)
+    ys, xs, whole = view_box(mask)
+    crop_h, crop_w = ys.stop - ys.start, xs.stop - xs.start
+    # Small holes are zoomed (up to 4x), wide ones (a caption) get a wide tile.
+    zoom = min(1.5 * size / crop_w, size / crop_h, 4.0)
+    tile_size = (max(int(round(crop_w * zoom)), 150), int(round(crop_h * zoom)))
     shown = read_rgb(folder / "image.png")[ys, xs].copy()
     contours, _ = cv2.findContours(mask[ys, xs], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(shown, contours, -1, OUTLINE, max(1, int(round(1.5 / zoom))), cv2.LINE_AA)
-    present = [n for n in names if (run / n / case["set"] / f"{case['case']}.png").exists()]
     key = letters_for(case_id, present)
-    pct = 100 * case["hole"]
-    tiles = [tile(shown, f"{case['case'][:26]}  {pct:.0f}%", size)]
+    short = case["case"].removeprefix("Places365_val_")
+    tiles = [tile(shown, f"{short} {100 * case['hole']:.0f}%{'' if whole else ' (part)'}", tile_size)]
     for letter, name in key.items():
-        tiles.append(tile(read_rgb(run / name / case["set"] / f"{case['case']}.png")[ys, xs], letter, size))
-    tiles.append(tile(read_rgb(folder / "truth.png")[ys, xs], "truth", size))
-    gap = np.full((size + LABEL_H, GAP, 3), 255, np.uint8)
+        tiles.append(tile(read_rgb(run / name / case["set"] / f"{case['case']}.png")[ys, xs], letter, tile_size))
+    tiles.append(tile(read_rgb(folder / "truth.png")[ys, xs], "truth", tile_size))
+    gap = np.full((tile_size[1] + LABEL_H, GAP, 3), 255, np.uint8)
     parts = []
     for t in tiles:
         parts += [t, gap]
@@ -90,28 +102,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path)
     parser.add_argument("--sets", default=None)
-    parser.add_argument("--rows", type=int, default=4)
-    parser.add_argument("--tile", type=int, default=300)
+    parser.add_argument("--rows", type=int, default=6)
+    parser.add_argument("--tile", type=int, default=256, help="tile height (px) for a square crop")
+    parser.add_argument("--height", type=int, default=1200, help="a sheet's height (px), about")
     parser.add_argument("--quality", type=int, default=88, help="JPEG quality of the sheets")
     args = parser.parse_args()
-    record = json.loads((args.run / "run.json").read_text())
-    cases_dir = Path(record["cases"])
-    cases = json.loads((cases_dir / "cases.json").read_text())
-    if args.sets:
-        cases = [c for c in cases if c["set"] in args.sets.split(",")]
+    record, cases_dir, cases = load_run(args.run, args.sets)
     names = sorted(record["candidates"])
     out = args.run / "montages"
     out.mkdir(exist_ok=True)
     keys, sheets = {}, {}
     for case in cases:
-        row, key = row_for(case, cases_dir, args.run, names, args.tile)
+        made = row_for(case, cases_dir, args.run, names, args.tile)
+        if made is None:
+            continue
+        row, key = made
         keys[f"{case['set']}/{case['case']}"] = key
         sheets.setdefault(case["set"], []).append(row)
     for set_name, rows in sheets.items():
         width = max(r.shape[1] for r in rows)
         rows = [np.hstack([r, np.full((r.shape[0], width - r.shape[1], 3), 255, np.uint8)]) for r in rows]
-        for number, start in enumerate(range(0, len(rows), args.rows), 1):
-            chunk = rows[start:start + args.rows]
+        # Sheets of at most --rows rows and about --height px, readable in a file viewer.
+        chunks, chunk = [], []
+        for r in rows:
+            if chunk and (len(chunk) == args.rows or sum(c.shape[0] for c in chunk) + r.shape[0] > args.height):
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(r)
+        chunks.append(chunk)
+        for number, chunk in enumerate(chunks, 1):
             spaced = []
             for r in chunk:
                 spaced += [r, np.full((2 * GAP, width, 3), 255, np.uint8)]

@@ -37,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import engines_common as common  # noqa: E402
+from cases import read_rgb  # noqa: E402
 
 # One child per candidate and run: it reads a list of jobs and prints [wall, cpu] per job.
 REPO_CHILD = r"""
@@ -70,10 +71,6 @@ for job in jobs:
     Image.fromarray(out).save(job["output"], compress_level=1)
     print(json.dumps(times), flush=True)
 """
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
 
 
 def write_rgb(path: Path, rgb: np.ndarray) -> None:

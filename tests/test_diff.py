@@ -125,7 +125,8 @@ def _flags(fill):
     mask = _hole()
     return [code for code, _ in diff.fill_flags(
         seam_score=diff.seam_score(fill, mask), texture_ratio=diff.texture_ratio(fill, mask),
-        periodicity=diff.periodicity(fill, mask), foreign_share=diff.foreign_share(fill, mask))]
+        structure_ratio=diff.structure_ratio(fill, mask), periodicity=diff.periodicity(fill, mask),
+        foreign_share=diff.foreign_share(fill, mask))]
 
 
 def _filled(content):
@@ -179,3 +180,26 @@ def test_each_flag_comes_with_one_readable_line():
     assert reasons["smear"].startswith("Smear: the fill has 0.20× the detail around it")
     assert "40% of the fill" in reasons["foreign"] and "\n" not in "".join(reasons.values())
     assert diff.fill_flags(seam_score=None, texture_ratio=None, periodicity=None, foreign_share=None) == []
+
+
+def _cobbles(seed):
+    """(96, 96, 3): 6 px blobs (cobbles, leaves) with fine grain on them."""
+    rng = np.random.default_rng(seed)
+    blobs = np.kron(rng.normal(0, 40, (16, 16)), np.ones((6, 6)))
+    blobs = (blobs[:-1, :-1] + blobs[1:, :-1] + blobs[:-1, 1:] + blobs[1:, 1:]) / 4
+    shapes = np.pad(blobs, ((0, 1), (0, 1)), mode="edge") + rng.normal(0, 8, (96, 96))
+    return np.clip(np.array([120, 110, 100.0]) + shapes[..., None], 0, 255).astype(np.uint8)
+
+
+def test_a_blur_under_fine_grain_is_flagged_though_its_texture_ratio_looks_right():
+    mask = _hole()
+    clean, blurred = _cobbles(0), _cobbles(0)
+    clean[HOLE] = _cobbles(1)[HOLE]
+    # The cobbles' shapes gone, only grain left: what a fill that averages patches leaves.
+    grain = np.random.default_rng(9).normal(0, 9, (96, 96))
+    blurred[HOLE] = np.clip(np.array([120, 110, 100.0]) + grain[..., None], 0, 255).astype(np.uint8)[HOLE]
+    assert 0.7 < diff.texture_ratio(blurred, mask) < 1.5  # the old check sees nothing wrong
+    assert diff.structure_ratio(blurred, mask) < diff.STRUCTURE_FLAG < diff.structure_ratio(clean, mask)
+    flags = [code for code, _ in diff.fill_flags(seam_score=None, texture_ratio=diff.texture_ratio(blurred, mask),
+                                                 structure_ratio=diff.structure_ratio(blurred, mask))]
+    assert flags == ["blur"]

@@ -197,6 +197,8 @@ def test_the_review_page_says_why_a_fill_is_flagged_and_both_outside_figures(
     assert version.changed_outside_painted > 0
     assert f"{version.changed_outside_painted} px" in html and "Changed outside painted mask" in html
     assert "Changed outside grown mask" in html and "All within 2 px of the painted mask" in html
+    queue = client.get(reverse("review-queue")).content.decode()
+    assert f'title="{version.fill_flags[0]["reason"]}">smear' in queue
 
 
 def test_a_clean_fill_shows_no_flag_box(client, alice, moderator, repaired):

@@ -221,7 +221,8 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
         Event.objects.create(
             kind=Event.VERSION_CREATED, asset_id=job.asset_id, version=version, job=job,
             data={**figures.as_dict(), "seam_score": seam, "texture_ratio": texture,
-                  "structure_ratio": structure, "periodicity": periodicity, "foreign_share": foreign, "flags": [f["code"] for f in flags],
+                  "structure_ratio": structure, "periodicity": periodicity, "foreign_share": foreign,
+                  "flags": [f["code"] for f in flags],
                   "engine": job.engine, "params": job.params},
         )
         lap("database")

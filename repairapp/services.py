@@ -126,8 +126,8 @@ def version_submit(*, user, version: Version, note: str = "") -> Review:
 
 def _needs_attention(version: Version) -> bool:
     """Flagged for the moderator: pixels changed outside the mask, or a check the fill
-    failed (Version.fill_flags: smear, too much detail, a pattern, foreign content, a
-    seam). Versions made before fill_flags was recorded are judged on seam and smear."""
+    failed (Version.fill_flags: smear, blur, too much detail, a pattern, foreign
+    content, a seam). Versions made before fill_flags was recorded are judged on seam and smear."""
     from .diff import SEAM_FLAG, TEXTURE_FLAG
 
     smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG

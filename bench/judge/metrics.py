@@ -90,6 +90,8 @@ def main() -> None:
         truth, image = read_rgb(folder / "truth.png"), read_rgb(folder / "image.png")
         mask = cv2.imread(str(folder / "mask.png"), cv2.IMREAD_GRAYSCALE)
         case_id = f"{case['set']}/{case['case']}"
+        if not any(case_id in times for times in record["times"].values()):
+            continue  # a case this run did not fill
         for name in [*sorted(record["candidates"]), "truth"]:
             path = folder / "truth.png" if name == "truth" else args.run / name / case["set"] / f"{case['case']}.png"
             if not path.exists():

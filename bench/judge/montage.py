@@ -8,6 +8,8 @@ name, so the same run gives the same letters; which letter is which candidate is
 to RUNDIR/montages/key.json only, never in the picture. Every row is cropped to the
 hole's largest part with some context and small holes are zoomed (up to 4x), so the
 fill itself can be seen; "(part)" after the case's name says the hole has other parts.
+Where the view is shrunk more than 2x (large photos), a second strip shows the middle
+of the hole at 100 %.
 Writes RUNDIR/montages/SET-NN.jpg (at most ROWS rows, about HEIGHT px per sheet) and RUNDIR/montages/judgements.md,
 a judgement file with one empty section per case (format: bench/judge/judgements.md).
 """
@@ -69,6 +71,15 @@ def letters_for(case_id: str, names: list[str]) -> dict[str, str]:
     return dict(zip(string.ascii_uppercase, order, strict=False))
 
 
+def strip(images: list[np.ndarray], labels: list[str], ys: slice, xs: slice, tile_size: tuple[int, int]) -> np.ndarray:
+    """The crop (ys, xs) of every image, as labelled tiles side by side."""
+    gap = np.full((tile_size[1] + LABEL_H, GAP, 3), 255, np.uint8)
+    parts = []
+    for image, label in zip(images, labels, strict=True):
+        parts += [tile(image[ys, xs], label, tile_size), gap]
+    return np.hstack(parts[:-1])
+
+
 def row_for(case: dict, cases_dir: Path, run: Path, names: list[str], size: int) -> tuple[np.ndarray, dict] | None:
     """One case's row and its key; None when no candidate filled this case."""
     case_id = f"{case['set']}/{case['case']}"
@@ -82,20 +93,30 @@ def row_for(case: dict, cases_dir: Path, run: Path, names: list[str], size: int)
     # Small holes are zoomed (up to 4x), wide ones (a caption) get a wide tile.
     zoom = min(1.5 * size / crop_w, size / crop_h, 4.0)
     tile_size = (max(int(round(crop_w * zoom)), 150), int(round(crop_h * zoom)))
-    shown = read_rgb(folder / "image.png")[ys, xs].copy()
-    contours, _ = cv2.findContours(mask[ys, xs], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    shown = read_rgb(folder / "image.png")
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(shown, contours, -1, OUTLINE, max(1, int(round(1.5 / zoom))), cv2.LINE_AA)
     key = letters_for(case_id, present)
+    images = [shown] + [read_rgb(run / n / case["set"] / f"{case['case']}.png") for n in key.values()]
+    images.append(read_rgb(folder / "truth.png"))
     short = case["case"].removeprefix("Places365_val_")
-    tiles = [tile(shown, f"{short} {100 * case['hole']:.0f}%{'' if whole else ' (part)'}", tile_size)]
-    for letter, name in key.items():
-        tiles.append(tile(read_rgb(run / name / case["set"] / f"{case['case']}.png")[ys, xs], letter, tile_size))
-    tiles.append(tile(read_rgb(folder / "truth.png")[ys, xs], "truth", tile_size))
-    gap = np.full((tile_size[1] + LABEL_H, GAP, 3), 255, np.uint8)
-    parts = []
-    for t in tiles:
-        parts += [t, gap]
-    return np.hstack(parts[:-1]), key
+    labels = [f"{short} {100 * case['hole']:.0f}%{'' if whole else ' (part)'}", *key, "truth"]
+    row = strip(images, labels, ys, xs, tile_size)
+    if zoom < 0.5:
+        # Shrunk more than 2x, a fine pattern (dots, grain, facets) cannot show: add the
+        # middle of the hole at 100 %.
+        rows, cols = np.nonzero(mask)
+        cy, cx = int(np.median(rows)), int(np.median(cols))
+        side = tile_size[1]
+        top = int(np.clip(cy - side // 2, 0, mask.shape[0] - side))
+        left = int(np.clip(cx - side // 2, 0, mask.shape[1] - side))
+        detail = strip(images, ["100 %", *key, "truth"], slice(top, top + side), slice(left, left + side),
+                       (side, side))
+        width = max(row.shape[1], detail.shape[1])
+        row, detail = (np.hstack([r, np.full((r.shape[0], width - r.shape[1], 3), 255, np.uint8)])
+                       for r in (row, detail))
+        row = np.vstack([row, np.full((GAP, width, 3), 255, np.uint8), detail])
+    return row, key
 
 
 def main() -> None:

@@ -56,7 +56,14 @@ VOTE_SCALE = 0.5
 VOTE_PCT = 25
 VOTE_STRIDE = 2             # intermediate votes use every other overlapping patch: 17 % faster
 FAR = 1e30                 # a distance beyond any real one, finite so differences stay defined
-SOURCE_REACH = 128          # px at each level; coarse levels see more of the photo through it
+# Sources lie within SOURCE_REACH px of the hole, counted at the finest level (so
+# SOURCE_REACH >> level px at a coarser one, at least MIN_REACH): a match found at one
+# level is then still within reach when it is upsampled to the next finer one. With the
+# same 128 px at every level, coarse matches of a big hole (4-12 MP) fell outside the
+# finer levels' reach and their replacements stretched into streaks. 256 px covers the
+# crop around a region (regions.patch_context, at most 256 px of margin).
+SOURCE_REACH = 256
+MIN_REACH = 24
 # Up to this level, pixels whose footprint touches the finest hole are never sources
 # (see _pyramid), and those of them known only by averaging are filled again: a match
 # into them cannot be upsampled, and an average over part of a footprint is biased
@@ -123,7 +130,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # is filled again (its average as the first guess) and never a source.
         near_levels = 1 <= level <= TOUCHED_LEVELS
         fill = touched[level] if near_levels else holes[level]
-        lvl = _Level(images[level], fill, r, touched[level] if level <= TOUCHED_LEVELS else holes[level])
+        lvl = _Level(images[level], fill, r, touched[level] if level <= TOUCHED_LEVELS else holes[level],
+                     reach=max(SOURCE_REACH >> level, MIN_REACH))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
         if near_levels:
@@ -219,9 +227,9 @@ class _Level:
     Same pixels as padding and filling everything (tests/engines/test_pipeline.py).
     """
 
-    def __init__(self, image: np.ndarray, hole: np.ndarray, r: int, touched: np.ndarray):
+    def __init__(self, image: np.ndarray, hole: np.ndarray, r: int, touched: np.ndarray, *, reach: int = SOURCE_REACH):
         self.r = r
-        self.reach = SOURCE_REACH
+        self.reach = reach
         h, w = hole.shape
         self.size = (h, w)
         self.hp, self.wp = h + 2 * r, w + 2 * r

@@ -112,7 +112,6 @@ def _asset_list_page(request: HttpRequest, *, error: str = "", status: int = 200
         "error": error,
         "decisions": decisions,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
-        "max_upload_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
         "max_megapixels": settings.MAX_IMAGE_PIXELS / 1e6,
     }
     return render(request, "repairapp/asset_list.html", context, status=status)

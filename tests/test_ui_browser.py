@@ -154,6 +154,16 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
             for name, url in urls:
                 page.goto(live_server.url + url)
                 page.wait_for_load_state("load")
+                if name == "editor":
+                    # The Diff tab fits the photo like Swipe does: one size for both.
+                    page.locator(".compare-btn").first.click()
+                    page.get_by_role("tab", name="Swipe").click()
+                    swipe = page.locator("#swipe").bounding_box()
+                    page.get_by_role("tab", name="Diff").click()
+                    page.wait_for_function("document.getElementById('diff-img').complete")
+                    diff = page.locator("#view-diff .compare-img").bounding_box()
+                    if abs(diff["width"] - swipe["width"]) > 1 or abs(diff["height"] - swipe["height"]) > 1:
+                        problems.append(f"diff {diff} is not the size of swipe {swipe} at {width} px")
                 page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=name != "review")
                 if not _no_sideways_overflow(page):
                     wide = page.evaluate("""[...document.querySelectorAll('body *')]

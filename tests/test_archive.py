@@ -112,3 +112,23 @@ def test_purge_removes_the_files_and_keeps_every_history_row(settings, alice, ve
     # A second run finds nothing to do.
     with pytest.raises(services.ArchiveError, match="already purged"):
         services.asset_purge(asset=asset)
+
+
+def test_an_admin_purges_from_django_admin_only_past_the_retention_period(client, settings, admin_user, alice, version,
+                                                                          django_capture_on_commit_callbacks):
+    settings.ARCHIVE_RETENTION_DAYS = 30
+    asset = services.asset_archive(user=alice, asset=version.asset)
+    files = _files(asset)
+    client.force_login(admin_user)
+    url = reverse("admin:repairapp_asset_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "purge", "_selected_action": [asset.pk]}, follow=True)
+    assert "less than 30 days" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.purged_at is None and all(default_storage.exists(n) for n in files)
+    _age_archive(asset, 31)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "purge", "_selected_action": [asset.pk]})
+    asset.refresh_from_db()
+    assert asset.purged_at is not None and not any(default_storage.exists(n) for n in files)
+    assert Event.objects.get(kind=Event.ASSET_PURGED).actor == admin_user

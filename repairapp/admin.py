@@ -204,14 +204,5 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin):
+class GroupAdmin(ReadOnlyAdmin, BaseGroupAdmin):
     """The three role groups, to read: who is in which role is changed per user."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

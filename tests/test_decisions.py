@@ -36,14 +36,20 @@ def test_decisions_on_others_photos_are_not_listed(client, bob, alice, moderator
     assert "Recent decisions" not in client.get(reverse("asset-list")).content.decode()
 
 
-def test_a_decision_mails_the_creator_when_mails_are_on(settings, alice, moderator, version, django_capture_on_commit_callbacks):
+@pytest.fixture
+def submitted(settings, alice, version):
+    """alice (with an address) submitted v2; mail goes to Django's in-memory outbox."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.DECISION_EMAILS = True
     alice.email = "alice@example.com"
     alice.save()
     services.version_submit(user=alice, version=version)
+    return version
+
+
+def test_a_decision_mails_the_creator_when_mails_are_on(settings, moderator, submitted, django_capture_on_commit_callbacks):
+    settings.DECISION_EMAILS = True
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_decide(user=moderator, version=version, decision="reject", comment="Seam on the left")
+        services.review_decide(user=moderator, version=submitted, decision="reject", comment="Seam on the left")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["alice@example.com"]
@@ -51,18 +57,15 @@ def test_a_decision_mails_the_creator_when_mails_are_on(settings, alice, moderat
     assert "mo rejected mug.png v2" in message.body and "Seam on the left" in message.body
 
 
-def test_no_mail_when_mails_are_off_or_the_creator_has_no_address(settings, alice, moderator, version, django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_no_mail_when_mails_are_off_or_the_creator_has_no_address(settings, alice, moderator, submitted,
+                                                                  django_capture_on_commit_callbacks):
     settings.DECISION_EMAILS = False
-    alice.email = "alice@example.com"
-    alice.save()
-    services.version_submit(user=alice, version=version)
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_decide(user=moderator, version=version, decision="approve")
+        services.review_decide(user=moderator, version=submitted, decision="approve")
     assert mail.outbox == []
     settings.DECISION_EMAILS = True
     alice.email = ""
     alice.save()
-    review = version.review
+    review = submitted.review
     review.refresh_from_db()
     assert services.decision_mail_send(review=review) is False and mail.outbox == []

@@ -132,3 +132,14 @@ def test_an_admin_purges_from_django_admin_only_past_the_retention_period(client
     asset.refresh_from_db()
     assert asset.purged_at is not None and not any(default_storage.exists(n) for n in files)
     assert Event.objects.get(kind=Event.ASSET_PURGED).actor == admin_user
+
+
+def test_an_archived_photo_is_gone_from_the_api_too(client, alice, version):
+    from repairapp.tokens import token_create
+
+    _, secret = token_create(user=alice, name="script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert len(client.get("/api/v1/assets", **auth).json()["results"]) == 1
+    services.asset_archive(user=alice, asset=version.asset)
+    assert client.get("/api/v1/assets", **auth).json()["results"] == []
+    assert client.get(f"/api/v1/assets/{version.asset_id}", **auth).status_code == 404

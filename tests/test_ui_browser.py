@@ -107,6 +107,11 @@ def _reviewed_setup(django_user_model, run_worker, capture):
     services.review_decide(user=mona, version=versions[1], decision="reject", comment="The rim shows a seam on the left")
     services.version_submit(user=cara, version=versions[2])
     services.review_decide(user=mona, version=versions[2], decision="approve")
+    # The lamp goes on: v3 is a draft (its note field shows), v2 stays published.
+    with capture(execute=True):
+        services.repair_request_create(user=cara, version=versions[2],
+                                       mask_data=mask_png(640, 480, (20, 20, 80, 60)), engine="telea")
+    run_worker()
     return assets, versions
 
 
@@ -131,7 +136,7 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
     ARTIFACTS.mkdir(exist_ok=True)
     assets, versions = _reviewed_setup(django_user_model, run_worker, django_capture_on_commit_callbacks)
     pages = {
-        "cara": [("list", "/"), ("editor", f"/assets/{assets[1].pk}/"), ("tokens", "/settings/tokens")],
+        "cara": [("list", "/"), ("editor", f"/assets/{assets[2].pk}/"), ("tokens", "/settings/tokens")],
         "mona": [("review", f"/review/{versions[0].pk}/"), ("queue", "/review/")],
         "adam": [("history", "/history/"), ("history-bad-filter", "/history/?asset=abc&from=notadate"),
                  ("asset-history", f"/assets/{assets[0].pk}/history"), ("users", "/settings/users")],
@@ -155,6 +160,23 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
                 page.goto(live_server.url + url)
                 page.wait_for_load_state("load")
                 if name == "editor":
+                    # No cut-off labels: the note's placeholder and each select's choice fit their box.
+                    cut = page.evaluate("""(() => {
+                        const ctx = document.createElement('canvas').getContext('2d');
+                        const fits = (el, text, extra) => {
+                            const st = getComputedStyle(el); ctx.font = st.font;
+                            return ctx.measureText(text).width + extra <= el.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+                        };
+                        const bad = [];
+                        document.querySelectorAll('.submit-review input[name=note]').forEach((el) => { if (!fits(el, el.placeholder, 0)) bad.push(el.placeholder); });
+                        document.querySelectorAll('.sidebar select').forEach((el) => {
+                            const longest = [...el.options].map((o) => o.text).sort((a, b) => b.length - a.length)[0];
+                            if (!fits(el, longest, 16)) bad.push(el.id + ': ' + longest);
+                        });
+                        return bad;
+                    })()""")
+                    if cut:
+                        problems.append(f"cut off at {width} px: {cut}")
                     # The Diff tab fits the photo like Swipe does: one size for both.
                     page.locator(".compare-btn").first.click()
                     page.get_by_role("tab", name="Swipe").click()

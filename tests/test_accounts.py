@@ -92,7 +92,10 @@ def test_an_admin_deactivates_and_reactivates_an_account(admin_client, admin_use
 def test_the_history_shows_account_changes(admin_client, alice):
     admin_client.post(reverse("user-active", args=[alice.pk]), {"active": "0"})
     page = admin_client.get(reverse("history") + "?kind=user.deactivated").content.decode()
-    assert "user.deactivated" in page and "alice" in page
+    assert 'data-kind="user.deactivated"' in page and '<span class="message">alice</span>' in page
+    admin_client.post(reverse("user-list"), {"username": "gil", "role": "moderator"})
+    page = admin_client.get(reverse("history") + "?kind=user.created").content.decode()
+    assert '<span class="message">gil as moderator</span>' in page
 
 
 def test_django_admin_lists_users_and_groups_for_admins_only(client, admin_user, moderator):

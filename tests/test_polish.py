@@ -11,7 +11,7 @@ from django.utils import timezone
 from repairapp import services
 from repairapp.models import Event
 from repairapp.roles import set_role
-from repairapp.templatetags.ui import ago
+from repairapp.templatetags.ui import ago, waited
 from tests.ui_fixtures import make_asset, make_version
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,20 @@ def test_ago_says_just_now_for_the_first_minute():
     now = timezone.now()
     assert ago(now, now) == "just now" and ago(now - timedelta(seconds=59), now) == "just now"
     assert ago(now - timedelta(minutes=3), now) == "3\xa0minutes ago"
+
+
+def test_waited_says_under_a_minute():
+    now = timezone.now()
+    assert waited(now, now) == "under a minute" and waited(now - timedelta(hours=2), now) == "2\xa0hours"
+
+
+def test_the_review_queue_never_says_0_minutes(client, alice, moderator, run_worker, django_capture_on_commit_callbacks):
+    version = make_version(alice, run_worker, django_capture_on_commit_callbacks)
+    services.version_submit(user=alice, version=version)
+    client.force_login(moderator)
+    for state, text in (("pending", "under a minute"), ("all", "just now")):
+        page = client.get(reverse("review-queue") + f"?state={state}").content.decode()
+        assert text in page and "0\xa0minutes" not in page
 
 
 def test_a_fresh_upload_is_listed_as_just_now(alice_client, alice):

@@ -137,7 +137,7 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
     assets, versions = _reviewed_setup(django_user_model, run_worker, django_capture_on_commit_callbacks)
     pages = {
         "cara": [("list", "/"), ("editor", f"/assets/{assets[2].pk}/"), ("tokens", "/settings/tokens")],
-        "mona": [("review", f"/review/{versions[0].pk}/"), ("queue", "/review/")],
+        "mona": [("review", f"/review/{versions[0].pk}/"), ("queue", "/review/?state=all")],
         "adam": [("history", "/history/"), ("history-bad-filter", "/history/?asset=abc&from=notadate"),
                  ("asset-history", f"/assets/{assets[0].pk}/history"), ("users", "/settings/users")],
     }

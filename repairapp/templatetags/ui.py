@@ -20,3 +20,14 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     if now - value < timedelta(minutes=1):
         return "just now"
     return f"{timesince(value, now)} ago"
+
+
+@register.filter
+def waited(value: datetime | None, now: datetime | None = None) -> str:
+    """How long something has waited: "under a minute" rather than "0 minutes"."""
+    if not value:
+        return ""
+    now = now or timezone.now()
+    if now - value < timedelta(minutes=1):
+        return "under a minute"
+    return timesince(value, now)

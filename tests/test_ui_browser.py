@@ -198,3 +198,23 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
                     problems.append(f"{name}: Log out is cut off at {width} px")
             page.context.close()
     assert problems == []
+
+
+def test_the_copy_button_puts_the_new_token_on_the_clipboard(browser, live_server, django_user_model):
+    django_user_model.objects.create_user("cara", password="cara-pass-123")
+    for width, height in ((1440, 900), (390, 844)):
+        page = _page_for(browser, live_server, "cara", "cara-pass-123", width, height)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+        page.goto(f"{live_server.url}/settings/tokens")
+        page.get_by_label("Name").fill(f"nightly import {width}")
+        page.get_by_role("button", name="Create token").click()
+        secret = page.get_by_label("The new token").input_value()
+        assert secret.startswith("rpr_")
+        page.get_by_role("button", name="Copy").click()
+        expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == secret
+        page.screenshot(path=str(ARTIFACTS / f"tokens-new-{width}.png"), full_page=True)
+        assert _no_sideways_overflow(page), page.evaluate("""[...document.querySelectorAll('body *')]
+            .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+            .map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))""")
+        page.context.close()

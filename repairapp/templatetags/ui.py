@@ -11,23 +11,23 @@ from django.utils.timesince import timesince
 register = template.Library()
 
 
-@register.filter
-def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """"just now" for the last minute (timesince would say "0 minutes"), else "N units ago"."""
+def _elapsed(value: datetime | None, now: datetime | None, *, first_minute: str, pattern: str) -> str:
+    # timesince says "0 minutes" for the first minute; say something a person would.
     if not value:
         return ""
     now = now or timezone.now()
     if now - value < timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(value, now)} ago"
+        return first_minute
+    return pattern.format(timesince(value, now))
+
+
+@register.filter
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """"just now", then "3 minutes ago"."""
+    return _elapsed(value, now, first_minute="just now", pattern="{} ago")
 
 
 @register.filter
 def waited(value: datetime | None, now: datetime | None = None) -> str:
-    """How long something has waited: "under a minute" rather than "0 minutes"."""
-    if not value:
-        return ""
-    now = now or timezone.now()
-    if now - value < timedelta(minutes=1):
-        return "under a minute"
-    return timesince(value, now)
+    """How long something has waited: "under a minute", then "3 minutes"."""
+    return _elapsed(value, now, first_minute="under a minute", pattern="{}")

@@ -33,14 +33,6 @@ def _get_asset_for_user(user, asset_id: int) -> Asset:
     return get_object_or_404(roles.visible_assets(user), pk=asset_id)
 
 
-def _get_editable_asset(user, asset_id: int) -> Asset:
-    """404 if the user may not see the photo; 403 if they may see it but not edit it."""
-    asset = _get_asset_for_user(user, asset_id)
-    if not roles.can_edit(user, asset):
-        raise PermissionDenied(EDIT_FORBIDDEN)
-    return asset
-
-
 def _require_reviewer(user) -> None:
     if not roles.can_review(user):
         raise PermissionDenied("Reviews are for moderators and admins.")
@@ -102,7 +94,7 @@ def _asset_list_page(request: HttpRequest, *, error: str = "", status: int = 200
         asset.review_badge = reviewed[-1].review if reviewed else None
         # Others' photos (a moderator's or admin's list) open read-only, not in the editor.
         asset.open_url = (reverse("editor", args=[asset.pk]) if roles.can_edit(request.user, asset)
-                          else _read_only_url(request.user, asset))
+                          else _read_only_url(request.user, asset, reviewed[-1].pk if reviewed else None))
     # What moderators decided on this user's own versions, newest first.
     decisions = (Review.objects.filter(version__asset__owner=request.user, version__asset__archived_at=None,
                                        state__in=(Review.APPROVED, Review.REJECTED))
@@ -154,15 +146,12 @@ def _upload(request: HttpRequest) -> HttpResponse:
     return redirect(editor_url)
 
 
-def _read_only_url(user, asset: Asset) -> str | None:
+def _read_only_url(user, asset: Asset, submitted_id: int | None) -> str | None:
     """Where someone who may see a photo but not paint it goes instead of the editor:
-    a reviewer to the review page of its newest submitted version, an admin to its
-    timeline. None if there is no such page for them."""
-    if roles.can_review(user):
-        submitted = (asset.versions.filter(review__state__in=REVIEW_STATES).order_by("-number")
-                     .values_list("pk", flat=True).first())
-        if submitted:
-            return reverse("review-page", args=[submitted])
+    a reviewer to the review page of its newest submitted version (`submitted_id`), an
+    admin to its timeline. None if there is no such page for them."""
+    if roles.can_review(user) and submitted_id:
+        return reverse("review-page", args=[submitted_id])
     if roles.is_admin(user):
         return reverse("asset-history", args=[asset.pk])
     return None
@@ -174,7 +163,9 @@ def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _get_asset_for_user(request.user, asset_id)
     if not roles.can_edit(request.user, asset):
         # A moderator or admin following a link to someone else's photo: not a dead end.
-        target = _read_only_url(request.user, asset)
+        submitted_id = (asset.versions.filter(review__state__in=REVIEW_STATES).order_by("-number")
+                        .values_list("pk", flat=True).first())
+        target = _read_only_url(request.user, asset, submitted_id)
         if target is None:
             raise PermissionDenied(EDIT_FORBIDDEN)
         return redirect(target)

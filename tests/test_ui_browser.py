@@ -192,6 +192,10 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
                         .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
                         .slice(0, 3).map((el) => el.tagName + '.' + el.className)""")
                     problems.append(f"{name} scrolls sideways at {width} px: {wide}")
+                hidden_links = page.evaluate("""[...document.querySelectorAll('.topnav a')]
+                    .filter((a) => a.getBoundingClientRect().right > window.innerWidth).map((a) => a.textContent.trim())""")
+                if hidden_links:
+                    problems.append(f"{name}: top bar links outside the window at {width} px: {hidden_links}")
                 # The top bar's last control (Log out) is inside the window.
                 box = page.get_by_role("button", name="Log out").bounding_box()
                 if not box or box["x"] + box["width"] > width:
@@ -218,3 +222,23 @@ def test_the_copy_button_puts_the_new_token_on_the_clipboard(browser, live_serve
             .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
             .map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))""")
         page.context.close()
+
+
+def test_an_admin_archives_a_photo_from_its_timeline(browser, live_server, django_user_model, tmp_path):
+    cara = django_user_model.objects.create_user("cara", password="cara-pass-123")
+    set_role(django_user_model.objects.create_user("adam", password="adam-pass-123"), "admin")
+    asset = services.asset_create(owner=cara, data=encode(Image.fromarray(textured_rgb(320, 240)), "PNG"), file_name="chair.png")
+    for width, height in ((1440, 900), (390, 844)):
+        page = _page_for(browser, live_server, "adam", "adam-pass-123", width, height)
+        page.goto(f"{live_server.url}/assets/{asset.pk}/history")
+        if width == 1440:
+            page.get_by_role("button", name="Archive").click()
+            page.wait_for_url(f"**/assets/{asset.pk}/history")
+        expect(page.get_by_role("status").filter(has_text="Archived by adam")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"asset-history-archived-{width}.png"), full_page=True)
+        assert _no_sideways_overflow(page)
+        page.goto(f"{live_server.url}/")
+        expect(page.locator(".asset-card")).to_have_count(0)
+        page.context.close()
+    asset.refresh_from_db()
+    assert asset.archived_at is not None and asset.purged_at is None

@@ -55,6 +55,26 @@ def test_several_photos_upload_at_once_each_with_its_own_result(browser, live_se
     expect(page.locator(".asset-card")).to_have_count(2)
 
 
+def test_photos_dropped_on_the_drop_zone_upload_one_by_one(browser, live_server, django_user_model):
+    django_user_model.objects.create_user("cara", password="cara-pass-123")
+    page = _page_for(browser, live_server, "cara", "cara-pass-123")
+    # A real drop event carrying two PNG files made in the page.
+    page.evaluate("""async () => {
+        const make = (name, colour) => new Promise((resolve) => {
+            const canvas = document.createElement('canvas');
+            canvas.width = 40; canvas.height = 30;
+            const g = canvas.getContext('2d'); g.fillStyle = colour; g.fillRect(0, 0, 40, 30);
+            canvas.toBlob((blob) => resolve(new File([blob], name, { type: 'image/png' })), 'image/png');
+        });
+        const dt = new DataTransfer();
+        dt.items.add(await make('red.png', '#c00'));
+        dt.items.add(await make('blue.png', '#00c'));
+        document.getElementById('upload-form').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }""")
+    expect(page.locator("#upload-summary")).to_have_text("2 uploaded.")
+    assert sorted(Asset.objects.values_list("original_name", "width")) == [("blue.png", 40), ("red.png", 40)]
+
+
 def test_an_oversized_photo_is_refused_in_the_browser_before_it_is_sent(browser, live_server, django_user_model, tmp_path, settings):
     settings.MAX_UPLOAD_BYTES = 100_000
     django_user_model.objects.create_user("cara", password="cara-pass-123")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +16,8 @@ from . import engines, imaging, jobs
 from .engines import pipeline
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
+
+log = logging.getLogger(__name__)
 
 
 def clean_display_name(name: str) -> str:
@@ -158,7 +164,100 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
             kind=Event.VERSION_APPROVED if state == Review.APPROVED else Event.VERSION_REJECTED,
             actor=user, asset_id=version.asset_id, version=version, message=comment,
         )
+        if settings.DECISION_EMAILS:
+            transaction.on_commit(lambda: decision_mail_send(review=review))
     return review
+
+
+def decision_mail_send(*, review: Review) -> bool:
+    """Tell the creator of a version what the moderator decided, by e-mail (Django's
+    mail framework). Sent after the decision commits; a mail server that fails is logged
+    and never undoes the decision. Returns whether a mail went out."""
+    version = review.version
+    creator = version.created_by
+    if not creator.email:
+        return False
+    verb = "approved" if review.state == Review.APPROVED else "rejected"
+    who = review.decided_by.get_username() if review.decided_by else "a moderator"
+    lines = [f"{who} {verb} {version.asset.original_name} v{version.number}."]
+    if review.comment:
+        lines.append(f"\nComment: {review.comment}")
+    lines.append("\nYour Photos page lists your recent decisions.")
+    try:
+        send_mail(f"[repairapp] v{version.number} of {version.asset.original_name} was {verb}",
+                  "\n".join(lines), None, [creator.email])
+    except OSError as exc:  # SMTP and socket errors
+        log.warning("decision mail to %s failed: %s", creator.email, exc)
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- archive and purge
+
+
+class ArchiveError(ValueError):
+    """The photo cannot be archived or purged now; the message says why."""
+
+
+def asset_archive(*, user, asset: Asset) -> Asset:
+    """Hide a photo from every list; its files stay (until a purge after the retention
+    period). A conditional update, so archiving twice records one event."""
+    now = timezone.now()
+    with transaction.atomic():
+        won = Asset.objects.filter(pk=asset.pk, archived_at=None).update(archived_at=now, archived_by=user)
+        if not won:
+            raise ArchiveError(f"{asset.original_name} is already archived.")
+        Event.objects.create(kind=Event.ASSET_ARCHIVED, actor=user, asset=asset,
+                             data={"name": asset.original_name, "retention_days": settings.ARCHIVE_RETENTION_DAYS})
+    asset.refresh_from_db()
+    return asset
+
+
+def purge_due(now=None):
+    """Archived photos whose retention period is over and whose files are still there."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ARCHIVE_RETENTION_DAYS)
+    return Asset.objects.filter(archived_at__lte=cutoff, purged_at=None)
+
+
+def asset_purge(*, asset: Asset, user=None) -> int:
+    """Remove an archived photo's files (original, versions, thumbnails, diffs, masks,
+    display renditions) once the retention period is over. The rows and every history
+    row stay: the timeline still says what happened. Returns how many files went."""
+    if asset.archived_at is None:
+        raise ArchiveError(f"{asset.original_name} is not archived; archive it before purging.")
+    if not purge_due().filter(pk=asset.pk).exists():
+        if asset.purged_at:
+            raise ArchiveError(f"{asset.original_name} was already purged.")
+        raise ArchiveError(f"{asset.original_name} was archived less than {settings.ARCHIVE_RETENTION_DAYS} days ago; "
+                           "its files are kept until then.")
+    names = [asset.original_file.name]
+    for version in asset.versions.all():
+        names += [version.file.name, version.thumbnail.name, version.diff_file.name]
+        names += _rendition_names(version)
+    names += [job.mask_file.name for job in asset.jobs.all()]
+    names = [n for n in names if n]
+    with transaction.atomic():
+        won = Asset.objects.filter(pk=asset.pk, purged_at=None).update(purged_at=timezone.now())
+        if not won:
+            raise ArchiveError(f"{asset.original_name} was already purged.")
+        removed = sum(1 for n in names if default_storage.exists(n))
+        Event.objects.create(kind=Event.ASSET_PURGED, actor=user, asset=asset,
+                             data={"name": asset.original_name, "files_removed": removed})
+        # Files go only once the purge is recorded: a rollback leaves them all in place.
+        transaction.on_commit(lambda: delete_quietly(names))
+    asset.refresh_from_db()
+    return removed
+
+
+def _rendition_names(version: Version) -> list[str]:
+    # The editor's display renditions are stored as display/<pk % 100>/<pk>-<...>; they
+    # have no row, so they are found by that prefix.
+    folder = f"display/{version.pk % 100:02d}"
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in files if name.startswith(f"{version.pk}-")]
 
 
 # ---------------------------------------------------------------- API and batch ingestion
@@ -240,3 +339,45 @@ def photo_repair_create(
             # The rows roll back with this transaction; the files were already written.
             delete_quietly([asset.original_file.name, version.file.name, version.thumbnail.name])
             raise
+
+
+# ---------------------------------------------------------------- accounts (admins)
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; the message says why."""
+
+
+def user_create(*, actor, username: str, email: str = "", role: str, password: str) -> object:
+    """A new login with a role, recorded in the history (who made it, with which role)."""
+    from django.contrib.auth import get_user_model
+
+    from . import roles
+
+    username = username.strip()
+    if role not in roles.ROLES:
+        raise AccountError(f"Unknown role {role!r}; roles: {', '.join(roles.ROLES)}.")
+    User = get_user_model()
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise AccountError(f"The username {username!r} is taken.")
+        user = User.objects.create_user(username, email=email.strip(), password=password)
+        Event.objects.create(kind=Event.USER_CREATED, actor=actor, subject=user, data={"role": role})
+        roles.set_role(user, role, actor=actor)
+    return user
+
+
+def user_set_active(*, actor, user, active: bool) -> bool:
+    """Deactivate (no login, no API token works) or reactivate an account. Returns whether
+    anything changed; only a change is recorded."""
+    if not active and user.pk == actor.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        won = get_user_model().objects.filter(pk=user.pk, is_active=not active).update(is_active=active)
+        if won:
+            Event.objects.create(kind=Event.USER_REACTIVATED if active else Event.USER_DEACTIVATED,
+                                 actor=actor, subject=user)
+    user.refresh_from_db()
+    return bool(won)

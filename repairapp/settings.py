@@ -200,6 +200,18 @@ API_RATE_WINDOW = envint("API_RATE_WINDOW", 60, minimum=1)
 # An Idempotency-Key answers the same again for this long; the sweep forgets older ones.
 IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", 48, minimum=1)
 
+# An archived photo keeps its files this many days; after that `manage.py purge_archived`
+# (or Django admin's action) may remove them. The rows and their history always stay.
+ARCHIVE_RETENTION_DAYS = envint("ARCHIVE_RETENTION_DAYS", 30, minimum=1)
+
+# Mail a creator when a moderator approves or rejects their version (if they have an
+# address). Off by default; Django's console backend prints mail unless told otherwise.
+DECISION_EMAILS = envbool("DECISION_EMAILS", False)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "repairapp@localhost")
+
 # A work-horse that grows past this is stopped by the kernel's limit, and its job
 # fails with "ran out of memory", so one huge photo cannot take the machine down.
 REPAIR_MEMORY_LIMIT_MB = envint("REPAIR_MEMORY_LIMIT_MB", 6144)

@@ -1626,7 +1626,8 @@
     setImage("swipe-before", v.parentImageUrl, "Version " + v.parentNumber + ", before");
     setImage("swipe-after", v.imageUrl, "Version " + v.number + ", after");
     setImage("diff-img", v.diffUrl, "Heatmap of the pixels that changed from v" + v.parentNumber + " to v" + v.number);
-    swipe.style.setProperty("--ar", String(width / height));
+    // On the panel, so the swipe and the diff share one size at the photo's aspect ratio.
+    result.style.setProperty("--ar", String(width / height));
 
     $("fig-mask").textContent = formatPixels(v.maskPixels);
     $("fig-inside").textContent = formatPixels(v.changedInside);

@@ -13,6 +13,9 @@ class DiffFigures:
     changed_inside_mask: int   # pixels that differ inside the mask
     changed_outside_mask: int  # pixels that differ outside it: must always be 0
     changed_fraction: float    # changed pixels / all pixels
+    # Pixels that differ outside the mask as painted, before it was grown (dilate N lets
+    # pixels up to N px from it change); None when the painted mask is not given.
+    changed_outside_painted: int | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -20,6 +23,7 @@ class DiffFigures:
             "changed_inside_mask": self.changed_inside_mask,
             "changed_outside_mask": self.changed_outside_mask,
             "changed_fraction": self.changed_fraction,
+            "changed_outside_painted": self.changed_outside_painted,
         }
 
 
@@ -44,8 +48,9 @@ def changed_pixels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 
 def figures(before: np.ndarray, after: np.ndarray, mask: np.ndarray, *,
-            changed: np.ndarray | None = None) -> DiffFigures:
-    """before/after: (H, W, 3) uint8; mask: (H, W) uint8, nonzero = allowed to change.
+            changed: np.ndarray | None = None, painted: np.ndarray | None = None) -> DiffFigures:
+    """before/after: (H, W, 3) uint8; mask: (H, W) uint8, nonzero = allowed to change
+    (the grown mask); painted: (H, W), the mask as drawn before it was grown, if known.
     `changed` is changed_pixels(before, after) when the caller already has it."""
     if changed is None:
         changed = changed_pixels(before, after)
@@ -58,6 +63,7 @@ def figures(before: np.ndarray, after: np.ndarray, mask: np.ndarray, *,
         changed_inside_mask=n_inside,
         changed_outside_mask=n_changed - n_inside,
         changed_fraction=n_changed / total if total else 0.0,
+        changed_outside_painted=None if painted is None else n_changed - int(np.count_nonzero(changed & (painted > 0))),
     )
 
 
@@ -164,3 +170,174 @@ def texture_ratio(after: np.ndarray, mask: np.ndarray) -> float | None:
     if surroundings < _FLAT:
         return None
     return float(lap[core].mean()) / surroundings
+
+
+def _box_blur(grey: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over a (2r+1)² box, edges clamped; summed-area table, so any radius costs the same."""
+    padded = np.pad(grey, radius + 1, mode="edge").astype(np.float64)
+    table = padded.cumsum(0).cumsum(1)
+    side = 2 * radius + 1
+    h, w = grey.shape
+    total = (table[side:side + h, side:side + w] - table[:h, side:side + w]
+             - table[side:side + h, :w] + table[:h, :w])
+    return (total / (side * side)).astype(np.float32)
+
+
+def _surroundings(mask: np.ndarray, *, max_side: int) -> tuple[tuple[slice, slice], int] | None:
+    """The hole's box with a quarter of its size (at least 12 px) around it, and the
+    stride that brings its longer side under `max_side`. Every pixel of the window
+    outside the mask counts as the fill's surroundings: a large fill may rightly draw
+    on content far from its border."""
+    box = bounding_box(mask)
+    if not box:
+        return None
+    margin = max(12, max(box["width"], box["height"]) // 4)
+    rows_cols = window(mask, margin)
+    side = max(rows_cols[0].stop - rows_cols[0].start, rows_cols[1].stop - rows_cols[1].start)
+    return rows_cols, max(1, -(-side // max_side))
+
+
+PERIODIC_FLAG = 5.0  # calibrated: the truth reaches 4.8 at most, a dotted smear 10 (median; bench/judge/README.md)
+PERIODIC_SIDE = 384  # windows wider than this are sampled every n-th pixel (the FFT's cost)
+_SHORTEST_FREQUENCY = 1 / 24  # cycles per px: longer periods are the hole's shape, not a texture
+
+
+def _spectral_peak(hp: np.ndarray, region: np.ndarray) -> tuple[float, float]:
+    """(strongest non-low frequency's power ÷ the mean power, the same ÷ the region's
+    pixel count) of `hp` inside `region`: how concentrated, and how strong."""
+    values = np.where(region, hp - hp[region].mean(), 0.0).astype(np.float32)
+    # Zero-padded to a multiple of 64: FFT sizes with large prime factors are slow.
+    size = tuple(-(-n // 64) * 64 for n in values.shape)
+    power = np.abs(np.fft.rfft2(values, s=size)) ** 2
+    fy = np.fft.fftfreq(size[0])[:, None]
+    fx = np.fft.rfftfreq(size[1])[None, :]
+    band = power[np.hypot(fy, fx) >= _SHORTEST_FREQUENCY]
+    peak, mean = float(band.max()), float(band.mean())
+    return (peak / mean if mean > 0 else 0.0), peak / int(region.sum())
+
+
+def periodicity(after: np.ndarray, mask: np.ndarray) -> float | None:
+    """A regular pattern in the fill that its surroundings lack (a dotted screen door,
+    stamped tiles), from the high-pass spectra of the fill and of its surroundings:
+    the lesser of how much more concentrated the fill's strongest peak is and how much
+    stronger it is per pixel. A smear (weak) or plain noise (not concentrated) stays
+    low; ~1 = no pattern the photo lacks; above PERIODIC_FLAG a pattern shows. Windows
+    wider than PERIODIC_SIDE are sampled every n-th pixel to bound the cost; a pattern
+    whose period divides that step is lost then (bench/judge/README.md: on large
+    photos the texture ratio is what catches a fine dotted fill). None when the fill
+    or its surroundings are too small (under 16×16 px) to have a spectrum, or the
+    surroundings are flat."""
+    found = _surroundings(mask, max_side=PERIODIC_SIDE)
+    if found is None:
+        return None
+    (rows, cols), stride = found
+    after, inside = after[rows, cols][::stride, ::stride], (mask[rows, cols] > 0)[::stride, ::stride]
+    core = inside & ~_grow(~inside, 2)
+    outer = ~_grow(inside, 2)
+    if core.sum() < 256 or outer.sum() < 256:
+        return None
+    grey = after.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    hp = grey - _box_blur(grey, 2)
+    fill_peakiness, fill_strength = _spectral_peak(hp, core)
+    ring_peakiness, ring_strength = _spectral_peak(hp, outer)
+    if ring_peakiness == 0 or ring_strength < 1.0:
+        return None
+    return min(fill_peakiness / ring_peakiness, fill_strength / ring_strength)
+
+
+FOREIGN_FLAG = 0.15  # a sixth of the fill in colours found nowhere around it
+_COLOUR_BIN = 16  # levels per bin: 16³ bins; neighbouring bins count as the same colour
+
+
+def foreign_share(after: np.ndarray, mask: np.ndarray) -> float | None:
+    """The share of the fill whose colour occurs nowhere in its surroundings (colours
+    binned 16 levels wide, a bin and its neighbours counting as found): content pasted
+    from elsewhere — a bench slat on pavement, wood grain on a white saucer — scores
+    high; a fill made of its surroundings scores ~0. None when there are no
+    surroundings (a mask covering everything)."""
+    found = _surroundings(mask, max_side=512)
+    if found is None:
+        return None
+    (rows, cols), stride = found
+    after, inside = after[rows, cols][::stride, ::stride], (mask[rows, cols] > 0)[::stride, ::stride]
+    outer = ~_grow(inside, 2)
+    if not outer.any():
+        return None
+    bins = 256 // _COLOUR_BIN
+    index = (after // _COLOUR_BIN).astype(np.int32)
+    flat = (index[..., 0] * bins + index[..., 1]) * bins + index[..., 2]
+    counts = np.bincount(flat[outer], minlength=bins ** 3).reshape(bins, bins, bins)
+    # A colour seen in a handful of pixels (noise, a compression speck) is not the surroundings'.
+    present = counts >= max(2, int(outer.sum() * 0.0005))
+    near = present.copy()
+    for axis in range(3):
+        shifted = np.zeros_like(near)
+        moved = np.moveaxis(near, axis, 0)
+        target = np.moveaxis(shifted, axis, 0)
+        target[1:] |= moved[:-1]
+        target[:-1] |= moved[1:]
+        near |= shifted
+    fill = flat[inside]
+    if fill.size == 0:
+        return None
+    return float(np.count_nonzero(~near.reshape(-1)[fill])) / fill.size
+
+
+STRUCTURE_FLAG = 0.6  # calibrated on judged fills (bench/judge/README.md)
+
+
+def structure_ratio(after: np.ndarray, mask: np.ndarray) -> float | None:
+    """How much of its surroundings' mid-scale structure the fill keeps (the shapes of
+    stones, leaves, waves; 4-8 px): mean |box blur r2 - box blur r4| of `after` inside
+    the fill, 4 px in from its border, ÷ the same in the band 4-20 px outside. A
+    blurred fill with fine grain on top passes texture_ratio (its finest detail is
+    there) but not this. ~1 = as structured as around it. None when the fill is too
+    thin to have a core, or the surroundings are flat."""
+    box = bounding_box(mask)
+    if not box:
+        return None
+    # Holes wider than 768 px are sampled every n-th pixel: the scale then grows with the
+    # hole (8 px at 2 MP is a smaller shape than at 24 MP), and the cost stays bounded.
+    stride = max(1, -(-max(box["width"], box["height"]) // 768))
+    rows, cols = window(mask, 22 * stride)
+    after, inside = after[rows, cols][::stride, ::stride], (mask[rows, cols] > 0)[::stride, ::stride]
+    grey = after.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    band = np.abs(_box_blur(grey, 2) - _box_blur(grey, 4))
+    core = inside & ~_grow(~inside, 4)
+    outer = _grow(inside, 20) & ~_grow(inside, 4)
+    if core.sum() < 64 or not outer.any():
+        return None
+    surroundings = float(band[outer].mean())
+    if surroundings < 0.5:
+        return None
+    return float(band[core].mean()) / surroundings
+
+
+TEXTURE_HIGH_FLAG = 2.0  # twice the detail of the surroundings: noise, facets, pasted texture
+
+
+def fill_flags(*, seam_score: float | None, texture_ratio: float | None, structure_ratio: float | None = None,
+               periodicity: float | None = None, foreign_share: float | None = None) -> list[tuple[str, str]]:
+    """What an editor would likely reject in a fill, from its checks: (code, one readable
+    line) per flag, in the order a moderator should look. A check that could not be
+    computed (None) raises nothing. Thresholds: bench/judge/README.md."""
+    flags = []
+    if texture_ratio is not None and texture_ratio < TEXTURE_FLAG:
+        flags.append(("smear", f"Smear: the fill has {texture_ratio:.2f}× the detail around it "
+                               f"(below {TEXTURE_FLAG:g} it reads as a smooth smudge)."))
+    elif structure_ratio is not None and structure_ratio < STRUCTURE_FLAG:
+        flags.append(("blur", f"Blurred: the fill keeps {structure_ratio:.2f}× the structure around it "
+                              f"(below {STRUCTURE_FLAG:g} shapes are smudged, even under fine grain)."))
+    if texture_ratio is not None and texture_ratio > TEXTURE_HIGH_FLAG:
+        flags.append(("detail", f"Too much detail: the fill is {texture_ratio:.1f}× as busy as around it "
+                                f"(above {TEXTURE_HIGH_FLAG:g}: noise, facets or a pasted texture)."))
+    if periodicity is not None and periodicity > PERIODIC_FLAG:
+        flags.append(("pattern", f"Regular pattern: the fill repeats a pattern {periodicity:.1f}× stronger "
+                                 f"than any around it (above {PERIODIC_FLAG:g}: a dotted or tiled look)."))
+    if foreign_share is not None and foreign_share > FOREIGN_FLAG:
+        flags.append(("foreign", f"Foreign content: {foreign_share:.0%} of the fill has colours found nowhere "
+                                 f"around it (above {FOREIGN_FLAG:.0%}: something pasted in)."))
+    if seam_score is not None and seam_score > SEAM_FLAG:
+        flags.append(("seam", f"Seam: the fill's edge is {seam_score:.1f}× as sharp as its surroundings "
+                              f"(above {SEAM_FLAG:g} the edge shows)."))
+    return flags

@@ -182,12 +182,18 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
     )
     lap("engine")
     changed = diff.changed_pixels(photo.rgb, result.rgb)  # once, for the figures and the heatmap
-    figures = diff.figures(photo.rgb, result.rgb, result.mask, changed=changed)
+    figures = diff.figures(photo.rgb, result.rgb, result.mask, changed=changed, painted=mask)
     if figures.changed_outside_mask:
         raise RuntimeError(f"{figures.changed_outside_mask} pixels changed outside the mask; result discarded")
     heat = diff.heatmap(photo.rgb, result.rgb, changed=changed)
     seam = diff.seam_score(result.rgb, result.mask)
     texture = diff.texture_ratio(result.rgb, result.mask)
+    structure = diff.structure_ratio(result.rgb, result.mask)
+    periodicity = diff.periodicity(result.rgb, result.mask)
+    foreign = diff.foreign_share(result.rgb, result.mask)
+    flags = [{"code": code, "reason": reason} for code, reason in diff.fill_flags(
+        seam_score=seam, texture_ratio=texture, structure_ratio=structure, periodicity=periodicity,
+        foreign_share=foreign)]
     lap("diff")
     version_png = imaging.encode_png(result.rgb, photo.alpha)
     diff_jpeg = imaging.encode_jpeg(heat)
@@ -207,6 +213,7 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
             width=photo.width, height=photo.height, size=len(version_png),
             checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
             created_by_id=job.created_by_id, made_by_job=job, seam_score=seam, texture_ratio=texture,
+            structure_ratio=structure, periodicity=periodicity, foreign_share=foreign, fill_flags=flags,
             mask_box=diff.bounding_box(result.mask),
             **figures.as_dict(),
         )
@@ -214,6 +221,8 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
         Event.objects.create(
             kind=Event.VERSION_CREATED, asset_id=job.asset_id, version=version, job=job,
             data={**figures.as_dict(), "seam_score": seam, "texture_ratio": texture,
+                  "structure_ratio": structure, "periodicity": periodicity, "foreign_share": foreign,
+                  "flags": [f["code"] for f in flags],
                   "engine": job.engine, "params": job.params},
         )
         lap("database")

@@ -94,11 +94,24 @@ class Version(AppendOnlyModel):
     mask_pixels = models.PositiveBigIntegerField(default=0)
     changed_inside_mask = models.PositiveBigIntegerField(default=0)
     changed_outside_mask = models.PositiveBigIntegerField(default=0)
+    # Changed pixels outside the mask as painted, before `dilate` grew it: with dilate N,
+    # pixels up to N px from the painted mask may change. None for versions made before
+    # it was recorded.
+    changed_outside_painted = models.PositiveBigIntegerField(null=True, blank=True)
     changed_fraction = models.FloatField(default=0.0)
     # Gradient across the mask's border ÷ gradient just outside it (~1 = invisible seam).
     seam_score = models.FloatField(null=True, blank=True)
     # Detail inside the fill ÷ detail around it (~1 = real texture; well below = a smear).
     texture_ratio = models.FloatField(null=True, blank=True)
+    # Mid-scale structure inside the fill ÷ around it (~1; well below = blurred shapes).
+    structure_ratio = models.FloatField(null=True, blank=True)
+    # A regular pattern in the fill its surroundings lack (~1 = none; diff.periodicity).
+    periodicity = models.FloatField(null=True, blank=True)
+    # Share of the fill in colours found nowhere around it (~0 = made of its surroundings).
+    foreign_share = models.FloatField(null=True, blank=True)
+    # What the checks found an editor would likely reject, as the worker saw it:
+    # [{"code": "smear", "reason": "one readable line"}, ...] (diff.fill_flags).
+    fill_flags = models.JSONField(default=list, blank=True)
     # The applied mask's bounding box {x, y, width, height}: where a reviewer zooms.
     mask_box = models.JSONField(default=dict, blank=True)
 

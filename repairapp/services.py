@@ -131,12 +131,14 @@ def version_submit(*, user, version: Version, note: str = "") -> Review:
 
 
 def _needs_attention(version: Version) -> bool:
-    """Flagged for the moderator: pixels changed outside the mask, a visible seam, or a
-    fill far smoother than its surroundings (a smear)."""
+    """Flagged for the moderator: pixels changed outside the mask, or a check the fill
+    failed (Version.fill_flags: smear, blur, too much detail, a pattern, foreign
+    content, a seam). Versions made before fill_flags was recorded are judged on seam and smear."""
     from .diff import SEAM_FLAG, TEXTURE_FLAG
 
     smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG
-    return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG or smear
+    return (version.changed_outside_mask > 0 or bool(version.fill_flags)
+            or (version.seam_score or 0) > SEAM_FLAG or smear)
 
 
 def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:

@@ -227,6 +227,7 @@ def version_dict(version: Version) -> dict:
                 "mask_pixels": version.mask_pixels,
                 "changed_inside_mask": version.changed_inside_mask,
                 "changed_outside_mask": version.changed_outside_mask,
+                "changed_outside_painted": version.changed_outside_painted,
                 "changed_fraction": version.changed_fraction,
             },
         )

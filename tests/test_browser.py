@@ -94,6 +94,10 @@ def test_upload_paint_remove_and_see_the_result(page, live_server, django_user_m
     assert changed[mask > 0].mean() > 0.5            # the stroke was really filled
     assert not changed[~allowed].any()               # nothing outside it moved
     assert version.changed_outside_mask == 0
+    # The result panel shows both: outside the painted mask (what dilate 3 let change) and the grown one.
+    assert version.changed_outside_painted == int(changed[mask == 0].sum()) > 0
+    expect(page.locator("#fig-outside-painted")).to_have_text(f"{version.changed_outside_painted:,} px")
+    expect(page.locator("#fig-outside")).to_have_text("0 px")
 
     # Keep editing: the new version is now the base of the next mask.
     assert page.get_attribute("#editor", "data-version-id") == str(version.pk)

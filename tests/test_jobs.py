@@ -61,6 +61,8 @@ def test_a_queued_repair_ends_with_a_new_version_and_a_diff(
     assert not changed[~inside].any()                               # and nothing else moved, bit for bit
     assert version.changed_outside_mask == 0 and version.mask_pixels == inside.sum()
     assert version.changed_inside_mask == int(changed.sum())
+    # Dilation lets pixels next to the painted mask change: counted apart, never hidden.
+    assert version.changed_outside_painted == int(changed[painted == 0].sum()) > 0
     heat = decode_png(_read(version.diff_file))
     assert heat.shape == before.shape and heat[190, 230, 0] > heat[10, 10, 0]
     assert list(job.events.values_list("kind", "from_status", "to_status")) == [
@@ -155,6 +157,18 @@ def test_redis_down_at_submit_keeps_the_job_queued_with_a_note(alice, asset, set
     assert Event.objects.filter(job=job, message__contains="queue unavailable").exists()
 
 
+def test_without_dilation_nothing_changes_outside_the_painted_mask(
+    alice, asset, run_worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.repair_request_create(user=alice, version=asset.latest_version(), engine="telea",
+                                             mask_data=mask_png(512, 512, (200, 150, 260, 230)), dilate=0)
+    run_worker()
+    version = Version.objects.get(made_by_job=job)
+    assert version.changed_inside_mask > 0
+    assert version.changed_outside_painted == version.changed_outside_mask == 0
+
+
 def test_job_status_json_reports_the_result(alice_client, alice, asset, run_worker, django_capture_on_commit_callbacks):
     job = _submit(alice, asset.latest_version(), capture=django_capture_on_commit_callbacks)
     run_worker()
@@ -163,6 +177,7 @@ def test_job_status_json_reports_the_result(alice_client, alice, asset, run_work
     version = body["version"]
     assert version["number"] == 2 and version["parent_number"] == 1
     assert version["figures"]["changed_outside_mask"] == 0 and version["figures"]["changed_inside_mask"] > 0
+    assert version["figures"]["changed_outside_painted"] > 0  # the default dilate grew the mask
     for key, kind in (("image_url", "image/png"), ("diff_url", "image/jpeg"), ("parent_image_url", "image/png"),
                       ("download_url", "image/png")):
         response = alice_client.get(version[key])

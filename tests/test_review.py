@@ -100,6 +100,7 @@ def test_flagged_versions_come_first_then_oldest_first(client, alice, moderator,
     newer = Version.objects.get(made_by_job=job)
     services.version_submit(user=alice, version=repaired)
     services.version_submit(user=alice, version=newer)
+    Review.objects.update(flagged=False)  # both start unflagged, whatever their fills' checks said
     client.force_login(moderator)
     html = client.get(reverse("review-queue")).content.decode()
     assert html.index(f'data-version-id="{repaired.pk}"') < html.index(f'data-version-id="{newer.pk}"')
@@ -163,16 +164,56 @@ def test_two_moderators_deciding_at_the_same_moment_record_exactly_one_decision(
     assert (review.state == "approved") == (published == v2)
 
 
-def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_capture_on_commit_callbacks):
-    from repairapp import diff
+def _smeared_version(alice, run_worker, capture) -> Version:
+    """A wide hole in a textured photo filled by diffusion: the classic smear."""
     from tests.conftest import photo_bytes
 
-    # A wide hole in a textured photo filled by diffusion: the classic smear.
     asset = services.asset_create(owner=alice, data=photo_bytes(5), file_name="forest.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         job = services.repair_request_create(user=alice, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")
     run_worker()
-    version = Version.objects.get(made_by_job=job)
+    return Version.objects.get(made_by_job=job)
+
+
+def test_a_smeared_fill_is_flagged_for_the_moderator(alice, run_worker, django_capture_on_commit_callbacks):
+    from repairapp import diff
+
+    version = _smeared_version(alice, run_worker, django_capture_on_commit_callbacks)
     assert version.texture_ratio is not None and version.texture_ratio < diff.TEXTURE_FLAG
+    assert [flag["code"] for flag in version.fill_flags] == ["smear"]
     assert services.version_submit(user=alice, version=version).flagged
+
+
+def test_the_review_page_says_why_a_fill_is_flagged_and_both_outside_figures(
+    client, alice, moderator, run_worker, django_capture_on_commit_callbacks
+):
+    version = _smeared_version(alice, run_worker, django_capture_on_commit_callbacks)
+    services.version_submit(user=alice, version=version)
+    client.force_login(moderator)
+    html = client.get(reverse("review-page", args=[version.pk])).content.decode()
+    assert "Why this fill is flagged" in html
+    assert f'<li data-flag="smear">{version.fill_flags[0]["reason"]}</li>' in html
+    assert "Smear: the fill has" in html
+    assert version.changed_outside_painted > 0
+    assert f"{version.changed_outside_painted} px" in html and "Changed outside painted mask" in html
+    assert "Changed outside grown mask" in html and "All within 2 px of the painted mask" in html
+    queue = client.get(reverse("review-queue")).content.decode()
+    assert f'title="{version.fill_flags[0]["reason"]}">smear' in queue
+
+
+def test_a_clean_fill_shows_no_flag_box(client, alice, moderator, run_worker, django_capture_on_commit_callbacks):
+    from tests.conftest import photo_bytes
+
+    # A small hole in a sky, filled by patch search: as soft and grainy as around it.
+    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="sky.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+                                             mask_data=mask_png(512, 512, (200, 20, 260, 60)), engine="patch")
+    run_worker()
+    version = Version.objects.get(made_by_job=job)
+    assert version.fill_flags == []
+    assert not services.version_submit(user=alice, version=version).flagged
+    client.force_login(moderator)
+    html = client.get(reverse("review-page", args=[version.pk])).content.decode()
+    assert "Why this fill is flagged" not in html and "Changed outside painted mask" in html

@@ -4,7 +4,7 @@ Each connected mask component is measured by its inscribed radius (the largest d
 that fits inside it, from a distance transform). Diffusion is exact enough across a
 stroke a few pixels wide and costs almost nothing; across anything wider it leaves a
 smooth smear, and copying patches keeps the texture. The threshold was measured on the
-bench photos (bench/README.md, "Engines (issue 3)").
+bench photos (bench/README.md, "Engines").
 
 Shapes: image (H, W, 3) uint8 RGB, mask (H, W) uint8 with 255 = fill; out (H, W, 3) uint8.
 """
@@ -16,10 +16,14 @@ import numpy as np
 
 from . import regions
 from .base import Engine, Param, composite
-from .patch import ITERATIONS, PATCH, SEARCH_PIXELS
+from .patch import ITERATIONS, PATCH
 
+# Measured on the bench text overlays and strokes, hole greyed out (bench/README.md,
+# "Engines"): at 4 px, bold and outlined captions (glyph masks 4.2-8.6 px deep) went to
+# patches and lost 0.8 dB in the text's box against Telea; at 6 px auto equals Telea on
+# text, and strokes (10-40 px wide) are unchanged; 8 px gained nothing more.
 THIN_RADIUS = Param(
-    "thin_radius", float, 4.0,
+    "thin_radius", float, 6.0,
     "components whose inscribed radius (px) is at most this are diffused, wider ones get patches", 0, 1000,
 )
 TELEA_RADIUS = 5
@@ -50,8 +54,7 @@ class AutoEngine(Engine):
         return self.fill_split(image, mask, wide, seed=seed, iterations=iterations)
 
     def fill_split(self, image: np.ndarray, mask: np.ndarray, wide: np.ndarray, *, seed: int = 0,
-                   iterations: int = ITERATIONS.default,
-                   search_pixels: int = SEARCH_PIXELS.default) -> np.ndarray:
+                   iterations: int = ITERATIONS.default) -> np.ndarray:
         """Fill `mask` (H, W), diffusing its pixels outside `wide` (H, W) bool, patching those in it.
 
         The pipeline decides `wide` from the mask as drawn, before dilation: dilating
@@ -63,8 +66,7 @@ class AutoEngine(Engine):
             # its result is then the context the patch search copies from.
             out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
         if wide.any():
-            out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations,
-                                search_pixels=search_pixels)
+            out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations)
         return composite(image, out, mask)
 
     def context(self, height: int, width: int) -> int:

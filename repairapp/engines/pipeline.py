@@ -23,7 +23,7 @@ from .. import imaging
 from . import DEFAULT_ENGINE, get, regions
 from .auto import AutoEngine, wide_components
 from .base import Engine, EngineError, check_inputs, paste
-from .patch import ITERATIONS, SEARCH_PIXELS
+from .patch import ITERATIONS
 
 # Measured on the bench (bench/README.md, "Engines (issue 3)"), with auto, on text
 # masked where it covers at least half a pixel: 0 px leaves the anti-aliased rim
@@ -88,7 +88,8 @@ def repair(
         wide = wide_components(drawn, thin_radius=resolved["thin_radius"])
         wide = (imaging.dilate_mask(wide.astype(np.uint8) * 255, dilate) > 0) & (effective > 0)
     grown = time.perf_counter()
-    rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved, wide=wide)
+    rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved, wide=wide,
+                       painted=drawn)
     done = time.perf_counter()
     return RepairResult(
         rgb=rgb, mask=effective,
@@ -97,13 +98,15 @@ def repair(
 
 
 def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: int = 0,
-                 feather: int = 0, params: dict | None = None, wide: np.ndarray | None = None) -> np.ndarray:
+                 feather: int = 0, params: dict | None = None, wide: np.ndarray | None = None,
+                 painted: np.ndarray | None = None) -> np.ndarray:
     """Fill `mask` (H, W) uint8 0/255 group by group, each in a crop with its context.
 
     Each crop is given every mask pixel inside it (a tile's crop: every one its group's
     earlier tiles have not filled), so a neighbouring hole's defect is never copied as
     context; only the group's (or the tile's) own pixels are pasted back. `wide` (H, W)
-    bool is the auto engine's split, decided by the caller.
+    bool is the auto engine's split, decided by the caller; `painted` (H, W), the mask as
+    drawn, is never feathered (see feather_seam).
     """
     out = image.copy()
     params = params or {}
@@ -113,7 +116,8 @@ def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: i
         tiles = (regions.tiles(mask, box, size=TILE, density=TILE_DENSITY, longer_than=TILE_MIN)
                  if hasattr(engine, "context") else [])
         if not tiles:
-            _fill_crop(engine, image, mask, out, box, seed=seed, feather=feather, params=params, wide=wide)
+            _fill_crop(engine, image, mask, out, box, seed=seed, feather=feather, params=params, wide=wide,
+                       painted=painted)
             continue
         # A sparse group, such as one long stroke across the photo: its bounding box is
         # nearly the photo, and every step of a fill that works per crop pixel would cost
@@ -121,27 +125,23 @@ def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: i
         # so a later tile sees the earlier tiles' fill as known context; `left` is the
         # mask not filled yet, which is what each crop is given to fill.
         left = mask.copy()
-        group = np.count_nonzero(mask[box[0]:box[1], box[2]:box[3]])
         for tile in tiles:
             if not left[tile[0]:tile[1], tile[2]:tile[3]].any():
                 continue  # an earlier, joint tile's box held all of it
             _fill_crop(engine, out, left, out, tile, seed=seed, feather=feather, params=params, wide=wide,
-                       original=image, seam_mask=mask, group=group)
+                       painted=painted, original=image, seam_mask=mask)
     return out
 
 
 def _fill_crop(engine: Engine, source: np.ndarray, mask: np.ndarray, out: np.ndarray, box: tuple, *,
                seed: int, feather: int, params: dict, wide: np.ndarray | None,
-               original: np.ndarray | None = None, seam_mask: np.ndarray | None = None,
-               group: int = 0) -> None:
+               painted: np.ndarray | None = None, original: np.ndarray | None = None, seam_mask: np.ndarray | None = None) -> None:
     """Fill the `mask` pixels in a crop of `source` around `box`; paste those inside `box` into `out`.
 
     For a tile (`original` given) `mask` is the working copy of what is left to fill:
     the pasted pixels are cleared from it; the feather blends with `original` by depth
     in the whole `seam_mask`, since a tile's edge against an earlier tile's fill is not
-    a seam; and patch search gets the share of `search_pixels` that the crop holds of
-    the `group`'s pixels, so a tiled group searches about the levels it would have
-    searched whole, not every level because each tile alone is under the limit.
+    a seam.
     """
     height, width = box[1] - box[0], box[3] - box[2]
     margin = engine.context(height, width) if hasattr(engine, "context") else DIFFUSION_CONTEXT
@@ -149,24 +149,21 @@ def _fill_crop(engine: Engine, source: np.ndarray, mask: np.ndarray, out: np.nda
         margin = min(margin, TILE_CONTEXT)
     y0, y1, x0, x1 = regions.grow(box, margin, mask.shape)
     crop, crop_mask = source[y0:y1, x0:x1], mask[y0:y1, x0:x1]
-    search = params.get("search_pixels", SEARCH_PIXELS.default)
-    if original is not None:
-        search = max(SEARCH_PIXELS.minimum, round(search * np.count_nonzero(crop_mask) / group))
     if wide is not None:
         crop_wide = wide[y0:y1, x0:x1]
         if original is not None:
             crop_wide = crop_wide & (crop_mask > 0)
         filled = engine.fill_split(crop, crop_mask, crop_wide, seed=seed,
-                                   iterations=params.get("iterations", ITERATIONS.default), search_pixels=search)
+                                   iterations=params.get("iterations", ITERATIONS.default))
     else:
-        if "search_pixels" in params:
-            params = params | {"search_pixels": search}
         filled = engine.inpaint(crop, crop_mask, seed=seed, **params)
     if feather:
+        keep = None if painted is None else painted[y0:y1, x0:x1]
         if original is None:
-            filled = feather_seam(crop, filled, crop_mask, width=feather)
+            filled = feather_seam(crop, filled, crop_mask, width=feather, painted=keep)
         else:
-            filled = feather_seam(original[y0:y1, x0:x1], filled, seam_mask[y0:y1, x0:x1], width=feather)
+            filled = feather_seam(original[y0:y1, x0:x1], filled, seam_mask[y0:y1, x0:x1], width=feather,
+                                  painted=keep)
     by0, by1, bx0, bx1 = box[0] - y0, box[1] - y0, box[2] - x0, box[3] - x0
     own = crop_mask[by0:by1, bx0:bx1] > 0
     paste(out[box[0]:box[1], box[2]:box[3]], filled[by0:by1, bx0:bx1], own)
@@ -174,11 +171,15 @@ def _fill_crop(engine: Engine, source: np.ndarray, mask: np.ndarray, out: np.nda
         crop_mask[by0:by1, bx0:bx1][own] = 0
 
 
-def feather_seam(original: np.ndarray, filled: np.ndarray, mask: np.ndarray, *, width: int) -> np.ndarray:
+def feather_seam(original: np.ndarray, filled: np.ndarray, mask: np.ndarray, *, width: int,
+                 painted: np.ndarray | None = None) -> np.ndarray:
     """Blend `filled` into `original` over the outer `width` px of the mask.
 
     A pixel d px inside the mask (d >= 1) takes d / (width + 1) of the fill, so the
-    mask's own rim still changes and nothing outside it does. Shapes: (H, W, 3), (H, W).
+    mask's own rim still changes and nothing outside it does. Pixels of `painted` (the
+    mask as drawn, (H, W), nonzero = painted) always take the whole fill: what the
+    operator painted over must not show through, so only the ring that dilation added
+    is blended. Shapes: (H, W, 3), (H, W).
     """
     if width <= 0:
         return filled
@@ -188,6 +189,8 @@ def feather_seam(original: np.ndarray, filled: np.ndarray, mask: np.ndarray, *, 
     depth = cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1]
     # The rim's coordinates via OpenCV: full-frame numpy masks cost ~60 ms at 12 MP.
     rim = cv2.bitwise_and(cv2.compare(depth, float(width + 1), cv2.CMP_LT), inside)
+    if painted is not None:
+        rim[painted > 0] = 0
     points = cv2.findNonZero(rim)
     out = original.copy()
     paste(out, filled, inside)

@@ -1507,6 +1507,8 @@
         maskPixels: figures.mask_pixels, changedInside: figures.changed_inside_mask,
         changedOutside: figures.changed_outside_mask, changedFraction: figures.changed_fraction,
       });
+      // Absent for versions made before it was recorded: the panel then shows "–".
+      if (figures.changed_outside_painted != null) li.dataset.changedOutsidePainted = figures.changed_outside_painted;
     }
     const when = el("time", { datetime: finishedAt || new Date().toISOString(), title: finishedAt || "" });
     const actions = el("div", { "class": "version-actions small" }, [
@@ -1552,6 +1554,7 @@
       parentNumber: v.parent_number, parentImageUrl: v.parent_image_url, diffUrl: v.diff_url,
       maskPixels: f.mask_pixels, changedInside: f.changed_inside_mask,
       changedOutside: f.changed_outside_mask, changedFraction: f.changed_fraction,
+      changedOutsidePainted: f.changed_outside_painted == null ? NaN : f.changed_outside_painted,
     };
   }
 
@@ -1567,6 +1570,7 @@
       downloadUrl: d.imageUrl + "?download=1", parentNumber, parentImageUrl: d.parentImageUrl,
       diffUrl: d.diffUrl, maskPixels: Number(d.maskPixels), changedInside: Number(d.changedInside),
       changedOutside: Number(d.changedOutside), changedFraction: Number(d.changedFraction),
+      changedOutsidePainted: d.changedOutsidePainted === undefined ? NaN : Number(d.changedOutsidePainted),
     };
   }
 
@@ -1632,11 +1636,13 @@
     $("fig-mask").textContent = formatPixels(v.maskPixels);
     $("fig-inside").textContent = formatPixels(v.changedInside);
     $("fig-outside").textContent = formatPixels(v.changedOutside);
+    // Dilate grows the painted mask, so pixels next to it may change: shown, not an error.
+    $("fig-outside-painted").textContent = formatPixels(v.changedOutsidePainted);
     const outsideBox = $("fig-outside-box");
     outsideBox.classList.toggle("is-ok", v.changedOutside === 0);
     outsideBox.classList.toggle("is-bad", v.changedOutside !== 0);
     outsideBox.title = v.changedOutside === 0
-      ? "Nothing outside the mask was touched."
+      ? "Nothing outside the grown mask was touched."
       : "Pixels outside the mask changed: this should never happen.";
     $("fig-fraction").textContent = Number.isFinite(v.changedFraction) ? formatPercent(v.changedFraction * 100) : "–";
 

@@ -237,13 +237,13 @@ def test_diffusion_is_never_tiled():
     _, damaged, mask = long_stroke_case(width=6)
     grown = pipeline.imaging.dilate_mask(mask, 2)
     out = pipeline.fill_regions(engines.get("telea"), damaged, grown, feather=2,
-                                params=engines.get("telea").resolve_params(None))
+                                params=engines.get("telea").resolve_params(None), painted=mask)
     assert np.array_equal(out, repair(damaged, mask, engine="telea").rgb)
     (box,) = regions.groups(grown)
     crop = tuple(slice(a, b) for a, b in zip(regions.grow(box, pipeline.DIFFUSION_CONTEXT, grown.shape)[::2],
                                              regions.grow(box, pipeline.DIFFUSION_CONTEXT, grown.shape)[1::2]))
     whole = pipeline.feather_seam(damaged[crop], engines.get("telea").inpaint(damaged[crop], grown[crop]),
-                                  grown[crop], width=2)
+                                  grown[crop], width=2, painted=mask[crop])
     assert np.array_equal(out[crop], whole)
 
 
@@ -260,7 +260,7 @@ def test_a_level_holds_exactly_the_padded_image_and_identity_field_it_reads():
     hole[140:150, 300:330] = 1
     r = patch.PATCH_RADIUS
     for source in (image, image.astype(np.float32) + 0.25):
-        level = patch._Level(source, hole > 0, r)
+        level = patch._Level(source, hole > 0, r, hole > 0)
         padded = cv2.copyMakeBorder(source.astype(np.float32), r, r, r, r, cv2.BORDER_REFLECT_101)
         for y0, y1, x0, x1 in level.reach_boxes:
             box = (slice(y0 - r, y1 + r), slice(x0 - r, x1 + r))

@@ -440,6 +440,8 @@ def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
                                         comment=form.cleaned_data["comment"])
     except services.ReviewConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
+    except services.OwnVersion as exc:
+        raise ApiError(403, "own_version", str(exc)) from None
     except ValueError as exc:  # a rejection without a comment
         raise ApiError(400, "invalid", str(exc)) from None
     version.review = review

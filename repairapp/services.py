@@ -133,14 +133,30 @@ def _needs_attention(version: Version) -> bool:
     return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG or smear
 
 
+class OwnVersion(Exception):
+    """Four eyes: a moderator may not decide a version they made or submitted."""
+
+
+def is_own_version(user, version: Version) -> bool:
+    review = getattr(version, "review", None)
+    return user.pk in (version.asset.owner_id, version.created_by_id, review.submitted_by_id if review else None)
+
+
 def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:
     """Approve or reject a pending version. Of two moderators deciding at once exactly
-    one wins (a conditional update); the other gets ReviewConflict naming the decision."""
+    one wins (a conditional update); the other gets ReviewConflict naming the decision.
+    With REVIEW_FOUR_EYES on (the default) a moderator cannot decide their own version
+    (OwnVersion); an admin can, and the history records that they overrode it."""
+    from . import roles
+
     comment = comment.strip()
     if decision not in ("approve", "reject"):
         raise ValueError("decision must be 'approve' or 'reject'")
     if decision == "reject" and not comment:
         raise ValueError("A rejection needs a comment saying what to fix.")
+    own = settings.REVIEW_FOUR_EYES and is_own_version(user, version)
+    if own and not roles.is_admin(user):
+        raise OwnVersion("Four eyes: you made or submitted this version, so another moderator must decide it.")
     state = Review.APPROVED if decision == "approve" else Review.REJECTED
     with transaction.atomic():
         won = Review.objects.filter(version=version, state=Review.PENDING).update(
@@ -157,6 +173,7 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
         Event.objects.create(
             kind=Event.VERSION_APPROVED if state == Review.APPROVED else Event.VERSION_REJECTED,
             actor=user, asset_id=version.asset_id, version=version, message=comment,
+            data={"four_eyes_override": True} if own else {},
         )
     return review
 

@@ -15,7 +15,7 @@ Environment:
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -122,6 +122,23 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r}: the scheme must be redis://, rediss:// or unix://")
 
+# A Redis that accepts connections but never answers must cost a request well under a
+# second, not redis-py's default 5 s per call: every web-side use (the queue, the login
+# brake, the API rate limit) then takes its "Redis down" path. The rq worker raises the
+# read timeout itself for its blocking dequeue.
+REDIS_TIMEOUT_MS = envint("REDIS_TIMEOUT_MS", 500, minimum=50)
+
+
+def redis_url_with_timeouts(url: str, timeout_ms: int | None = None) -> str:
+    """The URL with socket and connect timeouts added, unless it sets its own."""
+    seconds = (REDIS_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_timeout", str(seconds))
+    query.setdefault("socket_connect_timeout", str(seconds))
+    return parts._replace(query=urlencode(query)).geturl()
+
+
 REPAIR_JOB_TIMEOUT = envint("REPAIR_JOB_TIMEOUT", 300, minimum=1)
 REPAIR_MAX_RETRIES = envint("REPAIR_MAX_RETRIES", 2)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
@@ -130,7 +147,7 @@ MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 # Jobs carry only a primary key, serialised as JSON: nothing in Redis is unpickled.
 RQ_SERIALIZER = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
-    "repair": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT, "SERIALIZER": RQ_SERIALIZER},
+    "repair": {"URL": redis_url_with_timeouts(REDIS_URL), "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT, "SERIALIZER": RQ_SERIALIZER},
 }
 RQ = {
     # Heavy imports (numpy, cv2, the engines) happen once in the worker, not per forked job.
@@ -192,9 +209,14 @@ CONTENT_SECURITY_POLICY = (
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 10, minimum=1)
 LOGIN_LOCKOUT_SECONDS = 15 * 60
 # The cache lives in Redis so every web process shares the login counters.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                       "LOCATION": redis_url_with_timeouts(REDIS_URL)}}
 
-# API requests per token per window (seconds); 0 turns the limit off.
+# Four eyes: a moderator cannot approve or reject a version they made or submitted;
+# admins can (recorded in the history as an override). 0 turns it off.
+REVIEW_FOUR_EYES = envbool("REVIEW_FOUR_EYES", True)
+
+# API requests per token, and per user across all their tokens, per window (seconds); 0 turns the limit off.
 API_RATE_LIMIT = envint("API_RATE_LIMIT", 120)
 API_RATE_WINDOW = envint("API_RATE_WINDOW", 60, minimum=1)
 # An Idempotency-Key answers the same again for this long; the sweep forgets older ones.

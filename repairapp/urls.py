@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import api, editor_views, token_views, views
-from .auth_views import RateLimitedLoginView, admins_only, decorator_include
+from .auth_views import RateLimitedLoginView, admins_only, decorator_include, login_brake
 
 urlpatterns = [
     path("", views.asset_list, name="asset-list"),
@@ -32,6 +32,8 @@ urlpatterns = [
     path("settings/tokens", token_views.token_list, name="token-list"),
     path("settings/tokens/<int:token_id>/revoke", token_views.token_revoke, name="token-revoke"),
     path("api/v1/", include("repairapp.api_urls")),
+    # Django admin's own login, behind the same brake (listed before admin's URLs).
+    path("admin/login/", login_brake(admin.site.login)),
     path("admin/", admin.site.urls),
     path("django-rq/", decorator_include(admins_only, "django_rq.urls")),
 ]

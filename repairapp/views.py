@@ -387,6 +387,8 @@ def review_decide(request: HttpRequest, version_id: int) -> HttpResponse:
     except services.ReviewConflict as exc:
         review.refresh_from_db()
         return _review_page(request, review, error=str(exc), status=409)
+    except services.OwnVersion as exc:
+        return _review_page(request, review, error=str(exc), status=403)
     except ValueError as exc:
         return _review_page(request, review, error=str(exc), status=400)
     verb = "approved" if decision == "approve" else "rejected"
@@ -437,13 +439,23 @@ class _Echo:
         return value
 
 
+# OWASP's rule for CSV injection: a cell a spreadsheet would read as a formula gets a
+# leading apostrophe, which spreadsheets show as text and do not display.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_rows(events):
     import json
 
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for e in events.iterator(chunk_size=500):
-        yield writer.writerow([
+        yield writer.writerow(csv_safe(cell) for cell in [
             e.at.isoformat(), e.kind, e.actor.get_username() if e.actor else "", e.asset_id or "",
             e.asset.original_name if e.asset else "", e.version.number if e.version else "", e.job_id or "",
             e.job.engine if e.job else "", e.from_status, e.to_status, e.message, json.dumps(e.data, sort_keys=True),

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import localenv
 from ...roles import role_of, set_role
+from ...settings import redis_url_with_timeouts
 
 # One login per role, so every screen can be tried: (username, password, role).
 DEMO_USERS = (
@@ -110,7 +111,7 @@ class Command(BaseCommand):
                 localenv.record_running_redis(env["REDIS_URL"])
                 # This process runs the sweep, so its own queue settings follow too.
                 settings.RQ_QUEUES = {
-                    name: {**config, "URL": env["REDIS_URL"]} for name, config in settings.RQ_QUEUES.items()
+                    name: {**config, "URL": redis_url_with_timeouts(env["REDIS_URL"])} for name, config in settings.RQ_QUEUES.items()
                 }
                 self.stdout.write(f"Redis: embedded server on port {redis_port} (stops with this command)")
             else:

@@ -28,7 +28,7 @@ from rq.timeouts import JobTimeoutException
 from . import diff, imaging
 from .engines import EngineError, pipeline
 from .models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
-from .storage import delete_quietly, save_bytes
+from .storage import DiskFull, delete_quietly, save_bytes
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +101,28 @@ def _claim(job_id: int) -> RepairJob | None:
     return row
 
 
-def _fail(job: RepairJob, reason: str) -> None:
+def _fail(job: RepairJob, reason: str, detail: str = "") -> None:
+    """End the job. `reason` is shown to its user; `detail` (an exception's own text,
+    library internals) goes only to the admins' history and the log."""
     job.transition(
-        from_status=RepairJob.RUNNING, to_status=RepairJob.FAILED, message=reason,
-        error=reason, finished_at=timezone.now(),
+        from_status=RepairJob.RUNNING, to_status=RepairJob.FAILED,
+        message=f"{reason} ({detail})" if detail else reason, error=reason, finished_at=timezone.now(),
     )
+
+
+def readable_failure(exc: BaseException) -> str:
+    """What a user is told about an unexpected or transient failure: never OpenCV's or
+    a driver's internal text."""
+    if isinstance(exc, DiskFull):
+        return DiskFull.message
+    if isinstance(exc, DatabaseError):
+        return "The database was unavailable while the repair ran. Press Retry."
+    if isinstance(exc, redis.RedisError):
+        return "The queue was unavailable while the repair ran. Press Retry."
+    if isinstance(exc, OSError):
+        return "A file could not be read or written while the repair ran. Press Retry."
+    return ("The repair engine could not process this photo and mask. Try another engine or mask; "
+            "an administrator can see the details in the history.")
 
 
 def run_repair(job_id: int) -> str:
@@ -140,12 +157,12 @@ def run_repair(job_id: int) -> str:
                 message=f"attempt {job.attempts} failed ({reason}); retrying with backoff",
             )
             raise  # rq schedules the retry with its backoff interval
-        _fail(job, reason)
+        _fail(job, readable_failure(exc), reason)
         return RepairJob.FAILED
-    except Exception as exc:  # an engine bug must still end the job with its reason
+    except Exception as exc:  # an engine bug must still end the job, with a readable reason
         delete_quietly(written)
         log.exception("repair %s failed", job_id)
-        _fail(job, f"{type(exc).__name__}: {exc}")
+        _fail(job, readable_failure(exc), f"{type(exc).__name__}: {exc}")
         return RepairJob.FAILED
     log.info("repair %s succeeded: version %s", job_id, version.number)
     return RepairJob.SUCCEEDED

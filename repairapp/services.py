@@ -65,6 +65,10 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
     return asset
 
 
+# The fill is made from the photo around the mask: beyond this there is too little left.
+MAX_MASK_FRACTION = 0.9
+
+
 def repair_request_create(
     *,
     user,
@@ -81,7 +85,13 @@ def repair_request_create(
     for name, value, top in (("dilate", dilate, pipeline.MAX_DILATE), ("feather", feather, pipeline.MAX_FEATHER)):
         if not 0 <= value <= top:
             raise engines.EngineError(f"{name} must be between 0 and {top} px, not {value}")
+    imaging.check_photo_shape(version.width, version.height)  # versions stored before the limits
     mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
+    covered = float((mask > 0).mean())
+    if covered > MAX_MASK_FRACTION:
+        raise imaging.ImageError(
+            f"The mask covers {covered:.0%} of the photo; at most {MAX_MASK_FRACTION:.0%} can be removed, "
+            "because the fill is made from what is left around it.")
     written: list[str] = []
     try:
         mask_name = save_bytes("masks", "png", imaging.encode_mask(mask), written)
@@ -125,12 +135,14 @@ def version_submit(*, user, version: Version, note: str = "") -> Review:
 
 
 def _needs_attention(version: Version) -> bool:
-    """Flagged for the moderator: pixels changed outside the mask, a visible seam, or a
-    fill far smoother than its surroundings (a smear)."""
+    """Flagged for the moderator: pixels changed outside the mask, a visible seam, a
+    fill far smoother than its surroundings (a smear), or a fill that changed nothing
+    (the "repair" is a copy of its parent)."""
     from .diff import SEAM_FLAG, TEXTURE_FLAG
 
     smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG
-    return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG or smear
+    unchanged = version.mask_pixels > 0 and version.changed_inside_mask == 0
+    return version.changed_outside_mask > 0 or (version.seam_score or 0) > SEAM_FLAG or smear or unchanged
 
 
 class OwnVersion(Exception):
@@ -162,8 +174,10 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
         won = Review.objects.filter(version=version, state=Review.PENDING).update(
             state=state, decided_by=user, decided_at=timezone.now(), comment=comment,
         )
-        review = Review.objects.select_related("decided_by").get(version=version)
+        review = Review.objects.select_related("decided_by").filter(version=version).first()
         if not won:
+            if review is None:  # version 1, or a draft that was never submitted
+                raise ReviewConflict(f"Version {version.number} is not submitted for review.")
             if review.state in (Review.APPROVED, Review.REJECTED):
                 who = review.decided_by.get_username() if review.decided_by else "someone"
                 raise ReviewConflict(f"Version {version.number} was already {review.state} by {who}.")

@@ -23,6 +23,7 @@ from . import downloads, engines, imaging, roles, services
 from .engines import pipeline
 from .forms import ExportForm
 from .models import Asset, Event, RepairJob, Review, Version
+from .storage import DiskFull
 
 PAGE_SIZE = 24
 EDIT_FORBIDDEN = "Only the photo's owner can paint masks and run repairs on it."
@@ -107,6 +108,9 @@ def asset_upload(request: HttpRequest) -> HttpResponse:
     except imaging.ImageError as exc:
         request.method = "GET"
         return asset_list(request, error=str(exc), status=exc.status)
+    except DiskFull:
+        request.method = "GET"
+        return asset_list(request, error=DiskFull.message, status=507)
     messages.success(request, f"Uploaded {asset.original_name}.")
     return redirect("editor", asset_id=asset.pk)
 
@@ -221,6 +225,8 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
         )
     except imaging.ImageError as exc:
         return _json_error(str(exc), exc.status)
+    except DiskFull:
+        return _json_error(DiskFull.message, 507)
     except ValueError as exc:  # EngineError: unknown engine, bad parameter
         return _json_error(str(exc), 400)
     return JsonResponse(job_dict(job), status=202)

@@ -123,7 +123,10 @@ class Command(BaseCommand):
             self._ensure_demo_user()
 
             worker_procs = [start_worker() for _ in range(max(1, workers))]
-            web = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)
+            # --nostatic: WhiteNoise (with finders, as DEBUG is on) serves static/ and answers a
+            # traversal like /static/..%2Fsettings.py with 404; runserver's own static handler
+            # let Django's SuspiciousFileOperation through as a 500.
+            web = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload", "--nostatic"], env=env)
             if not _wait_for_port(port, 20):
                 raise CommandError(f"The web server did not start on port {port}")
             logins = "".join(f"  Log in as  {u:<10} / {p:<20} ({role})\n" for u, p, role in DEMO_USERS)

@@ -309,6 +309,35 @@ def sweep(*, stuck_before) -> dict:
     return report
 
 
+def queue_place(job: RepairJob) -> dict:
+    """Where a queued job stands, for its user: its place among that user's own queued
+    jobs (other users' work is not theirs to count), how many jobs of anyone's run
+    first, and an estimate of when its result is in, from how long recent jobs took and
+    how many workers are taking them (None until a job has finished)."""
+    queued = RepairJob.objects.filter(status=RepairJob.QUEUED)
+    earlier = Q(queued_at__lt=job.queued_at) | Q(queued_at=job.queued_at, pk__lt=job.pk)
+    own_place = queued.filter(earlier, created_by_id=job.created_by_id).count() + 1
+    ahead = queued.filter(earlier).count() + RepairJob.objects.filter(status=RepairJob.RUNNING).count()
+    recent = (RepairJob.objects.filter(status__in=RepairJob.FINISHED).exclude(started_at=None).exclude(finished_at=None)
+              .order_by("-finished_at").values_list("started_at", "finished_at")[:50])
+    durations = sorted((end - start).total_seconds() for start, end in recent)
+    estimate = None
+    if durations:
+        median = durations[len(durations) // 2]
+        estimate = max(1, round(median * -(-(ahead + 1) // worker_count())))
+    return {"queue_position": own_place, "jobs_ahead": ahead, "estimated_seconds": estimate}
+
+
+def worker_count() -> int:
+    """Workers listening on the repair queue; 1 when Redis cannot say."""
+    from rq import Worker
+
+    try:
+        return max(1, Worker.count(queue=django_rq.get_queue(QUEUE_NAME)))
+    except redis.RedisError:
+        return 1
+
+
 def queue_connection():
     """The repair queue's Redis connection, for the few things besides jobs that share
     it (the API's rate-limit counters)."""

@@ -23,6 +23,18 @@ from .env import envbool, envint  # noqa: F401  (tests import them from here too
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# The embedded default runs a web server and workers on one file. WAL lets readers go on
+# while one writer writes; IMMEDIATE takes the write lock when a transaction begins, so
+# two transactions never both read and then both try to upgrade (which SQLite answers
+# with "database is locked" at once, whatever the timeout); the busy timeout makes a
+# writer wait its turn instead of failing.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def database_from_url(url: str) -> dict:
     """postgres://user:pass@host:port/name or sqlite:///relative/or//absolute/path."""
     parts = urlsplit(url)
@@ -47,7 +59,7 @@ def database_from_url(url: str) -> dict:
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
         if not path:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r}: use sqlite:///path/to/file.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     raise ImproperlyConfigured(
         f"DATABASE_URL={url!r}: the scheme must be postgres://, postgresql:// or sqlite:///"
     )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import downloads, engines, imaging, roles, services
+from . import downloads, engines, imaging, jobs, roles, services
 from .engines import pipeline
 from .forms import ExportForm
 from .models import Asset, Event, RepairJob, Review, Version
@@ -189,8 +189,7 @@ def job_dict(job: RepairJob) -> dict:
         "version": None,
     }
     if job.status == RepairJob.QUEUED:
-        ahead = RepairJob.objects.filter(status=RepairJob.QUEUED, queued_at__lt=job.queued_at).count()
-        data["queue_position"] = ahead + 1
+        data.update(jobs.queue_place(job))
     if job.status == RepairJob.SUCCEEDED:
         data["version"] = version_dict(job.result_version)
     return data

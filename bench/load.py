@@ -14,6 +14,10 @@ What it does, all on this machine (loopback only, bounded in count and time):
    work-horses' memory from /proc every 0.2 s;
 6. waits for every job to finish, then checks: every submission succeeded, none lost,
    none duplicated, and prints throughput, latency percentiles and peak memory.
+`--database sqlite` runs the same against the embedded default (a SQLite file, as the
+run command uses without DATABASE_URL) and also counts "database is locked" lines in
+the server's log and jobs that needed a retry; `--n 12 --clients 12 --duplicates 0
+--database sqlite` is the burst of about 12 API calls in one second from issue 12.
 Results are appended to bench/results/load.txt.
 """
 
@@ -114,17 +118,24 @@ def main() -> int:
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--port", type=int, default=8131)
     parser.add_argument("--max-seconds", type=int, default=1200, help="give up waiting after this long")
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     args = parser.parse_args()
 
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    psql(f"CREATE DATABASE {DB_NAME}")
     media = tempfile.mkdtemp(prefix="repairapp-load-")
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{DB_NAME}",
+    if args.database == "sqlite":
+        database_url = f"sqlite:///{media}/db.sqlite3"
+    else:
+        psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        psql(f"CREATE DATABASE {DB_NAME}")
+        database_url = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url,
            "REDIS_URL": REDIS_URL, "MEDIA_ROOT": media, "API_RATE_LIMIT": "0"}
     subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    args.server_log = Path(media) / "server.log"
+    log = args.server_log.open("w")
     server = subprocess.Popen([PYTHON, "manage.py", "serve", "--port", str(args.port), "--workers", str(args.workers),
-                               "--max-jobs", "100"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+                               "--max-jobs", "100"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{args.port}"
     try:
         deadline = time.monotonic() + 60
@@ -258,7 +269,8 @@ def run_load(args, base: str, token: str) -> int:
     probe_ok = [x for x in probes if x != float("inf")]
     lines = [
         f"# {time.strftime('%Y-%m-%dT%H:%M:%S')}  .venv/bin/python bench/load.py --n {args.n} --clients {args.clients}"
-        f" --workers {args.workers} --engine {args.engine}",
+        f" --workers {args.workers} --engine {args.engine} --duplicates {args.duplicates}"
+        f"{' --database sqlite' if args.database == 'sqlite' else ''}",
         f"# {os.cpu_count()} cores; load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",
         f"submissions: {args.n} (+{args.duplicates} duplicate pairs); HTTP statuses: "
         + ", ".join(f"{s}x{statuses.count(s)}" for s in sorted(set(statuses))),
@@ -273,6 +285,10 @@ def run_load(args, base: str, token: str) -> int:
         f"max {max(probes) * 1000:.0f} ms, over 1 s: {sum(1 for x in probes if x > 1.0)}" if probe_ok else "page probe: none",
         f"workers + work-horses RSS: peak {max(memory, default=0):.0f} MB (sampled every 0.2 s, {len(memory)} samples)",
     ]
+    locked = args.server_log.read_text(errors="replace").count("database is locked")
+    retried = sum(1 for j in finished.values() if j["attempts"] > 1)
+    lines.append(f"database ({args.database}): 'database is locked' in the server log: {locked}; "
+                 f"jobs that needed a retry: {retried}")
     if failed:
         lines.append("failures: " + "; ".join(sorted({j['error'] for j in failed}))[:500])
     text = "\n".join(lines)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import engines, imaging, jobs
+from . import engines, imaging, jobs, roles
 from .engines import pipeline
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
@@ -149,9 +149,17 @@ class OwnVersion(Exception):
     """Four eyes: a moderator may not decide a version they made or submitted."""
 
 
+FOUR_EYES_MESSAGE = "Four eyes: you made or submitted this version, so another moderator must decide it."
+
+
 def is_own_version(user, version: Version) -> bool:
     review = getattr(version, "review", None)
     return user.pk in (version.asset.owner_id, version.created_by_id, review.submitted_by_id if review else None)
+
+
+def four_eyes_blocks(user, version: Version) -> bool:
+    """Whether four eyes stops this user deciding this version (admins may override)."""
+    return settings.REVIEW_FOUR_EYES and is_own_version(user, version) and not roles.is_admin(user)
 
 
 def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:
@@ -159,16 +167,14 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
     one wins (a conditional update); the other gets ReviewConflict naming the decision.
     With REVIEW_FOUR_EYES on (the default) a moderator cannot decide their own version
     (OwnVersion); an admin can, and the history records that they overrode it."""
-    from . import roles
-
     comment = comment.strip()
     if decision not in ("approve", "reject"):
         raise ValueError("decision must be 'approve' or 'reject'")
     if decision == "reject" and not comment:
         raise ValueError("A rejection needs a comment saying what to fix.")
-    own = settings.REVIEW_FOUR_EYES and is_own_version(user, version)
-    if own and not roles.is_admin(user):
-        raise OwnVersion("Four eyes: you made or submitted this version, so another moderator must decide it.")
+    if four_eyes_blocks(user, version):
+        raise OwnVersion(FOUR_EYES_MESSAGE)
+    own = settings.REVIEW_FOUR_EYES and is_own_version(user, version)  # an admin's override, recorded
     state = Review.APPROVED if decision == "approve" else Review.REJECTED
     with transaction.atomic():
         won = Review.objects.filter(version=version, state=Review.PENDING).update(

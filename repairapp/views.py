@@ -364,6 +364,8 @@ def _get_review_for_reviewer(user, version_id: int) -> Review:
 def _review_page(request: HttpRequest, review: Review, *, error: str = "", status: int = 200) -> HttpResponse:
     version = review.version
     asset = version.asset
+    if not error and review.state == Review.PENDING and services.four_eyes_blocks(request.user, version):
+        error = services.FOUR_EYES_MESSAGE  # said before the moderator tries, not after
     others = asset.versions.select_related("review", "review__decided_by", "made_by_job").order_by("-number")
     next_pending = (Review.objects.filter(state=Review.PENDING).exclude(pk=review.pk)
                     .order_by("-flagged", "submitted_at").values_list("version_id", flat=True).first())

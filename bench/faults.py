@@ -283,6 +283,7 @@ class Context:
         while_down = job.status
         note = job.events.filter(message__contains="queue unavailable").exists()
         self.redis.start()
+        time.sleep(jobs.REDIS_DOWN_MEMORY_SECONDS)  # this process remembers the failure that long
         report = jobs.sweep(stuck_before=timezone.now())
         self.start_worker(burst=True).wait(timeout=120)
         return self.verdict([job]) + f"; while Redis was down: {while_down}, note recorded: {note}; sweep: {report}"
@@ -323,6 +324,7 @@ class Context:
         from repairapp.models import RepairJob
 
         job = RepairJob.objects.get(pk=body["id"]) if answer.status_code == 202 else None
+        time.sleep(jobs.REDIS_DOWN_MEMORY_SECONDS)
         report = jobs.sweep(stuck_before=timezone.now())
         self.start_worker(burst=True).wait(timeout=120)
         expected = login.status_code == 503 and answer.status_code == 202 and body.get("queue") == "unavailable"

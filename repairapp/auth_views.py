@@ -72,6 +72,7 @@ def login_brake(view):
         try:
             attempts = _count_attempt(key)
         except redis.RedisError as exc:
+            jobs.note_redis_down()
             log.error("login refused, the login brake cannot count attempts (Redis): %s", exc)
             return _refused(request, status=503, message=BRAKE_DOWN)
         if attempts > settings.LOGIN_MAX_FAILURES:

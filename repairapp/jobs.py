@@ -55,6 +55,7 @@ def enqueue_repair(job: RepairJob) -> bool:
     RepairJob.objects.filter(pk=job.pk).update(rq_job_id=rq_id)
     job.rq_job_id = rq_id
     try:
+        check_redis_recently_up()
         queue = django_rq.get_queue(QUEUE_NAME, commit_mode="auto")
         queue.enqueue(
             run_repair,
@@ -67,6 +68,7 @@ def enqueue_repair(job: RepairJob) -> bool:
             failure_ttl=7 * 24 * 3600,
         )
     except redis.RedisError as exc:
+        note_redis_down()
         log.warning("repair %s not enqueued, Redis unavailable: %s", job.pk, exc)
         Event.for_job(
             job, from_status=job.status, to_status=job.status,
@@ -312,13 +314,13 @@ def sweep(*, stuck_before) -> dict:
 def queue_place(job: RepairJob) -> dict:
     """Where a queued job stands, for its user: its place among that user's own queued
     jobs (other users' work is not theirs to count), how many jobs of anyone's run
-    first, and an estimate of when its result is in, from how long recent jobs took and
+    first, and an estimate of when its result is in, from how long recent successful jobs took and
     how many workers are taking them (None until a job has finished)."""
     queued = RepairJob.objects.filter(status=RepairJob.QUEUED)
     earlier = Q(queued_at__lt=job.queued_at) | Q(queued_at=job.queued_at, pk__lt=job.pk)
     own_place = queued.filter(earlier, created_by_id=job.created_by_id).count() + 1
     ahead = queued.filter(earlier).count() + RepairJob.objects.filter(status=RepairJob.RUNNING).count()
-    recent = (RepairJob.objects.filter(status__in=RepairJob.FINISHED).exclude(started_at=None).exclude(finished_at=None)
+    recent = (RepairJob.objects.filter(status=RepairJob.SUCCEEDED).exclude(started_at=None).exclude(finished_at=None)
               .order_by("-finished_at").values_list("started_at", "finished_at")[:50])
     durations = sorted((end - start).total_seconds() for start, end in recent)
     estimate = None
@@ -340,8 +342,30 @@ def worker_count() -> int:
 
 def queue_connection():
     """The repair queue's Redis connection, for the few things besides jobs that share
-    it (the API's rate-limit counters)."""
+    it (the API's rate-limit counters, the login brake). Raises redis.ConnectionError at
+    once while Redis is known to be down (see note_redis_down)."""
+    check_redis_recently_up()
     return django_rq.get_connection(QUEUE_NAME)
+
+
+# A request makes up to three Redis calls (rate limit, enqueue, the "queue available"
+# answer). Once one has failed, the others in this process take the "Redis down" path at
+# once for a moment instead of each waiting out REDIS_TIMEOUT_MS against a hung server.
+REDIS_DOWN_MEMORY_SECONDS = 2.0
+_redis_down_until: dict[str, float] = {}
+
+
+def _redis_url() -> str:
+    return settings.RQ_QUEUES[QUEUE_NAME].get("URL", "")
+
+
+def note_redis_down() -> None:
+    _redis_down_until[_redis_url()] = time.monotonic() + REDIS_DOWN_MEMORY_SECONDS
+
+
+def check_redis_recently_up() -> None:
+    if time.monotonic() < _redis_down_until.get(_redis_url(), 0.0):
+        raise redis.ConnectionError("Redis did not answer a moment ago")
 
 
 def queue_available() -> bool:
@@ -350,4 +374,5 @@ def queue_available() -> bool:
     try:
         return bool(queue_connection().ping())
     except redis.RedisError:
+        note_redis_down()
         return False

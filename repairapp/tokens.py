@@ -83,6 +83,7 @@ def rate_limit_hit(token: ApiToken) -> int:
             pipe.expire(key, window + 1)
         count = max(pipe.execute()[::2])
     except redis.RedisError as exc:
+        jobs.note_redis_down()
         log.warning("API rate limit not checked, Redis unavailable: %s", exc)
         return 0
     if count <= limit:

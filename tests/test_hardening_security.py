@@ -27,6 +27,16 @@ def use_redis(settings, url):
     settings.RQ_QUEUES = {"repair": {**settings.RQ_QUEUES["repair"], "URL": redis_url_with_timeouts(url)}}
 
 
+def repaired_version(user, file_name, run_worker, capture):
+    """Version 2 of a new photo of `user`, made by a real repair job (a draft)."""
+    asset = services.asset_create(owner=user, data=real_photo_bytes(0), file_name=file_name)
+    with capture(execute=True):
+        services.repair_request_create(user=user, version=asset.latest_version(),
+                                       mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
+    run_worker()
+    return asset.versions.get(number=2)
+
+
 def login(client, username, password, path=None):
     return client.post(path or reverse("login"), {"username": username, "password": password})
 
@@ -100,6 +110,25 @@ def test_a_hung_redis_takes_the_redis_down_path(client, alice, settings, alice_t
         assert response.status_code == 202 and response.json()["queue"] == "unavailable"
 
 
+def test_after_one_failed_redis_call_the_next_ones_take_the_down_path_at_once(client, alice, settings,
+                                                                               alice_token_secret, monkeypatch):
+    from repairapp import jobs
+    from repairapp.settings import redis_url_with_timeouts
+
+    # The real Redis, under a URL of this test's own: it answers, but a call just failed.
+    settings.RQ_QUEUES = {"repair": {**settings.RQ_QUEUES["repair"],
+                                     "URL": redis_url_with_timeouts(settings.REDIS_URL, 400)}}
+    settings.API_RATE_LIMIT = 1
+    assert jobs.queue_available()
+    monkeypatch.setattr(jobs, "REDIS_DOWN_MEMORY_SECONDS", 600)  # outlasts this test on a slow machine
+    jobs.note_redis_down()
+    assert not jobs.queue_available()
+    assert login(client, "alice", "alice-pass-123").status_code == 503
+    codes = [client.get("/api/v1/assets", HTTP_AUTHORIZATION=f"Bearer {alice_token_secret}").status_code
+             for _ in range(2)]
+    assert codes == [200, 200]  # the rate limit was not asked: it fails open
+
+
 def test_the_redis_connections_have_short_timeouts(settings):
     from django.core.cache import caches
 
@@ -116,12 +145,8 @@ def test_the_redis_connections_have_short_timeouts(settings):
 
 def test_history_csv_neutralises_formulas_in_every_column(client, alice, admin_user, moderator, run_worker,
                                                           django_capture_on_commit_callbacks):
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="=cmd|calc!A0.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.repair_request_create(user=alice, version=asset.latest_version(),
-                                       mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
-    run_worker()
-    version = asset.versions.get(number=2)
+    version = repaired_version(alice, "=cmd|calc!A0.jpg", run_worker, django_capture_on_commit_callbacks)
+    asset = version.asset
     services.version_submit(user=alice, version=version, note="=1+2")
     services.review_decide(user=moderator, version=version, decision="reject",
                            comment='=HYPERLINK("http://evil.example","x")')
@@ -143,12 +168,7 @@ def test_history_csv_neutralises_formulas_in_every_column(client, alice, admin_u
 @pytest.fixture
 def own_version(moderator, run_worker, django_capture_on_commit_callbacks):
     """A version the moderator made of their own photo, submitted for review."""
-    asset = services.asset_create(owner=moderator, data=real_photo_bytes(0), file_name="own.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.repair_request_create(user=moderator, version=asset.latest_version(),
-                                       mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
-    run_worker()
-    version = asset.versions.get(number=2)
+    version = repaired_version(moderator, "own.jpg", run_worker, django_capture_on_commit_callbacks)
     services.version_submit(user=moderator, version=version)
     return version
 

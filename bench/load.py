@@ -3,7 +3,8 @@
     .venv/bin/python bench/load.py [--n 200] [--clients 8] [--workers 2] [--engine auto]
 
 What it does, all on this machine (loopback only, bounded in count and time):
-1. a fresh PostgreSQL database `repairapp_load`, Redis database 11, media in a temp dir;
+1. a fresh PostgreSQL database `repairapp_load`, Redis database 11 (`--redis-db`), media
+   in a temp dir;
 2. `manage.py serve --workers 2` (web server, rq workers with their scheduler, sweep);
 3. an API token for the demo user (`manage.py apitoken demo`);
 4. N submissions (`POST /api/v1/repairs`, real photos from ../shared/data with a ~4 %
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT.parent / "shared" / "data" / "places2_512_freeform" / "images"
 PYTHON = sys.executable
 DB_NAME = "repairapp_load"
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = "redis://127.0.0.1:6379"
 RESULTS = ROOT / "bench" / "results" / "load.txt"
 
 
@@ -119,6 +120,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8131)
     parser.add_argument("--max-seconds", type=int, default=1200, help="give up waiting after this long")
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--redis-db", type=int, default=11, help="database of the local Redis to use (it is flushed)")
     args = parser.parse_args()
 
     media = tempfile.mkdtemp(prefix="repairapp-load-")
@@ -129,8 +131,8 @@ def main() -> int:
         psql(f"CREATE DATABASE {DB_NAME}")
         database_url = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
     env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url,
-           "REDIS_URL": REDIS_URL, "MEDIA_ROOT": media, "API_RATE_LIMIT": "0"}
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+           "REDIS_URL": f"{REDIS_URL}/{args.redis_db}", "MEDIA_ROOT": media, "API_RATE_LIMIT": "0"}
+    subprocess.run(["redis-cli", "-n", str(args.redis_db), "flushdb"], check=True, capture_output=True)
     args.server_log = Path(media) / "server.log"
     log = args.server_log.open("w")
     server = subprocess.Popen([PYTHON, "manage.py", "serve", "--port", str(args.port), "--workers", str(args.workers),
@@ -185,7 +187,7 @@ def run_load(args, base: str, token: str) -> int:
 
     def sampler():
         while not stop.is_set():
-            memory.append(proc_memory_mb("rqworker", "6379/11"))
+            memory.append(proc_memory_mb("rqworker", f"6379/{args.redis_db}"))
             stop.wait(0.2)
 
     threads = [threading.Thread(target=prober, daemon=True), threading.Thread(target=sampler, daemon=True)]

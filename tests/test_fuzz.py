@@ -25,7 +25,8 @@ from PIL import Image
 from repairapp import services
 from repairapp.models import ApiToken, Asset, Event, IdempotencyKey, RepairJob, Review, SavedMask, Version
 from repairapp.tokens import token_create
-from tests.conftest import encode, mask_png, real_photo_bytes
+from tests.conftest import encode, mask_png
+from tests.photos import photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def _image(width: int, height: int, mode: str, fmt: str) -> bytes:
         return encode(img.convert("RGB"), fmt)
 
 
-REAL = real_photo_bytes(0)
+REAL = photo_bytes(0)
 PNG = encode(Image.open(io.BytesIO(REAL)))
 FILES = st.one_of(
     st.binary(max_size=3000),
@@ -228,13 +229,15 @@ def test_the_api_answers_without_a_5xx_and_stores_nothing_when_refusing(world, d
 
 
 @FUZZ
-@given(body=JSON_BODIES, key=st.one_of(st.none(), TEXT), which=st.sampled_from(["version", "v1"]))
-def test_review_bodies_of_any_shape_never_5xx(world, body, key, which):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens']['mo']}"}
+@given(body=JSON_BODIES, key=st.one_of(st.none(), TEXT), which=st.sampled_from(["version", "v1"]),
+       action=st.sampled_from([("review", "mo"), ("submit", "alice")]))
+def test_json_bodies_of_any_shape_never_5xx(world, body, key, which, action):
+    endpoint, who = action
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens'][who]}"}
     if key is not None:
         headers["HTTP_IDEMPOTENCY_KEY"] = key
     before = snapshot(world["media"])
-    response = world["clients"]["anon"].post(f"/api/v1/versions/{world['ids'][which]}/review", body,
+    response = world["clients"]["anon"].post(f"/api/v1/versions/{world['ids'][which]}/{endpoint}", body,
                                              content_type="application/json", **headers)
     check(response, before, world)
 

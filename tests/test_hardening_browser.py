@@ -6,7 +6,8 @@ import pytest
 
 from repairapp import services
 from repairapp.roles import set_role
-from tests.conftest import ARTIFACTS, mask_png, real_photo_bytes
+from tests.conftest import ARTIFACTS, mask_png
+from tests.photos import photo_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -38,7 +39,7 @@ def test_the_login_brake_and_its_fail_closed_message(page, live_server, django_u
 def test_refusals_and_four_eyes_as_pages(page, live_server, django_user_model, run_worker):
     moderator = django_user_model.objects.create_user("mona", password="mona-pass-123")
     set_role(moderator, "moderator")
-    asset = services.asset_create(owner=moderator, data=real_photo_bytes(0), file_name="own.jpg")
+    asset = services.asset_create(owner=moderator, data=photo_bytes(0), file_name="own.jpg")
     services.repair_request_create(user=moderator, version=asset.latest_version(),
                                    mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
     assert run_worker() == 1
@@ -58,7 +59,7 @@ def test_refusals_and_four_eyes_as_pages(page, live_server, django_user_model, r
 
     # Two of bob's jobs wait ahead; mona's own job is next among hers.
     bob = django_user_model.objects.create_user("bob", password="bob-pass-123")
-    other = services.asset_create(owner=bob, data=real_photo_bytes(1), file_name="b.jpg")
+    other = services.asset_create(owner=bob, data=photo_bytes(1), file_name="b.jpg")
     for _ in range(2):
         services.repair_request_create(user=bob, version=other.latest_version(),
                                        mask_data=mask_png(512, 512, (10, 10, 40, 40)), engine="telea")

@@ -15,7 +15,8 @@ from repairapp import engines, services, textfind
 from repairapp.engines.base import Engine
 from repairapp.models import ApiToken, Asset, Event, RepairJob, Review
 from repairapp.tokens import token_create
-from tests.conftest import encode, mask_png, real_photo_bytes, textured_rgb
+from tests.conftest import encode, mask_png, textured_rgb
+from tests.photos import photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def test_nul_in_a_token_name_is_400_and_no_token_is_made(alice_client, alice):
 
 
 def test_nul_in_an_idempotency_key_is_400_json_and_nothing_is_stored(client, alice_token, media_root):
-    response = upload_api(client, alice_token, real_photo_bytes(0), HTTP_IDEMPOTENCY_KEY="k\x00")
+    response = upload_api(client, alice_token, photo_bytes(0), HTTP_IDEMPOTENCY_KEY="k\x00")
     assert response.status_code == 400 and response.json()["code"] == "nul_character"
     assert "Idempotency-Key header" in response.json()["error"]
     assert not Asset.objects.exists() and not stored_files(media_root)
@@ -169,7 +170,7 @@ def test_a_full_disk_is_a_clear_message_on_the_upload_page(alice_client, full_di
 
 
 def test_a_mask_over_nearly_the_whole_photo_is_refused_naming_the_limit(client, alice_token, media_root):
-    response = client.post("/api/v1/repairs", {"image": SimpleUploadedFile("p.jpg", real_photo_bytes(0)),
+    response = client.post("/api/v1/repairs", {"image": SimpleUploadedFile("p.jpg", photo_bytes(0)),
                                                "mask": SimpleUploadedFile("m.png", mask_png(512, 512, (0, 0, 512, 512)))},
                            **bearer(alice_token))
     assert response.status_code == 400
@@ -192,7 +193,7 @@ def copy_engine():
 
 
 def test_a_fill_that_changed_nothing_is_flagged(alice, run_worker, django_capture_on_commit_callbacks, copy_engine):
-    asset = services.asset_create(owner=alice, data=real_photo_bytes(0), file_name="shoe.jpg")
+    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="shoe.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         services.repair_request_create(user=alice, version=asset.latest_version(),
                                        mask_data=mask_png(512, 512, (20, 20, 40, 40)), engine=copy_engine)

@@ -13,7 +13,8 @@ from repairapp import services
 from repairapp.models import Event, Review
 from repairapp.roles import set_role
 from repairapp.tokens import token_create
-from tests.conftest import mask_png, real_photo_bytes
+from tests.conftest import mask_png
+from tests.photos import photo_bytes
 from tests.hung import hung_server
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def use_redis(settings, url):
 
 def repaired_version(user, file_name, run_worker, capture):
     """Version 2 of a new photo of `user`, made by a real repair job (a draft)."""
-    asset = services.asset_create(owner=user, data=real_photo_bytes(0), file_name=file_name)
+    asset = services.asset_create(owner=user, data=photo_bytes(0), file_name=file_name)
     with capture(execute=True):
         services.repair_request_create(user=user, version=asset.latest_version(),
                                        mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
@@ -105,7 +106,7 @@ def test_a_hung_redis_takes_the_redis_down_path(client, alice, settings, alice_t
         assert login(client, "alice", "alice-pass-123").status_code == 503
         # The API's rate limit fails open and a repair is still stored, for the sweep.
         response = Client().post("/api/v1/repairs", {
-            "image": io.BytesIO(real_photo_bytes(0)), "mask": io.BytesIO(mask_png(512, 512, (10, 10, 40, 40))),
+            "image": io.BytesIO(photo_bytes(0)), "mask": io.BytesIO(mask_png(512, 512, (10, 10, 40, 40))),
         }, HTTP_AUTHORIZATION=f"Bearer {alice_token_secret}")
         assert response.status_code == 202 and response.json()["queue"] == "unavailable"
 

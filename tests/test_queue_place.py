@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from repairapp import services
 from repairapp.models import RepairJob
-from tests.conftest import mask_png, real_photo_bytes
+from tests.conftest import mask_png
+from tests.photos import photo_bytes
 
 pytestmark = pytest.mark.django_db
 
 
 def queue(user, count):
-    asset = services.asset_create(owner=user, data=real_photo_bytes(0), file_name="p.jpg")
+    asset = services.asset_create(owner=user, data=photo_bytes(0), file_name="p.jpg")
     return [services.repair_request_create(user=user, version=asset.latest_version(),
                                            mask_data=mask_png(512, 512, (10, 10, 50, 50)), engine="telea")
             for _ in range(count)]

@@ -9,7 +9,7 @@ from PIL import Image
 
 from repairapp import services
 from repairapp.tokens import token_create
-from tests.conftest import decode_png, encode, textured_rgb
+from tests.conftest import decode_png, encode
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from . import engines, imaging, jobs
+from . import engines, imaging, jobs, roles
 from .engines import pipeline
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
@@ -71,6 +71,10 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
     return asset
 
 
+# The fill is made from the photo around the mask: beyond this there is too little left.
+MAX_MASK_FRACTION = 0.9
+
+
 def repair_request_create(
     *,
     user,
@@ -87,7 +91,13 @@ def repair_request_create(
     for name, value, top in (("dilate", dilate, pipeline.MAX_DILATE), ("feather", feather, pipeline.MAX_FEATHER)):
         if not 0 <= value <= top:
             raise engines.EngineError(f"{name} must be between 0 and {top} px, not {value}")
+    imaging.check_photo_shape(version.width, version.height)  # versions stored before the limits
     mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
+    covered = float((mask > 0).mean())
+    if covered > MAX_MASK_FRACTION:
+        raise imaging.ImageError(
+            f"The mask covers {covered:.0%} of the photo; at most {MAX_MASK_FRACTION:.0%} can be removed, "
+            "because the fill is made from what is left around it.")
     written: list[str] = []
     try:
         mask_name = save_bytes("masks", "png", imaging.encode_mask(mask), written)
@@ -131,31 +141,57 @@ def version_submit(*, user, version: Version, note: str = "") -> Review:
 
 
 def _needs_attention(version: Version) -> bool:
-    """Flagged for the moderator: pixels changed outside the mask, or a check the fill
+    """Flagged for the moderator: pixels changed outside the mask, a check the fill
     failed (Version.fill_flags: smear, blur, too much detail, a pattern, foreign
-    content, a seam). Versions made before fill_flags was recorded are judged on seam and smear."""
+    content, a seam), or a fill that changed nothing (the "repair" is a copy of its
+    parent). Versions made before fill_flags was recorded are judged on seam and smear."""
     from .diff import SEAM_FLAG, TEXTURE_FLAG
 
     smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG
+    unchanged = version.mask_pixels > 0 and version.changed_inside_mask == 0
     return (version.changed_outside_mask > 0 or bool(version.fill_flags)
-            or (version.seam_score or 0) > SEAM_FLAG or smear)
+            or (version.seam_score or 0) > SEAM_FLAG or smear or unchanged)
+
+
+class OwnVersion(Exception):
+    """Four eyes: a moderator may not decide a version they made or submitted."""
+
+
+FOUR_EYES_MESSAGE = "Four eyes: you made or submitted this version, so another moderator must decide it."
+
+
+def is_own_version(user, version: Version) -> bool:
+    review = getattr(version, "review", None)
+    return user.pk in (version.asset.owner_id, version.created_by_id, review.submitted_by_id if review else None)
+
+
+def four_eyes_blocks(user, version: Version) -> bool:
+    """Whether four eyes stops this user deciding this version (admins may override)."""
+    return settings.REVIEW_FOUR_EYES and is_own_version(user, version) and not roles.is_admin(user)
 
 
 def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:
     """Approve or reject a pending version. Of two moderators deciding at once exactly
-    one wins (a conditional update); the other gets ReviewConflict naming the decision."""
+    one wins (a conditional update); the other gets ReviewConflict naming the decision.
+    With REVIEW_FOUR_EYES on (the default) a moderator cannot decide their own version
+    (OwnVersion); an admin can, and the history records that they overrode it."""
     comment = comment.strip()
     if decision not in ("approve", "reject"):
         raise ValueError("decision must be 'approve' or 'reject'")
     if decision == "reject" and not comment:
         raise ValueError("A rejection needs a comment saying what to fix.")
+    if four_eyes_blocks(user, version):
+        raise OwnVersion(FOUR_EYES_MESSAGE)
+    own = settings.REVIEW_FOUR_EYES and is_own_version(user, version)  # an admin's override, recorded
     state = Review.APPROVED if decision == "approve" else Review.REJECTED
     with transaction.atomic():
         won = Review.objects.filter(version=version, state=Review.PENDING).update(
             state=state, decided_by=user, decided_at=timezone.now(), comment=comment,
         )
-        review = Review.objects.select_related("decided_by").get(version=version)
+        review = Review.objects.select_related("decided_by").filter(version=version).first()
         if not won:
+            if review is None:  # version 1, or a draft that was never submitted
+                raise ReviewConflict(f"Version {version.number} is not submitted for review.")
             if review.state in (Review.APPROVED, Review.REJECTED):
                 who = review.decided_by.get_username() if review.decided_by else "someone"
                 raise ReviewConflict(f"Version {version.number} was already {review.state} by {who}.")
@@ -165,6 +201,7 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
         Event.objects.create(
             kind=Event.VERSION_APPROVED if state == Review.APPROVED else Event.VERSION_REJECTED,
             actor=user, asset_id=version.asset_id, version=version, message=comment,
+            data={"four_eyes_override": True} if own else {},
         )
         if settings.DECISION_EMAILS:
             transaction.on_commit(lambda: decision_mail_send(review=review))

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import account_views, api, editor_views, token_views, views
-from .auth_views import RateLimitedLoginView, admins_only, decorator_include
+from .auth_views import RateLimitedLoginView, admins_only, decorator_include, login_brake
 
 urlpatterns = [
     path("", views.asset_list, name="asset-list"),
@@ -37,6 +37,8 @@ urlpatterns = [
     path("settings/users/<int:user_id>/role", account_views.user_role, name="user-role"),
     path("settings/users/<int:user_id>/active", account_views.user_active, name="user-active"),
     path("api/v1/", include("repairapp.api_urls")),
+    # Django admin's own login, behind the same brake (listed before admin's URLs).
+    path("admin/login/", login_brake(admin.site.login)),
     path("admin/", admin.site.urls),
     path("django-rq/", decorator_include(admins_only, "django_rq.urls")),
 ]

@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import downloads, engines, imaging, roles, services
+from . import downloads, engines, imaging, jobs, roles, services
 from .engines import pipeline
 from .forms import ExportForm
 from .models import Asset, Event, RepairJob, Review, Version
+from .storage import DiskFull
 
 PAGE_SIZE = 24
 RECENT_DECISIONS = 5
@@ -139,6 +140,8 @@ def _upload(request: HttpRequest) -> HttpResponse:
         asset = services.asset_create(owner=request.user, data=upload.read(), file_name=upload.name)
     except imaging.ImageError as exc:
         return refuse(str(exc), exc.status)
+    except DiskFull:
+        return refuse(DiskFull.message, 507)
     editor_url = reverse("editor", args=[asset.pk])
     if _wants_json(request):
         return JsonResponse({"id": asset.pk, "name": asset.original_name, "width": asset.width,
@@ -250,8 +253,7 @@ def job_dict(job: RepairJob) -> dict:
         "version": None,
     }
     if job.status == RepairJob.QUEUED:
-        ahead = RepairJob.objects.filter(status=RepairJob.QUEUED, queued_at__lt=job.queued_at).count()
-        data["queue_position"] = ahead + 1
+        data.update(jobs.queue_place(job))
     if job.status == RepairJob.SUCCEEDED:
         data["version"] = version_dict(job.result_version)
     return data
@@ -286,6 +288,8 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
         )
     except imaging.ImageError as exc:
         return _json_error(str(exc), exc.status)
+    except DiskFull:
+        return _json_error(DiskFull.message, 507)
     except ValueError as exc:  # EngineError: unknown engine, bad parameter
         return _json_error(str(exc), 400)
     return JsonResponse(job_dict(job), status=202)
@@ -445,6 +449,8 @@ def _get_review_for_reviewer(user, version_id: int) -> Review:
 def _review_page(request: HttpRequest, review: Review, *, error: str = "", status: int = 200) -> HttpResponse:
     version = review.version
     asset = version.asset
+    if not error and review.state == Review.PENDING and services.four_eyes_blocks(request.user, version):
+        error = services.FOUR_EYES_MESSAGE  # said before the moderator tries, not after
     others = asset.versions.select_related("review", "review__decided_by", "made_by_job").order_by("-number")
     next_pending = (Review.objects.filter(state=Review.PENDING).exclude(pk=review.pk)
                     .order_by("-flagged", "submitted_at").values_list("version_id", flat=True).first())
@@ -473,6 +479,8 @@ def review_decide(request: HttpRequest, version_id: int) -> HttpResponse:
     except services.ReviewConflict as exc:
         review.refresh_from_db()
         return _review_page(request, review, error=str(exc), status=409)
+    except services.OwnVersion as exc:
+        return _review_page(request, review, error=str(exc), status=403)
     except ValueError as exc:
         return _review_page(request, review, error=str(exc), status=400)
     verb = "approved" if decision == "approve" else "rejected"
@@ -537,13 +545,23 @@ class _Echo:
         return value
 
 
+# OWASP's rule for CSV injection: a cell a spreadsheet would read as a formula gets a
+# leading apostrophe, which spreadsheets show as text and do not display.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_rows(events):
     import json
 
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for e in events.iterator(chunk_size=500):
-        yield writer.writerow([
+        yield writer.writerow(csv_safe(cell) for cell in [
             e.at.isoformat(), e.kind, e.actor.get_username() if e.actor else "", e.asset_id or "",
             e.asset.original_name if e.asset else "", e.version.number if e.version else "", e.job_id or "",
             e.job.engine if e.job else "", e.from_status, e.to_status, e.message, json.dumps(e.data, sort_keys=True),

@@ -17,6 +17,12 @@ Scenarios:
                   Redis back, the sweep enqueues it; it succeeds
   redis-restart   Redis restarted (its memory lost) while 5 jobs wait: the sweep
                   re-enqueues all 5 from the database; all succeed
+  redis-hung      Redis stopped with SIGSTOP (the kernel still accepts connections,
+                  nothing answers): a login is refused at once (503, fail closed), an
+                  API repair is stored and answered 202 "queue unavailable", each well
+                  under a second; SIGCONT, the sweep enqueues it; it succeeds
+  disk-full       media on a 256 KB tmpfs: an API upload is 507 with nothing written
+                  and no row; needs root to mount (reported SKIP otherwise)
 Results are appended to bench/results/faults.txt.
 """
 
@@ -115,7 +121,8 @@ def main() -> int:
              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})"]
     try:
         ctx = Context(redis, media, workers)
-        for scenario in (ctx.horse_killed, ctx.worker_killed, ctx.redis_down, ctx.redis_restart):
+        for scenario in (ctx.horse_killed, ctx.worker_killed, ctx.redis_down, ctx.redis_restart, ctx.redis_hung,
+                         ctx.disk_full):
             started = time.monotonic()
             verdict = scenario()
             line = f"{scenario.__name__.replace('_', '-'):<14} {verdict}  ({time.monotonic() - started:.0f} s)"
@@ -154,7 +161,10 @@ class Context:
         big = Image.open(io.BytesIO(photo)).resize((2048, 1536))
         out = io.BytesIO()
         big.save(out, format="JPEG", quality=92)
-        self.asset = services.asset_create(owner=self.user, data=out.getvalue(), file_name="faults.jpg")
+        self.photo = out.getvalue()
+        self.asset = services.asset_create(owner=self.user, data=self.photo, file_name="faults.jpg")
+        self.user.set_password("faults-pass-2026")
+        self.user.save()
 
     # ---------------------------------------------------------------- helpers
 
@@ -273,6 +283,7 @@ class Context:
         while_down = job.status
         note = job.events.filter(message__contains="queue unavailable").exists()
         self.redis.start()
+        time.sleep(jobs.REDIS_DOWN_MEMORY_SECONDS)  # this process remembers the failure that long
         report = jobs.sweep(stuck_before=timezone.now())
         self.start_worker(burst=True).wait(timeout=120)
         return self.verdict([job]) + f"; while Redis was down: {while_down}, note recorded: {note}; sweep: {report}"
@@ -288,6 +299,73 @@ class Context:
         report = jobs.sweep(stuck_before=timezone.now())
         self.start_worker(burst=True).wait(timeout=180)
         return self.verdict(waiting) + f"; sweep: {report}"
+
+    def redis_hung(self) -> str:
+        from django.test import Client
+        from django.utils import timezone
+
+        from repairapp import jobs
+        from repairapp.tokens import token_create
+
+        token = token_create(user=self.user)[1]
+        self.redis.proc.send_signal(signal.SIGSTOP)  # accepts (the kernel does), never answers
+        try:
+            started = time.monotonic()
+            login = Client().post("/login/", {"username": "faults", "password": "faults-pass-2026"})
+            login_s = time.monotonic() - started
+            time.sleep(jobs.REDIS_DOWN_MEMORY_SECONDS)  # the submit pays for its own first call
+            started = time.monotonic()
+            answer = Client().post("/api/v1/repairs", {"image": io_file(self.photo, "p.jpg"),
+                                                       "mask": io_file(self.mask(False), "m.png")},
+                                   HTTP_AUTHORIZATION=f"Bearer {token}")
+            submit_s = time.monotonic() - started
+        finally:
+            self.redis.proc.send_signal(signal.SIGCONT)
+        body = answer.json()
+        from repairapp.models import RepairJob
+
+        job = RepairJob.objects.get(pk=body["id"]) if answer.status_code == 202 else None
+        time.sleep(jobs.REDIS_DOWN_MEMORY_SECONDS)
+        report = jobs.sweep(stuck_before=timezone.now())
+        self.start_worker(burst=True).wait(timeout=120)
+        expected = login.status_code == 503 and answer.status_code == 202 and body.get("queue") == "unavailable"
+        verdict = self.verdict([job]) if job else "FAIL no job"
+        if not expected:
+            verdict = f"FAIL login {login.status_code}, submit {answer.status_code} {body}"
+        return (f"{verdict}; login {login.status_code} in {login_s:.2f} s, submit {answer.status_code} "
+                f"queue={body.get('queue')} in {submit_s:.2f} s; sweep: {report}")
+
+    def disk_full(self) -> str:
+        from django.test import Client, override_settings
+
+        from repairapp.models import Asset
+        from repairapp.tokens import token_create
+
+        mount = Path(tempfile.mkdtemp(prefix="faults-full-"))
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True,
+                              text=True)
+        if done.returncode:
+            return f"SKIP cannot mount a tmpfs: {done.stderr.strip()}"
+        try:
+            token = token_create(user=self.user)[1]
+            assets = Asset.objects.count()
+            with override_settings(MEDIA_ROOT=str(mount)):
+                answer = Client().post("/api/v1/assets", {"image": io_file(self.photo, "p.jpg")},
+                                       HTTP_AUTHORIZATION=f"Bearer {token}")
+            left = [p.name for p in mount.rglob("*") if p.is_file()]
+            rows = Asset.objects.count() - assets
+        finally:
+            subprocess.run(["umount", str(mount)], check=True)
+            mount.rmdir()
+        ok = answer.status_code == 507 and not left and rows == 0
+        return (("OK " if ok else "FAIL ") + f"upload answered {answer.status_code} "
+                f"{answer.json().get('code')}; files left {left}; new rows {rows}")
+
+
+def io_file(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     .venv/bin/python bench/load.py [--n 200] [--clients 8] [--workers 2] [--engine auto]
 
 What it does, all on this machine (loopback only, bounded in count and time):
-1. a fresh PostgreSQL database `repairapp_load`, Redis database 11, media in a temp dir;
+1. a fresh PostgreSQL database `repairapp_load`, Redis database 11 (`--redis-db`), media
+   in a temp dir;
 2. `manage.py serve --workers 2` (web server, rq workers with their scheduler, sweep);
 3. an API token for the demo user (`manage.py apitoken demo`);
 4. N submissions (`POST /api/v1/repairs`, real photos from ../shared/data with a ~4 %
@@ -14,6 +15,10 @@ What it does, all on this machine (loopback only, bounded in count and time):
    work-horses' memory from /proc every 0.2 s;
 6. waits for every job to finish, then checks: every submission succeeded, none lost,
    none duplicated, and prints throughput, latency percentiles and peak memory.
+`--database sqlite` runs the same against the embedded default (a SQLite file, as the
+run command uses without DATABASE_URL) and also counts "database is locked" lines in
+the server's log and jobs that needed a retry; `--n 12 --clients 12 --duplicates 0
+--database sqlite` is the burst of about 12 API calls in one second from issue 12.
 Results are appended to bench/results/load.txt.
 """
 
@@ -43,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT.parent / "shared" / "data" / "places2_512_freeform" / "images"
 PYTHON = sys.executable
 DB_NAME = "repairapp_load"
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = "redis://127.0.0.1:6379"
 RESULTS = ROOT / "bench" / "results" / "load.txt"
 
 
@@ -114,17 +119,25 @@ def main() -> int:
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--port", type=int, default=8131)
     parser.add_argument("--max-seconds", type=int, default=1200, help="give up waiting after this long")
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--redis-db", type=int, default=11, help="database of the local Redis to use (it is flushed)")
     args = parser.parse_args()
 
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    psql(f"CREATE DATABASE {DB_NAME}")
     media = tempfile.mkdtemp(prefix="repairapp-load-")
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{DB_NAME}",
-           "REDIS_URL": REDIS_URL, "MEDIA_ROOT": media, "API_RATE_LIMIT": "0"}
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    if args.database == "sqlite":
+        database_url = f"sqlite:///{media}/db.sqlite3"
+    else:
+        psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        psql(f"CREATE DATABASE {DB_NAME}")
+        database_url = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url,
+           "REDIS_URL": f"{REDIS_URL}/{args.redis_db}", "MEDIA_ROOT": media, "API_RATE_LIMIT": "0"}
+    subprocess.run(["redis-cli", "-n", str(args.redis_db), "flushdb"], check=True, capture_output=True)
+    args.server_log = Path(media) / "server.log"
+    log = args.server_log.open("w")
     server = subprocess.Popen([PYTHON, "manage.py", "serve", "--port", str(args.port), "--workers", str(args.workers),
-                               "--max-jobs", "100"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+                               "--max-jobs", "100"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{args.port}"
     try:
         deadline = time.monotonic() + 60
@@ -174,7 +187,7 @@ def run_load(args, base: str, token: str) -> int:
 
     def sampler():
         while not stop.is_set():
-            memory.append(proc_memory_mb("rqworker", "6379/11"))
+            memory.append(proc_memory_mb("rqworker", f"6379/{args.redis_db}"))
             stop.wait(0.2)
 
     threads = [threading.Thread(target=prober, daemon=True), threading.Thread(target=sampler, daemon=True)]
@@ -258,7 +271,8 @@ def run_load(args, base: str, token: str) -> int:
     probe_ok = [x for x in probes if x != float("inf")]
     lines = [
         f"# {time.strftime('%Y-%m-%dT%H:%M:%S')}  .venv/bin/python bench/load.py --n {args.n} --clients {args.clients}"
-        f" --workers {args.workers} --engine {args.engine}",
+        f" --workers {args.workers} --engine {args.engine} --duplicates {args.duplicates}"
+        f"{' --database sqlite' if args.database == 'sqlite' else ''}",
         f"# {os.cpu_count()} cores; load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",
         f"submissions: {args.n} (+{args.duplicates} duplicate pairs); HTTP statuses: "
         + ", ".join(f"{s}x{statuses.count(s)}" for s in sorted(set(statuses))),
@@ -273,6 +287,10 @@ def run_load(args, base: str, token: str) -> int:
         f"max {max(probes) * 1000:.0f} ms, over 1 s: {sum(1 for x in probes if x > 1.0)}" if probe_ok else "page probe: none",
         f"workers + work-horses RSS: peak {max(memory, default=0):.0f} MB (sampled every 0.2 s, {len(memory)} samples)",
     ]
+    locked = args.server_log.read_text(errors="replace").count("database is locked")
+    retried = sum(1 for j in finished.values() if j["attempts"] > 1)
+    lines.append(f"database ({args.database}): 'database is locked' in the server log: {locked}; "
+                 f"jobs that needed a retry: {retried}")
     if failed:
         lines.append("failures: " + "; ".join(sorted({j['error'] for j in failed}))[:500])
     text = "\n".join(lines)

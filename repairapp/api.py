@@ -24,10 +24,11 @@ from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from . import downloads, engines, imaging, jobs, openapi, roles, services, tokens
+from . import downloads, engines, imaging, jobs, openapi, roles, services, tokens, validation
 from .engines import pipeline
 from .forms import ExportForm
 from .models import Asset, IdempotencyKey, RepairJob, Version
+from .storage import DiskFull
 
 PAGE_SIZE = 50
 QUEUE_NOTE = "The queue is unavailable: the repair is stored and will start when the queue is back."
@@ -87,6 +88,8 @@ def authorize(view):
             return error_response(403, "forbidden", str(exc) or "Not allowed.")
         except RequestDataTooBig:
             return error_response(413, "too_large", "The request is too large.")
+        except DiskFull:
+            return error_response(507, "insufficient_storage", DiskFull.message)
         except (MultiPartParserError, BadRequest, SuspiciousOperation) as exc:
             return error_response(400, "bad_request", f"The request could not be read: {exc}")
 
@@ -415,12 +418,15 @@ def asset_detail(request: HttpRequest, asset_id: int) -> JsonResponse:
 
 
 def _json_object(request: HttpRequest, example: str, *, empty_ok: bool = False) -> dict:
-    """The body as a JSON object (an empty body is {} where `empty_ok`); 400 otherwise."""
+    """The body as a JSON object (an empty body is {} where `empty_ok`); 400 otherwise.
+    Bounded in size (413), and so in how deep a hostile body can nest (RecursionError)."""
+    if len(request.body) > validation.MAX_JSON_BODY_BYTES:
+        raise ApiError(413, "too_large", f"A JSON body is at most {validation.MAX_JSON_BODY_BYTES // 1024} KB.")
     if empty_ok and not request.body.strip():
         return {}
     try:
         payload = json.loads(request.body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "invalid_json", f"The body must be JSON: {example}.") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_json", f"The body must be a JSON object: {example}.")
@@ -440,6 +446,8 @@ def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
                                         comment=form.cleaned_data["comment"])
     except services.ReviewConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
+    except services.OwnVersion as exc:
+        raise ApiError(403, "own_version", str(exc)) from None
     except ValueError as exc:  # a rejection without a comment
         raise ApiError(400, "invalid", str(exc)) from None
     version.review = review

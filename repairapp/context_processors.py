@@ -7,5 +7,5 @@ def nav(request):
     role = role_of(getattr(request, "user", None))
     context = {"role": role}
     if role in (MODERATOR, ADMIN):
-        context["pending_reviews"] = Review.objects.filter(state=Review.PENDING).count()
+        context["pending_reviews"] = Review.objects.filter(state=Review.PENDING, version__asset__archived_at=None).count()
     return context

@@ -18,6 +18,12 @@ from PIL import Image, ImageOps
 # Only these are ever opened. TIFF, PSD, SVG, BMP... renamed .jpg are refused by content.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 DEFAULT_MAX_PIXELS = 40_000_000
+# A repair fills the mask from what lies around it: a photo a few pixels high has no
+# "around", and OpenCV's resizes and filters refuse or misbehave on such strips.
+MIN_SIDE = 16
+MAX_ASPECT = 25  # long side / short side; stitched panoramas stay well within it
+# What the first bytes say a file is meant to be, to tell "damaged" from "not an image".
+SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"))
 THUMBNAIL_SIZE = (320, 320)
 
 # Pillow's own bomb guard is replaced by our explicit pixel limit, checked from the
@@ -72,6 +78,12 @@ def _open(data: bytes, *, max_pixels: int, what: str) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(f"The {what} is too large: {exc}") from None
     except Exception:
+        claimed = _claimed_format(data)
+        if claimed:
+            # Pillow refused a file that starts like one we accept: a bad chunk, a CRC
+            # error, an oversized text or ICC chunk. Say that, not "wrong format".
+            raise ImageError(f"The {what} is a damaged {claimed}: it starts like one but cannot be read. "
+                             f"Export it again from the original.") from None
         raise UnsupportedImage(
             f"The {what} is not a JPEG, PNG or WebP image (the content decides, not the file name)."
         ) from None
@@ -81,9 +93,27 @@ def _open(data: bytes, *, max_pixels: int, what: str) -> Image.Image:
             f"The {what} is {width}×{height} = {width * height / 1e6:.1f} MP; "
             f"the limit is {max_pixels / 1e6:.1f} MP."
         )
-    if getattr(img, "n_frames", 1) > 1:
+    # MPO (many phones' and cameras' JPEGs) carries a second, preview or stereo frame:
+    # the first frame is the photo.
+    if img.format != "MPO" and getattr(img, "n_frames", 1) > 1:
         raise UnsupportedImage(f"The {what} is animated ({img.n_frames} frames); upload a still image.")
     return img
+
+
+def _claimed_format(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for signature, name in SIGNATURES if data.startswith(signature)), None)
+
+
+def check_photo_shape(width: int, height: int) -> None:
+    """Refuse a photo too thin to repair (ImageError, naming the limits)."""
+    short, long = sorted((width, height))
+    if short < MIN_SIDE:
+        raise ImageError(f"The photo is {width}×{height}; each side must be at least {MIN_SIDE} px to repair it.")
+    if long > MAX_ASPECT * short:
+        raise ImageError(f"The photo is {width}×{height}, {long / short:.0f} times longer than wide; "
+                         f"at most {MAX_ASPECT}:1 can be repaired.")
 
 
 def _load(img: Image.Image, *, what: str) -> None:
@@ -120,7 +150,8 @@ def _to_rgb_alpha(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 def decode_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     """Decode an uploaded photo to upright RGB uint8 (+ alpha). Raises ImageError."""
     img = _open(data, max_pixels=max_pixels, what="photo")
-    source_format = img.format
+    check_photo_shape(*img.size)
+    source_format = "JPEG" if img.format == "MPO" else img.format
     _load(img, what="photo")
     try:
         img = ImageOps.exif_transpose(img)

@@ -28,7 +28,7 @@ from rq.timeouts import JobTimeoutException
 from . import diff, imaging
 from .engines import EngineError, pipeline
 from .models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
-from .storage import delete_quietly, save_bytes
+from .storage import DiskFull, delete_quietly, save_bytes
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def enqueue_repair(job: RepairJob) -> bool:
     RepairJob.objects.filter(pk=job.pk).update(rq_job_id=rq_id)
     job.rq_job_id = rq_id
     try:
+        check_redis_recently_up()
         queue = django_rq.get_queue(QUEUE_NAME, commit_mode="auto")
         queue.enqueue(
             run_repair,
@@ -67,6 +68,7 @@ def enqueue_repair(job: RepairJob) -> bool:
             failure_ttl=7 * 24 * 3600,
         )
     except redis.RedisError as exc:
+        note_redis_down()
         log.warning("repair %s not enqueued, Redis unavailable: %s", job.pk, exc)
         Event.for_job(
             job, from_status=job.status, to_status=job.status,
@@ -101,11 +103,28 @@ def _claim(job_id: int) -> RepairJob | None:
     return row
 
 
-def _fail(job: RepairJob, reason: str) -> None:
+def _fail(job: RepairJob, reason: str, detail: str = "") -> None:
+    """End the job. `reason` is shown to its user; `detail` (an exception's own text,
+    library internals) goes only to the admins' history and the log."""
     job.transition(
-        from_status=RepairJob.RUNNING, to_status=RepairJob.FAILED, message=reason,
-        error=reason, finished_at=timezone.now(),
+        from_status=RepairJob.RUNNING, to_status=RepairJob.FAILED,
+        message=f"{reason} ({detail})" if detail else reason, error=reason, finished_at=timezone.now(),
     )
+
+
+def readable_failure(exc: BaseException) -> str:
+    """What a user is told about an unexpected or transient failure: never OpenCV's or
+    a driver's internal text."""
+    if isinstance(exc, DiskFull):
+        return DiskFull.message
+    if isinstance(exc, DatabaseError):
+        return "The database was unavailable while the repair ran. Press Retry."
+    if isinstance(exc, redis.RedisError):
+        return "The queue was unavailable while the repair ran. Press Retry."
+    if isinstance(exc, OSError):
+        return "A file could not be read or written while the repair ran. Press Retry."
+    return ("The repair engine could not process this photo and mask. Try another engine or mask; "
+            "an administrator can see the details in the history.")
 
 
 def run_repair(job_id: int) -> str:
@@ -140,12 +159,12 @@ def run_repair(job_id: int) -> str:
                 message=f"attempt {job.attempts} failed ({reason}); retrying with backoff",
             )
             raise  # rq schedules the retry with its backoff interval
-        _fail(job, reason)
+        _fail(job, readable_failure(exc), reason)
         return RepairJob.FAILED
-    except Exception as exc:  # an engine bug must still end the job with its reason
+    except Exception as exc:  # an engine bug must still end the job, with a readable reason
         delete_quietly(written)
         log.exception("repair %s failed", job_id)
-        _fail(job, f"{type(exc).__name__}: {exc}")
+        _fail(job, readable_failure(exc), f"{type(exc).__name__}: {exc}")
         return RepairJob.FAILED
     log.info("repair %s succeeded: version %s", job_id, version.number)
     return RepairJob.SUCCEEDED
@@ -301,10 +320,61 @@ def sweep(*, stuck_before) -> dict:
     return report
 
 
+def queue_place(job: RepairJob) -> dict:
+    """Where a queued job stands, for its user: its place among that user's own queued
+    jobs (other users' work is not theirs to count), how many jobs of anyone's run
+    first, and an estimate of when its result is in, from how long recent successful jobs took and
+    how many workers are taking them (None until a job has finished)."""
+    queued = RepairJob.objects.filter(status=RepairJob.QUEUED)
+    earlier = Q(queued_at__lt=job.queued_at) | Q(queued_at=job.queued_at, pk__lt=job.pk)
+    own_place = queued.filter(earlier, created_by_id=job.created_by_id).count() + 1
+    ahead = queued.filter(earlier).count() + RepairJob.objects.filter(status=RepairJob.RUNNING).count()
+    recent = (RepairJob.objects.filter(status=RepairJob.SUCCEEDED).exclude(started_at=None).exclude(finished_at=None)
+              .order_by("-finished_at").values_list("started_at", "finished_at")[:50])
+    durations = sorted((end - start).total_seconds() for start, end in recent)
+    estimate = None
+    if durations:
+        median = durations[len(durations) // 2]
+        estimate = max(1, round(median * -(-(ahead + 1) // worker_count())))
+    return {"queue_position": own_place, "jobs_ahead": ahead, "estimated_seconds": estimate}
+
+
+def worker_count() -> int:
+    """Workers listening on the repair queue; 1 when Redis cannot say."""
+    from rq import Worker
+
+    try:
+        return max(1, Worker.count(queue=django_rq.get_queue(QUEUE_NAME)))
+    except redis.RedisError:
+        return 1
+
+
 def queue_connection():
     """The repair queue's Redis connection, for the few things besides jobs that share
-    it (the API's rate-limit counters)."""
+    it (the API's rate-limit counters, the login brake). Raises redis.ConnectionError at
+    once while Redis is known to be down (see note_redis_down)."""
+    check_redis_recently_up()
     return django_rq.get_connection(QUEUE_NAME)
+
+
+# A request makes up to three Redis calls (rate limit, enqueue, the "queue available"
+# answer). Once one has failed, the others in this process take the "Redis down" path at
+# once for a moment instead of each waiting out REDIS_TIMEOUT_MS against a hung server.
+REDIS_DOWN_MEMORY_SECONDS = 2.0
+_redis_down_until: dict[str, float] = {}
+
+
+def _redis_url() -> str:
+    return settings.RQ_QUEUES[QUEUE_NAME].get("URL", "")
+
+
+def note_redis_down() -> None:
+    _redis_down_until[_redis_url()] = time.monotonic() + REDIS_DOWN_MEMORY_SECONDS
+
+
+def check_redis_recently_up() -> None:
+    if time.monotonic() < _redis_down_until.get(_redis_url(), 0.0):
+        raise redis.ConnectionError("Redis did not answer a moment ago")
 
 
 def queue_available() -> bool:
@@ -313,4 +383,5 @@ def queue_available() -> bool:
     try:
         return bool(queue_connection().ping())
     except redis.RedisError:
+        note_redis_down()
         return False

@@ -46,12 +46,21 @@ class Asset(models.Model):
     published_version = models.ForeignKey(
         "Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Archived: hidden from every list and page, files kept. Purged: the files are gone
+    # too (after ARCHIVE_RETENTION_DAYS); the rows and their history stay.
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.original_name} (#{self.pk})"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def latest_version(self) -> "Version":
         return self.versions.order_by("-number").first()
@@ -191,9 +200,15 @@ class Event(AppendOnlyModel):
     VERSION_APPROVED = "version.approved"
     VERSION_REJECTED = "version.rejected"
     ROLE_CHANGED = "role.changed"
+    ASSET_ARCHIVED = "asset.archived"
+    ASSET_PURGED = "asset.purged"
+    USER_CREATED = "user.created"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
     KIND_CHOICES = [(k, k) for k in (
         ASSET_UPLOADED, MASK_SUBMITTED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED,
         VERSION_CREATED, VERSION_SUBMITTED, VERSION_APPROVED, VERSION_REJECTED, ROLE_CHANGED,
+        ASSET_ARCHIVED, ASSET_PURGED, USER_CREATED, USER_DEACTIVATED, USER_REACTIVATED,
     )]
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -203,7 +218,7 @@ class Event(AppendOnlyModel):
     asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     version = models.ForeignKey(Version, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     job = models.ForeignKey(RepairJob, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    # The user a role change was about.
+    # The user a role change (or an account change) was about.
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)

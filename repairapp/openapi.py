@@ -113,6 +113,7 @@ def document() -> dict:
                         "409": _error("The Idempotency-Key was used with another body"),
                         "413": _error(f"The request is larger than {max_mb} MB, or the photo has too many pixels"),
                         "415": _error("The photo or mask is not a JPEG, PNG or WebP image"),
+                        "507": _error("The server's storage is full; nothing was stored"),
                         **AUTH_ERRORS,
                     },
                 },
@@ -146,6 +147,7 @@ def document() -> dict:
                         "409": _error("The Idempotency-Key was used with another body"),
                         "413": _error(f"Larger than {max_mb} MB or too many pixels"),
                         "415": _error("Not a JPEG, PNG or WebP image"),
+                        "507": _error("The server's storage is full; nothing was stored"),
                         **AUTH_ERRORS,
                     },
                 },
@@ -225,7 +227,9 @@ def document() -> dict:
                     "responses": {
                         "200": _json("Decided", "Review"),
                         "400": _error("Not JSON, a bad decision, or a rejection without a comment"),
-                        "403": _error("The token's user is not a moderator or admin"),
+                        "403": _error("The token's user is not a moderator or admin, or (four eyes) made or "
+                                      "submitted this version"),
+                        "413": _error("A body above 64 KB"),
                         "404": _error("No such version for this token"),
                         "409": _error("Already decided, not submitted, or the Idempotency-Key was used with another body"),
                         **AUTH_ERRORS,

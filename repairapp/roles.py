@@ -43,14 +43,16 @@ def can_review(user) -> bool:
 
 
 def visible_assets(user):
-    """The photos this user may look at (404 for any other)."""
+    """The photos this user may look at (404 for any other). Archived photos are hidden
+    from everyone; admins still read their timeline in the history."""
     role = role_of(user)
+    live = Asset.objects.filter(archived_at=None)
     if role == ADMIN:
-        return Asset.objects.all()
+        return live
     if role == MODERATOR:
         in_review = Asset.objects.filter(versions__review__state__in=[Review.PENDING, Review.APPROVED, Review.REJECTED])
-        return Asset.objects.filter(Q(owner=user) | Q(pk__in=in_review.values("pk"))).distinct()
-    return Asset.objects.filter(owner=user)
+        return live.filter(Q(owner=user) | Q(pk__in=in_review.values("pk"))).distinct()
+    return live.filter(owner=user)
 
 
 def can_edit(user, asset: Asset) -> bool:
@@ -58,9 +60,15 @@ def can_edit(user, asset: Asset) -> bool:
     return asset.owner_id == user.pk
 
 
+def can_archive(user, asset: Asset) -> bool:
+    """Archiving hides a photo: its owner or an admin may."""
+    return asset.owner_id == user.pk or is_admin(user)
+
+
 def set_role(user, role: str, *, actor=None) -> str:
     """Put `user` in exactly one role group; returns the previous role. Admins are staff
-    (for Django admin and the queue dashboard); nobody else is."""
+    (for Django admin and the queue dashboard); nobody else is. The history records only
+    a real change: setting the role a user already has writes no Event."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     with transaction.atomic():
@@ -70,5 +78,6 @@ def set_role(user, role: str, *, actor=None) -> str:
         user.is_staff = role == ADMIN
         user.save(update_fields=["is_staff"])
         user.__dict__.pop("_repairapp_role", None)
-        Event.objects.create(kind=Event.ROLE_CHANGED, actor=actor, subject=user, data={"from": previous, "to": role})
+        if previous != role:
+            Event.objects.create(kind=Event.ROLE_CHANGED, actor=actor, subject=user, data={"from": previous, "to": role})
     return previous

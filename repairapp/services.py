@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from . import engines, imaging, jobs
+from . import engines, imaging, jobs, roles
 from .engines import pipeline
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
+
+log = logging.getLogger(__name__)
 
 
 def clean_display_name(name: str) -> str:
@@ -65,6 +71,10 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
     return asset
 
 
+# The fill is made from the photo around the mask: beyond this there is too little left.
+MAX_MASK_FRACTION = 0.9
+
+
 def repair_request_create(
     *,
     user,
@@ -81,7 +91,13 @@ def repair_request_create(
     for name, value, top in (("dilate", dilate, pipeline.MAX_DILATE), ("feather", feather, pipeline.MAX_FEATHER)):
         if not 0 <= value <= top:
             raise engines.EngineError(f"{name} must be between 0 and {top} px, not {value}")
+    imaging.check_photo_shape(version.width, version.height)  # versions stored before the limits
     mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
+    covered = float((mask > 0).mean())
+    if covered > MAX_MASK_FRACTION:
+        raise imaging.ImageError(
+            f"The mask covers {covered:.0%} of the photo; at most {MAX_MASK_FRACTION:.0%} can be removed, "
+            "because the fill is made from what is left around it.")
     written: list[str] = []
     try:
         mask_name = save_bytes("masks", "png", imaging.encode_mask(mask), written)
@@ -125,31 +141,57 @@ def version_submit(*, user, version: Version, note: str = "") -> Review:
 
 
 def _needs_attention(version: Version) -> bool:
-    """Flagged for the moderator: pixels changed outside the mask, or a check the fill
+    """Flagged for the moderator: pixels changed outside the mask, a check the fill
     failed (Version.fill_flags: smear, blur, too much detail, a pattern, foreign
-    content, a seam). Versions made before fill_flags was recorded are judged on seam and smear."""
+    content, a seam), or a fill that changed nothing (the "repair" is a copy of its
+    parent). Versions made before fill_flags was recorded are judged on seam and smear."""
     from .diff import SEAM_FLAG, TEXTURE_FLAG
 
     smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG
+    unchanged = version.mask_pixels > 0 and version.changed_inside_mask == 0
     return (version.changed_outside_mask > 0 or bool(version.fill_flags)
-            or (version.seam_score or 0) > SEAM_FLAG or smear)
+            or (version.seam_score or 0) > SEAM_FLAG or smear or unchanged)
+
+
+class OwnVersion(Exception):
+    """Four eyes: a moderator may not decide a version they made or submitted."""
+
+
+FOUR_EYES_MESSAGE = "Four eyes: you made or submitted this version, so another moderator must decide it."
+
+
+def is_own_version(user, version: Version) -> bool:
+    review = getattr(version, "review", None)
+    return user.pk in (version.asset.owner_id, version.created_by_id, review.submitted_by_id if review else None)
+
+
+def four_eyes_blocks(user, version: Version) -> bool:
+    """Whether four eyes stops this user deciding this version (admins may override)."""
+    return settings.REVIEW_FOUR_EYES and is_own_version(user, version) and not roles.is_admin(user)
 
 
 def review_decide(*, user, version: Version, decision: str, comment: str = "") -> Review:
     """Approve or reject a pending version. Of two moderators deciding at once exactly
-    one wins (a conditional update); the other gets ReviewConflict naming the decision."""
+    one wins (a conditional update); the other gets ReviewConflict naming the decision.
+    With REVIEW_FOUR_EYES on (the default) a moderator cannot decide their own version
+    (OwnVersion); an admin can, and the history records that they overrode it."""
     comment = comment.strip()
     if decision not in ("approve", "reject"):
         raise ValueError("decision must be 'approve' or 'reject'")
     if decision == "reject" and not comment:
         raise ValueError("A rejection needs a comment saying what to fix.")
+    if four_eyes_blocks(user, version):
+        raise OwnVersion(FOUR_EYES_MESSAGE)
+    own = settings.REVIEW_FOUR_EYES and is_own_version(user, version)  # an admin's override, recorded
     state = Review.APPROVED if decision == "approve" else Review.REJECTED
     with transaction.atomic():
         won = Review.objects.filter(version=version, state=Review.PENDING).update(
             state=state, decided_by=user, decided_at=timezone.now(), comment=comment,
         )
-        review = Review.objects.select_related("decided_by").get(version=version)
+        review = Review.objects.select_related("decided_by").filter(version=version).first()
         if not won:
+            if review is None:  # version 1, or a draft that was never submitted
+                raise ReviewConflict(f"Version {version.number} is not submitted for review.")
             if review.state in (Review.APPROVED, Review.REJECTED):
                 who = review.decided_by.get_username() if review.decided_by else "someone"
                 raise ReviewConflict(f"Version {version.number} was already {review.state} by {who}.")
@@ -159,8 +201,102 @@ def review_decide(*, user, version: Version, decision: str, comment: str = "") -
         Event.objects.create(
             kind=Event.VERSION_APPROVED if state == Review.APPROVED else Event.VERSION_REJECTED,
             actor=user, asset_id=version.asset_id, version=version, message=comment,
+            data={"four_eyes_override": True} if own else {},
         )
+        if settings.DECISION_EMAILS:
+            transaction.on_commit(lambda: decision_mail_send(review=review))
     return review
+
+
+def decision_mail_send(*, review: Review) -> bool:
+    """Tell the creator of a version what the moderator decided, by e-mail (Django's
+    mail framework). Sent after the decision commits; a mail server that fails is logged
+    and never undoes the decision. Returns whether a mail went out."""
+    version = review.version
+    creator = version.created_by
+    if not creator.email:
+        return False
+    verb = "approved" if review.state == Review.APPROVED else "rejected"
+    who = review.decided_by.get_username() if review.decided_by else "a moderator"
+    lines = [f"{who} {verb} {version.asset.original_name} v{version.number}."]
+    if review.comment:
+        lines.append(f"\nComment: {review.comment}")
+    lines.append("\nYour Photos page lists your recent decisions.")
+    try:
+        send_mail(f"[repairapp] v{version.number} of {version.asset.original_name} was {verb}",
+                  "\n".join(lines), None, [creator.email])
+    except OSError as exc:  # SMTP and socket errors
+        log.warning("decision mail to %s failed: %s", creator.email, exc)
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- archive and purge
+
+
+class ArchiveError(ValueError):
+    """The photo cannot be archived or purged now; the message says why."""
+
+
+def asset_archive(*, user, asset: Asset) -> Asset:
+    """Hide a photo from every list; its files stay (until a purge after the retention
+    period). A conditional update, so archiving twice records one event."""
+    now = timezone.now()
+    with transaction.atomic():
+        won = Asset.objects.filter(pk=asset.pk, archived_at=None).update(archived_at=now, archived_by=user)
+        if not won:
+            raise ArchiveError(f"{asset.original_name} is already archived.")
+        Event.objects.create(kind=Event.ASSET_ARCHIVED, actor=user, asset=asset,
+                             data={"name": asset.original_name, "retention_days": settings.ARCHIVE_RETENTION_DAYS})
+    asset.refresh_from_db()
+    return asset
+
+
+def purge_due(now=None):
+    """Archived photos whose retention period is over and whose files are still there."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ARCHIVE_RETENTION_DAYS)
+    return Asset.objects.filter(archived_at__lte=cutoff, purged_at=None)
+
+
+def asset_purge(*, asset: Asset, user=None) -> int:
+    """Remove an archived photo's files (original, versions, thumbnails, diffs, masks,
+    display renditions) once the retention period is over. The rows and every history
+    row stay: the timeline still says what happened. Returns how many files went."""
+    if asset.archived_at is None:
+        raise ArchiveError(f"{asset.original_name} is not archived; archive it before purging.")
+    if not purge_due().filter(pk=asset.pk).exists():
+        if asset.purged_at:
+            raise ArchiveError(f"{asset.original_name} was already purged.")
+        raise ArchiveError(f"{asset.original_name} was archived less than {settings.ARCHIVE_RETENTION_DAYS} days ago; "
+                           "its files are kept until then.")
+    names = [asset.original_file.name]
+    for version in asset.versions.all():
+        names += [version.file.name, version.thumbnail.name, version.diff_file.name]
+        names += _rendition_names(version)
+    names += [job.mask_file.name for job in asset.jobs.all()]
+    names = [n for n in names if n]
+    with transaction.atomic():
+        won = Asset.objects.filter(pk=asset.pk, purged_at=None).update(purged_at=timezone.now())
+        if not won:
+            raise ArchiveError(f"{asset.original_name} was already purged.")
+        removed = sum(1 for n in names if default_storage.exists(n))
+        Event.objects.create(kind=Event.ASSET_PURGED, actor=user, asset=asset,
+                             data={"name": asset.original_name, "files_removed": removed})
+        # Files go only once the purge is recorded: a rollback leaves them all in place.
+        transaction.on_commit(lambda: delete_quietly(names))
+    asset.refresh_from_db()
+    return removed
+
+
+def _rendition_names(version: Version) -> list[str]:
+    # The editor's display renditions are stored as display/<pk % 100>/<pk>-<...>; they
+    # have no row, so they are found by that prefix.
+    folder = f"display/{version.pk % 100:02d}"
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in files if name.startswith(f"{version.pk}-")]
 
 
 # ---------------------------------------------------------------- API and batch ingestion
@@ -242,3 +378,45 @@ def photo_repair_create(
             # The rows roll back with this transaction; the files were already written.
             delete_quietly([asset.original_file.name, version.file.name, version.thumbnail.name])
             raise
+
+
+# ---------------------------------------------------------------- accounts (admins)
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; the message says why."""
+
+
+def user_create(*, actor, username: str, email: str = "", role: str, password: str) -> object:
+    """A new login with a role, recorded in the history (who made it, with which role)."""
+    from django.contrib.auth import get_user_model
+
+    from . import roles
+
+    username = username.strip()
+    if role not in roles.ROLES:
+        raise AccountError(f"Unknown role {role!r}; roles: {', '.join(roles.ROLES)}.")
+    User = get_user_model()
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise AccountError(f"The username {username!r} is taken.")
+        user = User.objects.create_user(username, email=email.strip(), password=password)
+        Event.objects.create(kind=Event.USER_CREATED, actor=actor, subject=user, data={"role": role})
+        roles.set_role(user, role, actor=actor)
+    return user
+
+
+def user_set_active(*, actor, user, active: bool) -> bool:
+    """Deactivate (no login, no API token works) or reactivate an account. Returns whether
+    anything changed; only a change is recorded."""
+    if not active and user.pk == actor.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        won = get_user_model().objects.filter(pk=user.pk, is_active=not active).update(is_active=active)
+        if won:
+            Event.objects.create(kind=Event.USER_REACTIVATED if active else Event.USER_DEACTIVATED,
+                                 actor=actor, subject=user)
+    user.refresh_from_db()
+    return bool(won)

@@ -15,13 +15,25 @@ Environment:
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import envbool, envint  # noqa: F401  (tests import them from here too)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The embedded default runs a web server and workers on one file. WAL lets readers go on
+# while one writer writes; IMMEDIATE takes the write lock when a transaction begins, so
+# two transactions never both read and then both try to upgrade (which SQLite answers
+# with "database is locked" at once, whatever the timeout); the busy timeout makes a
+# writer wait its turn instead of failing.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
 
 def database_from_url(url: str) -> dict:
     """postgres://user:pass@host:port/name or sqlite:///relative/or//absolute/path."""
@@ -47,7 +59,7 @@ def database_from_url(url: str) -> dict:
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
         if not path:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r}: use sqlite:///path/to/file.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     raise ImproperlyConfigured(
         f"DATABASE_URL={url!r}: the scheme must be postgres://, postgresql:// or sqlite:///"
     )
@@ -84,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything reads the request into the database: a NUL is a 400, never a 500.
+    "repairapp.validation.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,6 +136,23 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r}: the scheme must be redis://, rediss:// or unix://")
 
+# A Redis that accepts connections but never answers must cost a request well under a
+# second, not redis-py's default 5 s per call: every web-side use (the queue, the login
+# brake, the API rate limit) then takes its "Redis down" path. The rq worker raises the
+# read timeout itself for its blocking dequeue.
+REDIS_TIMEOUT_MS = envint("REDIS_TIMEOUT_MS", 500, minimum=50)
+
+
+def redis_url_with_timeouts(url: str, timeout_ms: int | None = None) -> str:
+    """The URL with socket and connect timeouts added, unless it sets its own."""
+    seconds = (REDIS_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_timeout", str(seconds))
+    query.setdefault("socket_connect_timeout", str(seconds))
+    return parts._replace(query=urlencode(query)).geturl()
+
+
 REPAIR_JOB_TIMEOUT = envint("REPAIR_JOB_TIMEOUT", 300, minimum=1)
 REPAIR_MAX_RETRIES = envint("REPAIR_MAX_RETRIES", 2)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
@@ -130,7 +161,7 @@ MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 # Jobs carry only a primary key, serialised as JSON: nothing in Redis is unpickled.
 RQ_SERIALIZER = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
-    "repair": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT, "SERIALIZER": RQ_SERIALIZER},
+    "repair": {"URL": redis_url_with_timeouts(REDIS_URL), "DEFAULT_TIMEOUT": REPAIR_JOB_TIMEOUT, "SERIALIZER": RQ_SERIALIZER},
 }
 RQ = {
     # Heavy imports (numpy, cv2, the engines) happen once in the worker, not per forked job.
@@ -192,13 +223,30 @@ CONTENT_SECURITY_POLICY = (
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 10, minimum=1)
 LOGIN_LOCKOUT_SECONDS = 15 * 60
 # The cache lives in Redis so every web process shares the login counters.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                       "LOCATION": redis_url_with_timeouts(REDIS_URL)}}
 
-# API requests per token per window (seconds); 0 turns the limit off.
+# Four eyes: a moderator cannot approve or reject a version they made or submitted;
+# admins can (recorded in the history as an override). 0 turns it off.
+REVIEW_FOUR_EYES = envbool("REVIEW_FOUR_EYES", True)
+
+# API requests per token, and per user across all their tokens, per window (seconds); 0 turns the limit off.
 API_RATE_LIMIT = envint("API_RATE_LIMIT", 120)
 API_RATE_WINDOW = envint("API_RATE_WINDOW", 60, minimum=1)
 # An Idempotency-Key answers the same again for this long; the sweep forgets older ones.
 IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", 48, minimum=1)
+
+# An archived photo keeps its files this many days; after that `manage.py purge_archived`
+# (or Django admin's action) may remove them. The rows and their history always stay.
+ARCHIVE_RETENTION_DAYS = envint("ARCHIVE_RETENTION_DAYS", 30, minimum=1)
+
+# Mail a creator when a moderator approves or rejects their version (if they have an
+# address). Off by default; Django's console backend prints mail unless told otherwise.
+DECISION_EMAILS = envbool("DECISION_EMAILS", False)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "repairapp@localhost")
 
 # A work-horse that grows past this is stopped by the kernel's limit, and its job
 # fails with "ran out of memory", so one huge photo cannot take the machine down.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import uuid
@@ -9,6 +10,15 @@ import uuid
 from django.core.files.storage import FileSystemStorage
 
 TEMP_PREFIX = ".tmp-"
+# The disk or the user's quota is full, or a file-size limit was hit.
+FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class DiskFull(OSError):
+    """Nothing more can be stored. Views answer 507 (API) or say so on the page; the
+    worker retries it like any disk error."""
+
+    message = "The server's storage is full, so nothing was stored. Try again later, or tell an administrator."
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
@@ -48,7 +58,12 @@ def save_bytes(folder: str, ext: str, data: bytes, written: list[str] | None = N
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    name = default_storage.save(f"{folder}/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}", ContentFile(data))
+    try:
+        name = default_storage.save(f"{folder}/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}", ContentFile(data))
+    except OSError as exc:
+        if exc.errno in FULL_ERRNOS:
+            raise DiskFull(exc.errno, DiskFull.message) from exc
+        raise
     if written is not None:
         written.append(name)
     return name

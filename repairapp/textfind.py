@@ -96,7 +96,8 @@ def find_text(rgb: np.ndarray) -> np.ndarray:
     for factor in (scale, scale / 2):
         if factor != scale and max(h, w) * factor < MIN_SIDE:
             break
-        size = (round(w * factor), round(h * factor))
+        # At least 1 px a side: a 2100x1 strip must not shrink to nothing (OpenCV refuses 0).
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
         small = rgb if factor == 1.0 else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         mask = _find(small)
         if not mask.any():

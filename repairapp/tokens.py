@@ -1,10 +1,10 @@
-"""API tokens and the per-token rate limit.
+"""API tokens and the rate limit (per token and per user).
 
 A token is `rpr_` + 32 random bytes (urlsafe base64). Only its sha256 is stored, with
 the first characters as a visible prefix; the secret is shown once. Every request looks
 the digest up again, so a revoked token stops working at once.
 
-Rate limit: a fixed-window counter per token in the repair queue's Redis (INCR, EXPIRE
+Rate limit: fixed-window counters per token and per user in the repair queue's Redis (INCR, EXPIRE
 on the first hit of a window). When Redis is down the limit fails open: the API keeps
 answering (a repair is still stored and queued by the sweep later), and a warning is
 logged; refusing every request because a counter is unreachable would be worse.
@@ -67,20 +67,23 @@ def rate_limit() -> tuple[int, int]:
 
 
 def rate_limit_hit(token: ApiToken) -> int:
-    """Count one request for the token. Returns 0 if it may go on, otherwise the
-    seconds until its window ends (for Retry-After)."""
+    """Count one request for the token and for its user (so that making more tokens
+    does not multiply the limit). Returns 0 if it may go on, otherwise the seconds
+    until the window ends (for Retry-After)."""
     limit, window = rate_limit()
     if limit <= 0:
         return 0
     now = time.time()
     window_start = int(now // window) * window
-    key = f"repairapp:api-rate:{token.pk}:{window_start}"
+    keys = (f"repairapp:api-rate:{token.pk}:{window_start}", f"repairapp:api-rate:user:{token.user_id}:{window_start}")
     try:
         pipe = jobs.queue_connection().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window + 1)
-        count = pipe.execute()[0]
+        for key in keys:
+            pipe.incr(key)
+            pipe.expire(key, window + 1)
+        count = max(pipe.execute()[::2])
     except redis.RedisError as exc:
+        jobs.note_redis_down()
         log.warning("API rate limit not checked, Redis unavailable: %s", exc)
         return 0
     if count <= limit:

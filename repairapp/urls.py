@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import api, editor_views, token_views, views
-from .auth_views import RateLimitedLoginView, admins_only, decorator_include
+from . import account_views, api, editor_views, token_views, views
+from .auth_views import RateLimitedLoginView, admins_only, decorator_include, login_brake
 
 urlpatterns = [
     path("", views.asset_list, name="asset-list"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("assets/upload", views.asset_upload, name="asset-upload"),
     path("assets/<int:asset_id>/", views.editor, name="editor"),
     path("assets/<int:asset_id>/repairs", views.repair_create, name="repair-create"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("masks/<int:mask_id>/delete", editor_views.saved_mask_delete, name="saved-mask-delete"),
     path("assets/<int:asset_id>/published", views.asset_published, name="asset-published"),
     path("assets/<int:asset_id>/history", views.asset_history, name="asset-history"),
+    path("assets/<int:asset_id>/archive", views.asset_archive, name="asset-archive"),
     path("review/", views.review_queue, name="review-queue"),
     path("review/<int:version_id>/", views.review_page, name="review-page"),
     path("review/<int:version_id>/decide", views.review_decide, name="review-decide"),
@@ -31,7 +33,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/tokens", token_views.token_list, name="token-list"),
     path("settings/tokens/<int:token_id>/revoke", token_views.token_revoke, name="token-revoke"),
+    path("settings/users", account_views.user_list, name="user-list"),
+    path("settings/users/<int:user_id>/role", account_views.user_role, name="user-role"),
+    path("settings/users/<int:user_id>/active", account_views.user_active, name="user-active"),
     path("api/v1/", include("repairapp.api_urls")),
+    # Django admin's own login, behind the same brake (listed before admin's URLs).
+    path("admin/login/", login_brake(admin.site.login)),
     path("admin/", admin.site.urls),
     path("django-rq/", decorator_include(admins_only, "django_rq.urls")),
 ]

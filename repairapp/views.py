@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,27 +18,21 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import downloads, engines, imaging, roles, services
+from . import downloads, engines, imaging, jobs, roles, services
 from .engines import pipeline
 from .forms import ExportForm
 from .models import Asset, Event, RepairJob, Review, Version
+from .storage import DiskFull
 
 PAGE_SIZE = 24
+RECENT_DECISIONS = 5
 EDIT_FORBIDDEN = "Only the photo's owner can paint masks and run repairs on it."
 
 
 def _get_asset_for_user(user, asset_id: int) -> Asset:
     return get_object_or_404(roles.visible_assets(user), pk=asset_id)
-
-
-def _get_editable_asset(user, asset_id: int) -> Asset:
-    """404 if the user may not see the photo; 403 if they may see it but not edit it."""
-    asset = _get_asset_for_user(user, asset_id)
-    if not roles.can_edit(user, asset):
-        raise PermissionDenied(EDIT_FORBIDDEN)
-    return asset
 
 
 def _require_reviewer(user) -> None:
@@ -50,8 +45,12 @@ def _require_admin(user) -> None:
         raise PermissionDenied("The history is for admins.")
 
 
-def _get_version_for_user(user, version_id: int) -> Version:
-    return get_object_or_404(Version.objects.select_related("asset").filter(asset__in=roles.visible_assets(user)), pk=version_id)
+def _get_version_for_user(user, version_id: int, *, archived_too: bool = False) -> Version:
+    assets = roles.visible_assets(user)
+    if archived_too and roles.is_admin(user):
+        # An admin still reads an archived photo's timeline, pictures included, until its purge.
+        assets = Asset.objects.filter(purged_at=None)
+    return get_object_or_404(Version.objects.select_related("asset").filter(asset__in=assets), pk=version_id)
 
 
 def _get_job_for_user(user, job_id: int) -> RepairJob:
@@ -76,17 +75,37 @@ def _json_error(message: str, status: int) -> JsonResponse:
 # ---------------------------------------------------------------- pages
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
-def asset_list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    assets = roles.visible_assets(request.user).prefetch_related("versions")
+def asset_list(request: HttpRequest) -> HttpResponse:
+    """The Photos page; a POST here is an upload, so a refused upload's page (with its
+    status code) keeps the list's address rather than /assets/upload."""
+    if request.method == "POST":
+        return _upload(request)
+    return _asset_list_page(request)
+
+
+def _asset_list_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    assets = roles.visible_assets(request.user).select_related("owner").prefetch_related("versions__review")
     page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
     for asset in page:
-        asset.newest = max(asset.versions.all(), key=lambda v: v.number)
+        versions = sorted(asset.versions.all(), key=lambda v: v.number)
+        asset.newest = versions[-1]
+        # The badge: the state of the newest version that went to review, if any.
+        reviewed = [v for v in versions if getattr(v, "review", None) and v.review.state != Review.DRAFT]
+        asset.review_badge = reviewed[-1].review if reviewed else None
+        # Others' photos (a moderator's or admin's list) open read-only, not in the editor.
+        asset.open_url = (reverse("editor", args=[asset.pk]) if roles.can_edit(request.user, asset)
+                          else _read_only_url(request.user, asset, reviewed[-1].pk if reviewed else None))
+    # What moderators decided on this user's own versions, newest first.
+    decisions = (Review.objects.filter(version__asset__owner=request.user, version__asset__archived_at=None,
+                                       state__in=(Review.APPROVED, Review.REJECTED))
+                 .select_related("version__asset", "decided_by").order_by("-decided_at")[:RECENT_DECISIONS])
     context = {
         "page": page,
         "error": error,
-        "max_upload_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "decisions": decisions,
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_megapixels": settings.MAX_IMAGE_PIXELS / 1e6,
     }
     return render(request, "repairapp/asset_list.html", context, status=status)
@@ -95,26 +114,65 @@ def asset_list(request: HttpRequest, *, error: str = "", status: int = 200) -> H
 @require_POST
 @login_required
 def asset_upload(request: HttpRequest) -> HttpResponse:
+    return _upload(request)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _upload(request: HttpRequest) -> HttpResponse:
+    """One photo. The Photos page's script sends each file of a multiple upload on its
+    own with `Accept: application/json` and gets JSON back; a plain form post gets the
+    editor, or the list again with the reason."""
+
+    def refuse(message: str, status: int) -> HttpResponse:
+        if _wants_json(request):
+            return _json_error(message, status)
+        return _asset_list_page(request, error=message, status=status)
+
     if _body_too_large(request):
-        request.method = "GET"
-        return asset_list(request, error=_too_large_message(), status=413)
+        return refuse(_too_large_message(), 413)
     upload = request.FILES.get("photo")
     if upload is None:
-        request.method = "GET"
-        return asset_list(request, error="Choose a photo to upload (JPEG, PNG or WebP).", status=400)
+        return refuse("Choose a photo to upload (JPEG, PNG or WebP).", 400)
     try:
         asset = services.asset_create(owner=request.user, data=upload.read(), file_name=upload.name)
     except imaging.ImageError as exc:
-        request.method = "GET"
-        return asset_list(request, error=str(exc), status=exc.status)
+        return refuse(str(exc), exc.status)
+    except DiskFull:
+        return refuse(DiskFull.message, 507)
+    editor_url = reverse("editor", args=[asset.pk])
+    if _wants_json(request):
+        return JsonResponse({"id": asset.pk, "name": asset.original_name, "width": asset.width,
+                             "height": asset.height, "editor_url": editor_url}, status=201)
     messages.success(request, f"Uploaded {asset.original_name}.")
-    return redirect("editor", asset_id=asset.pk)
+    return redirect(editor_url)
+
+
+def _read_only_url(user, asset: Asset, submitted_id: int | None) -> str | None:
+    """Where someone who may see a photo but not paint it goes instead of the editor:
+    a reviewer to the review page of its newest submitted version (`submitted_id`), an
+    admin to its timeline. None if there is no such page for them."""
+    if roles.can_review(user) and submitted_id:
+        return reverse("review-page", args=[submitted_id])
+    if roles.is_admin(user):
+        return reverse("asset-history", args=[asset.pk])
+    return None
 
 
 @require_GET
 @login_required
 def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
-    asset = _get_editable_asset(request.user, asset_id)
+    asset = _get_asset_for_user(request.user, asset_id)
+    if not roles.can_edit(request.user, asset):
+        # A moderator or admin following a link to someone else's photo: not a dead end.
+        submitted_id = (asset.versions.filter(review__state__in=REVIEW_STATES).order_by("-number")
+                        .values_list("pk", flat=True).first())
+        target = _read_only_url(request.user, asset, submitted_id)
+        if target is None:
+            raise PermissionDenied(EDIT_FORBIDDEN)
+        return redirect(target)
     versions = list(asset.versions.select_related("made_by_job", "review", "review__decided_by").order_by("number"))
     newest = versions[-1]
     chosen = newest
@@ -137,8 +195,17 @@ def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
         "default_feather": pipeline.DEFAULT_FEATHER,
         "max_feather": pipeline.MAX_FEATHER,
         "export_quality": imaging.DEFAULT_EXPORT_QUALITY,  # the download menu's JPEG and WebP
+        "archive_retention_days": settings.ARCHIVE_RETENTION_DAYS,
     }
     return render(request, "repairapp/editor.html", context)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    """Browsers ask for /favicon.ico before reading any page's <link rel=icon>."""
+    response = FileResponse(open(finders.find("favicon.ico"), "rb"), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 # ---------------------------------------------------------------- editor JSON
@@ -186,8 +253,7 @@ def job_dict(job: RepairJob) -> dict:
         "version": None,
     }
     if job.status == RepairJob.QUEUED:
-        ahead = RepairJob.objects.filter(status=RepairJob.QUEUED, queued_at__lt=job.queued_at).count()
-        data["queue_position"] = ahead + 1
+        data.update(jobs.queue_place(job))
     if job.status == RepairJob.SUCCEEDED:
         data["version"] = version_dict(job.result_version)
     return data
@@ -222,6 +288,8 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
         )
     except imaging.ImageError as exc:
         return _json_error(str(exc), exc.status)
+    except DiskFull:
+        return _json_error(DiskFull.message, 507)
     except ValueError as exc:  # EngineError: unknown engine, bad parameter
         return _json_error(str(exc), 400)
     return JsonResponse(job_dict(job), status=202)
@@ -252,7 +320,7 @@ def _file_response(field, *, content_type: str, download_name: str | None = None
 def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
     """The version's pixels: PNG as stored, or `?format=jpeg|webp&quality=N`;
     `?download=1` makes it an attachment (`coffee-v2.jpg`)."""
-    version = _get_version_for_user(request.user, version_id)
+    version = _get_version_for_user(request.user, version_id, archived_too=True)
     return _version_download(request, version, as_attachment=bool(request.GET.get("download")))
 
 
@@ -272,14 +340,14 @@ def _version_download(request: HttpRequest, version: Version, *, as_attachment: 
 @require_GET
 @login_required
 def version_thumb(request: HttpRequest, version_id: int) -> FileResponse:
-    version = _get_version_for_user(request.user, version_id)
+    version = _get_version_for_user(request.user, version_id, archived_too=True)
     return _file_response(version.thumbnail, content_type=imaging.content_type_for(version.thumbnail.name))
 
 
 @require_GET
 @login_required
 def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
-    version = _get_version_for_user(request.user, version_id)
+    version = _get_version_for_user(request.user, version_id, archived_too=True)
     if not version.diff_file:
         raise Http404("Version 1 has no diff")
     return _file_response(version.diff_file, content_type=imaging.content_type_for(version.diff_file.name))
@@ -294,12 +362,31 @@ def job_mask(request: HttpRequest, job_id: int) -> FileResponse:
 
 @require_GET
 @login_required
-def asset_published(request: HttpRequest, asset_id: int) -> FileResponse:
+def asset_published(request: HttpRequest, asset_id: int) -> HttpResponse:
     """The approved version, as a download: what the catalogue may publish."""
     asset = _get_asset_for_user(request.user, asset_id)
     if asset.published_version is None:
         raise Http404("No version of this photo is approved yet")
     return _version_download(request, asset.published_version, as_attachment=True)
+
+
+@require_POST
+@login_required
+def asset_archive(request: HttpRequest, asset_id: int) -> HttpResponse:
+    """Hide a photo (its owner or an admin); the files stay until a purge."""
+    asset = _get_asset_for_user(request.user, asset_id)
+    if not roles.can_archive(request.user, asset):
+        raise PermissionDenied("Only the photo's owner or an admin can archive it.")
+    try:
+        services.asset_archive(user=request.user, asset=asset)
+    except services.ArchiveError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Archived {asset.original_name}. It is hidden from every list; "
+                                  f"its files are kept for at least {settings.ARCHIVE_RETENTION_DAYS} days.")
+    if request.POST.get("next") == "history" and roles.is_admin(request.user):
+        return redirect("asset-history", asset_id=asset.pk)
+    return redirect("asset-list")
 
 
 # ---------------------------------------------------------------- review
@@ -331,7 +418,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     submitter = request.GET.get("submitter", "").strip()
     reviews = Review.objects.select_related(
         "version__asset", "version__made_by_job", "version__parent", "submitted_by", "decided_by"
-    ).filter(state__in=REVIEW_STATES if state == "all" else [state] if state in REVIEW_STATES else [Review.PENDING])
+    ).filter(state__in=REVIEW_STATES if state == "all" else [state] if state in REVIEW_STATES else [Review.PENDING],
+             version__asset__archived_at=None)
     if submitter:
         reviews = reviews.filter(submitted_by__username=submitter)
     # Flagged first (a check failed), then the oldest submission first.
@@ -342,7 +430,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page, "state": state, "submitter": submitter, "submitters": submitters,
         "states": ("pending", "approved", "rejected", "all"),
-        "pending_count": Review.objects.filter(state=Review.PENDING).count(),
+        "pending_count": Review.objects.filter(state=Review.PENDING, version__asset__archived_at=None).count(),
         "now": timezone.now(),
     }
     return render(request, "repairapp/review_queue.html", context)
@@ -352,7 +440,8 @@ def _get_review_for_reviewer(user, version_id: int) -> Review:
     _require_reviewer(user)
     return get_object_or_404(
         Review.objects.select_related("version__asset__owner", "version__parent", "version__made_by_job",
-                                      "submitted_by", "decided_by").filter(state__in=REVIEW_STATES),
+                                      "submitted_by", "decided_by").filter(state__in=REVIEW_STATES,
+                                                                           version__asset__archived_at=None),
         version_id=version_id,
     )
 
@@ -360,6 +449,8 @@ def _get_review_for_reviewer(user, version_id: int) -> Review:
 def _review_page(request: HttpRequest, review: Review, *, error: str = "", status: int = 200) -> HttpResponse:
     version = review.version
     asset = version.asset
+    if not error and review.state == Review.PENDING and services.four_eyes_blocks(request.user, version):
+        error = services.FOUR_EYES_MESSAGE  # said before the moderator tries, not after
     others = asset.versions.select_related("review", "review__decided_by", "made_by_job").order_by("-number")
     next_pending = (Review.objects.filter(state=Review.PENDING).exclude(pk=review.pk)
                     .order_by("-flagged", "submitted_at").values_list("version_id", flat=True).first())
@@ -388,6 +479,8 @@ def review_decide(request: HttpRequest, version_id: int) -> HttpResponse:
     except services.ReviewConflict as exc:
         review.refresh_from_db()
         return _review_page(request, review, error=str(exc), status=409)
+    except services.OwnVersion as exc:
+        return _review_page(request, review, error=str(exc), status=403)
     except ValueError as exc:
         return _review_page(request, review, error=str(exc), status=400)
     verb = "approved" if decision == "approve" else "rejected"
@@ -414,28 +507,52 @@ def _parse_date(raw: str):
 
 
 def _filtered_events(request: HttpRequest):
+    """The events the filters ask for, the filters, and what was wrong with them: a filter
+    that cannot be read is named, never silently dropped (that would show everything)."""
     events = Event.objects.select_related("actor", "asset", "version", "job", "subject").order_by("-at", "-id")
     f = {key: request.GET.get(key, "").strip() for key in ("user", "asset", "kind", "engine", "from", "to")}
+    errors = []
+    if f["asset"] and not f["asset"].isdigit():
+        errors.append(f"Photo id must be a whole number, not {f['asset']!r}.")
+    if f["kind"] and f["kind"] not in dict(Event.KIND_CHOICES):
+        errors.append(f"Unknown event {f['kind']!r}.")
+    if f["engine"] and f["engine"] not in engines.names():
+        errors.append(f"Unknown engine {f['engine']!r}; engines: {', '.join(engines.names())}.")
+    start, end = _parse_date(f["from"]), _parse_date(f["to"])
+    for key, label, parsed in (("from", "From", start), ("to", "To", end)):
+        if f[key] and parsed is None:
+            errors.append(f"{label} must be a date as YYYY-MM-DD, not {f[key]!r}.")
+    if errors:
+        return events.none(), f, errors
     if f["user"]:
         events = events.filter(Q(actor__username=f["user"]) | Q(subject__username=f["user"]))
-    if f["asset"].isdigit():
+    if f["asset"]:
         events = events.filter(asset_id=int(f["asset"]))
     if f["kind"]:
         events = events.filter(kind=f["kind"])
     if f["engine"]:
         events = events.filter(job__engine=f["engine"])
-    start, end = _parse_date(f["from"]), _parse_date(f["to"])
     tz = timezone.get_current_timezone()
     if start:
         events = events.filter(at__gte=datetime.combine(start, time.min, tzinfo=tz))
     if end:
         events = events.filter(at__lte=datetime.combine(end, time.max, tzinfo=tz))
-    return events, f
+    return events, f, []
 
 
 class _Echo:
     def write(self, value):
         return value
+
+
+# OWASP's rule for CSV injection: a cell a spreadsheet would read as a formula gets a
+# leading apostrophe, which spreadsheets show as text and do not display.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv_rows(events):
@@ -444,7 +561,7 @@ def _csv_rows(events):
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for e in events.iterator(chunk_size=500):
-        yield writer.writerow([
+        yield writer.writerow(csv_safe(cell) for cell in [
             e.at.isoformat(), e.kind, e.actor.get_username() if e.actor else "", e.asset_id or "",
             e.asset.original_name if e.asset else "", e.version.number if e.version else "", e.job_id or "",
             e.job.engine if e.job else "", e.from_status, e.to_status, e.message, json.dumps(e.data, sort_keys=True),
@@ -455,7 +572,9 @@ def _csv_rows(events):
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     _require_admin(request.user)
-    events, filters = _filtered_events(request)
+    events, filters, errors = _filtered_events(request)
+    if errors and request.GET.get("format") == "csv":
+        return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="repairapp-history.csv"'
@@ -467,15 +586,20 @@ def history(request: HttpRequest) -> HttpResponse:
         "page": page, "filters": filters, "query": query.urlencode(),
         "kinds": [k for k, _ in Event.KIND_CHOICES], "engines": engines.names(),
         "users": get_user_model().objects.order_by("username").values_list("username", flat=True),
+        "errors": errors,
     }
-    return render(request, "repairapp/history.html", context)
+    return render(request, "repairapp/history.html", context, status=400 if errors else 200)
 
 
 @require_GET
 @login_required
 def asset_history(request: HttpRequest, asset_id: int) -> HttpResponse:
     _require_admin(request.user)
-    asset = get_object_or_404(Asset.objects.select_related("owner", "published_version"), pk=asset_id)
+    asset = get_object_or_404(Asset.objects.select_related("owner", "published_version", "archived_by"), pk=asset_id)
     events = asset.events.select_related("actor", "version", "job").order_by("at", "id")
     versions = asset.versions.select_related("review", "made_by_job", "created_by").order_by("number")
-    return render(request, "repairapp/asset_history.html", {"asset": asset, "events": events, "versions": versions})
+    context = {"asset": asset, "events": events, "versions": versions,
+               "archive_retention_days": settings.ARCHIVE_RETENTION_DAYS}
+    if asset.archived_at:
+        context["purge_after"] = asset.archived_at + timedelta(days=settings.ARCHIVE_RETENTION_DAYS)
+    return render(request, "repairapp/asset_history.html", context)

@@ -115,19 +115,32 @@ def admin_user(django_user_model):
     return user
 
 
-@pytest.fixture
-def repaired(alice, run_worker, django_capture_on_commit_callbacks):
-    """alice's photo with version 2 made by a real repair job (a draft, not yet submitted)."""
+def make_asset(owner, name: str = "mug.jpg", index: int = 0):
+    """A photo of `owner`: scene `index` of tests/photos.py (512×512 JPEG)."""
     from repairapp import services
 
-    asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="shoe.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
-        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+    return services.asset_create(owner=owner, data=photo_bytes(index), file_name=name)
+
+
+def make_version(owner, run_worker, capture, name: str = "mug.jpg"):
+    """A photo of `owner` with version 2 made by a real repair on the real worker (a draft,
+    not yet submitted). `capture` is django_capture_on_commit_callbacks."""
+    from repairapp import services
+
+    asset = make_asset(owner, name)
+    with capture(execute=True):
+        job = services.repair_request_create(user=owner, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
     run_worker()
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     return job.result_version
+
+
+@pytest.fixture
+def repaired(alice, run_worker, django_capture_on_commit_callbacks):
+    """alice's photo with version 2 made by a real repair job (a draft, not yet submitted)."""
+    return make_version(alice, run_worker, django_capture_on_commit_callbacks, name="shoe.jpg")
 
 
 # ---------------------------------------------------------------- real browser (Chromium via Playwright)

@@ -60,8 +60,9 @@ def test_moderator_sees_a_photo_only_once_it_is_submitted(client, alice, moderat
 def test_moderator_cannot_paint_or_repair_or_submit_others_photos(client, alice, moderator, repaired):
     services.version_submit(user=alice, version=repaired)
     _as(client, moderator)
+    # The editor is not theirs: the link leads to the review page instead of a 403.
     response = client.get(reverse("editor", args=[repaired.asset_id]))
-    assert response.status_code == 403 and b"Only the photo&#x27;s owner" in response.content
+    assert response.status_code == 302 and response["Location"] == reverse("review-page", args=[repaired.pk])
     response = client.post(reverse("repair-create", args=[repaired.asset_id]), {"mask": _mask_file()})
     assert response.status_code == 403 and "owner" in response.json()["error"]
     assert client.post(reverse("version-submit", args=[repaired.pk])).status_code == 403
@@ -72,7 +73,10 @@ def test_admin_sees_everything_but_paints_nothing_of_others(client, admin_user, 
     _as(client, admin_user)
     for url in _media_urls(repaired):
         assert client.get(url).status_code == 200, url
-    assert client.get(reverse("editor", args=[repaired.asset_id])).status_code == 403
+    # A draft nobody submitted: the admin's read-only view is the photo's timeline.
+    response = client.get(reverse("editor", args=[repaired.asset_id]))
+    assert response.status_code == 302 and response["Location"] == reverse("asset-history", args=[repaired.asset_id])
+    assert client.post(reverse("repair-create", args=[repaired.asset_id]), {"mask": _mask_file()}).status_code == 403
     assert client.get(reverse("asset-list")).content.count(b'class="asset-card"') == 1
 
 

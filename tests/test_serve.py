@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from repairapp.management.commands.serve import _free_port
@@ -33,6 +35,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _status(port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def test_sigterm_stops_the_web_server_the_worker_and_the_embedded_redis(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
@@ -47,6 +57,9 @@ def test_sigterm_stops_the_web_server_the_worker_and_the_embedded_redis(tmp_path
             if "Ctrl-C stops" in line:
                 break
         assert any("Log in as  demo" in line for line in lines), "".join(lines)
+        # Static files are served, and a path out of static/ is a 404, not a 500.
+        assert _status(port, "/static/css/app.css") == 200
+        assert _status(port, "/static/..%2F..%2Frepairapp%2Fsettings.py") == 404
         children = _children(serve.pid)
         assert len(children) >= 3, children  # Redis, a worker, the web server
         serve.send_signal(signal.SIGTERM)

@@ -1371,14 +1371,26 @@
     return iso ? Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)) : 0;
   }
 
+  // The job's place among this user's own queued jobs, and when its result should be in.
+  function queuePlace(job) {
+    if (!job.queue_position) return "waiting for a worker";
+    const parts = [job.jobs_ahead ? job.jobs_ahead + " ahead of it" : "next in line"];
+    if (job.queue_position > 1) parts.unshift("your job " + job.queue_position + " in line");
+    if (job.estimated_seconds) parts.push("result in about " + formatWait(job.estimated_seconds));
+    return parts.join(", ");
+  }
+
+  function formatWait(seconds) {
+    return seconds < 90 ? seconds + "\u00a0s" : Math.round(seconds / 60) + "\u00a0min";
+  }
+
   function follow(job) {
     state.job = job;
     clearTimeout(state.pollTimer);
     const attempt = job.attempts > 1 ? " (attempt " + job.attempts + ")" : "";
     if (job.status === "queued") {
       setBusy(true);
-      const where = job.queue_position ? "position " + job.queue_position + " in the queue" : "waiting for a worker";
-      setJobStatus("queued", "Queued, " + where + attempt + ".", { spinner: true });
+      setJobStatus("queued", "Queued, " + queuePlace(job) + attempt + ".", { spinner: true });
       setOverlay("Queued: the mask is locked until the result is in.");
       poll(job);
     } else if (job.status === "running") {
@@ -1630,7 +1642,8 @@
     setImage("swipe-before", v.parentImageUrl, "Version " + v.parentNumber + ", before");
     setImage("swipe-after", v.imageUrl, "Version " + v.number + ", after");
     setImage("diff-img", v.diffUrl, "Heatmap of the pixels that changed from v" + v.parentNumber + " to v" + v.number);
-    swipe.style.setProperty("--ar", String(width / height));
+    // On the panel, so the swipe and the diff share one size at the photo's aspect ratio.
+    result.style.setProperty("--ar", String(width / height));
 
     $("fig-mask").textContent = formatPixels(v.maskPixels);
     $("fig-inside").textContent = formatPixels(v.changedInside);

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import localenv
 from ...roles import role_of, set_role
+from ...settings import redis_url_with_timeouts
 
 # One login per role, so every screen can be tried: (username, password, role).
 DEMO_USERS = (
@@ -110,7 +111,7 @@ class Command(BaseCommand):
                 localenv.record_running_redis(env["REDIS_URL"])
                 # This process runs the sweep, so its own queue settings follow too.
                 settings.RQ_QUEUES = {
-                    name: {**config, "URL": env["REDIS_URL"]} for name, config in settings.RQ_QUEUES.items()
+                    name: {**config, "URL": redis_url_with_timeouts(env["REDIS_URL"])} for name, config in settings.RQ_QUEUES.items()
                 }
                 self.stdout.write(f"Redis: embedded server on port {redis_port} (stops with this command)")
             else:
@@ -122,7 +123,10 @@ class Command(BaseCommand):
             self._ensure_demo_user()
 
             worker_procs = [start_worker() for _ in range(max(1, workers))]
-            web = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)
+            # --nostatic: WhiteNoise (with finders, as DEBUG is on) serves static/ and answers a
+            # traversal like /static/..%2Fsettings.py with 404; runserver's own static handler
+            # let Django's SuspiciousFileOperation through as a 500.
+            web = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload", "--nostatic"], env=env)
             if not _wait_for_port(port, 20):
                 raise CommandError(f"The web server did not start on port {port}")
             logins = "".join(f"  Log in as  {u:<10} / {p:<20} ({role})\n" for u, p, role in DEMO_USERS)

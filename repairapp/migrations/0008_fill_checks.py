@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repairapp', '0006_saved_masks'),
+        ('repairapp', '0007_archive_and_accounts'),
     ]
 
     operations = [

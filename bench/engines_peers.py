@@ -96,7 +96,8 @@ def quality(args, work: Path) -> dict:
                                 [(images / f"{s}.png", masks / f"{s}.png", pm_out / f"{s}.png") for s, *_ in cases],
                                 3, work)
     io_out = work / "q-iopaint"
-    io_total = run_iopaint(args.iopaint, images, masks, io_out)
+    # IOPaint is optional: its venv is large (torch) and only its cv2 engine is compared.
+    io_total = run_iopaint(args.iopaint, images, masks, io_out) if Path(args.iopaint).exists() else None
     for (stem, kind, truth, damaged, mask, effective), (pm_s, pm_cpu) in zip(cases, pm_times, strict=True):
         # Ours on the same case in the same run, for a speed ratio under the same load.
         started, cpu = time.perf_counter(), time.process_time()
@@ -104,9 +105,11 @@ def quality(args, work: Path) -> dict:
         ours_s, ours_cpu = time.perf_counter() - started, time.process_time() - cpu
         for peer, out, ms, cpu_ms in (
             ("pypatchmatch", read_rgb(pm_out / f"{stem}.png"), 1000 * pm_s, 1000 * pm_cpu),
-            ("iopaint-cv2", read_rgb(io_out / f"{stem}.png"), None, None),
+            ("iopaint-cv2", read_rgb(io_out / f"{stem}.png") if io_total is not None else None, None, None),
             ("patch-same-run", ours, 1000 * ours_s, 1000 * ours_cpu),
         ):
+            if out is None:
+                continue
             row = common.scores(out, truth, mask, effective, damaged)
             row.update(photo=stem, kind=kind, engine=peer, ms=ms, cpu_ms=cpu_ms)
             rows.append(row)

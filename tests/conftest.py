@@ -195,6 +195,19 @@ def page(browser):
     context.close()
 
 
+def logged_in_page(browser, live_server, username, password, width=1440, height=900):
+    """A new browser context of the given size, logged in through the real login form."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
 
 
 def pytest_collection_modifyitems(items):

@@ -6,21 +6,9 @@ an admin reads the whole timeline. Screenshots go to test-artifacts/."""
 import pytest
 
 from repairapp.models import Asset, Review
-from tests.conftest import ARTIFACTS, photo_path
+from tests.conftest import ARTIFACTS, logged_in_page, photo_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _page_for(browser, live_server, username, password):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def _paint_and_remove(page, run_worker, *, row: float):
@@ -55,7 +43,7 @@ def test_creator_moderator_and_admin_go_through_a_review(
     set_role(django_user_model.objects.create_user("mona", password="mona-pass-123"), "moderator")
     set_role(django_user_model.objects.create_user("adam", password="adam-pass-123"), "admin")
 
-    creator = _page_for(browser, live_server, "cara", "cara-pass-123")
+    creator = logged_in_page(browser, live_server, "cara", "cara-pass-123")
     creator.set_input_files("#photo-input", str(photo_path(3)))
     creator.wait_for_url("**/assets/*/")
     _paint_and_remove(creator, run_worker, row=0.5)
@@ -63,7 +51,7 @@ def test_creator_moderator_and_admin_go_through_a_review(
     asset = Asset.objects.get()
     v2 = asset.versions.get(number=2)
 
-    moderator = _page_for(browser, live_server, "mona", "mona-pass-123")
+    moderator = logged_in_page(browser, live_server, "mona", "mona-pass-123")
     moderator.goto(f"{live_server.url}/review/")
     moderator.click(f"#review-queue [data-version-id='{v2.pk}'] a")
     moderator.wait_for_selector("#review")
@@ -97,7 +85,7 @@ def test_creator_moderator_and_admin_go_through_a_review(
     asset.refresh_from_db()
     assert asset.published_version == v3
 
-    admin = _page_for(browser, live_server, "adam", "adam-pass-123")
+    admin = logged_in_page(browser, live_server, "adam", "adam-pass-123")
     admin.goto(f"{live_server.url}/assets/{asset.pk}/history")
     text = admin.inner_text("main")
     for expected in ("a smudge is left at the edge", "edge cleaned", "sign removed"):

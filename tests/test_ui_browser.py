@@ -10,21 +10,9 @@ from playwright.sync_api import expect
 from repairapp import services
 from repairapp.models import Asset
 from repairapp.roles import set_role
-from tests.conftest import ARTIFACTS, encode, mask_png, textured_rgb
+from tests.conftest import ARTIFACTS, encode, logged_in_page, mask_png, textured_rgb
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _page_for(browser, live_server, username, password, width=1440, height=900):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def _photo_file(tmp_path, name, seed=1, size=(320, 240)):
@@ -35,7 +23,7 @@ def _photo_file(tmp_path, name, seed=1, size=(320, 240)):
 
 def test_several_photos_upload_at_once_each_with_its_own_result(browser, live_server, django_user_model, tmp_path):
     django_user_model.objects.create_user("cara", password="cara-pass-123")
-    page = _page_for(browser, live_server, "cara", "cara-pass-123")
+    page = logged_in_page(browser, live_server, "cara", "cara-pass-123")
     files = [_photo_file(tmp_path, "one.png", 1), _photo_file(tmp_path, "two.png", 2), tmp_path / "notes.txt"]
     files[2].write_text("not a photo")
     page.set_input_files("#photo-input", [str(f) for f in files])
@@ -57,7 +45,7 @@ def test_several_photos_upload_at_once_each_with_its_own_result(browser, live_se
 
 def test_photos_dropped_on_the_drop_zone_upload_one_by_one(browser, live_server, django_user_model):
     django_user_model.objects.create_user("cara", password="cara-pass-123")
-    page = _page_for(browser, live_server, "cara", "cara-pass-123")
+    page = logged_in_page(browser, live_server, "cara", "cara-pass-123")
     # A real drop event carrying two PNG files made in the page.
     page.evaluate("""async () => {
         const make = (name, colour) => new Promise((resolve) => {
@@ -78,7 +66,7 @@ def test_photos_dropped_on_the_drop_zone_upload_one_by_one(browser, live_server,
 def test_an_oversized_photo_is_refused_in_the_browser_before_it_is_sent(browser, live_server, django_user_model, tmp_path, settings):
     settings.MAX_UPLOAD_BYTES = 100_000
     django_user_model.objects.create_user("cara", password="cara-pass-123")
-    page = _page_for(browser, live_server, "cara", "cara-pass-123", width=390, height=844)
+    page = logged_in_page(browser, live_server, "cara", "cara-pass-123", width=390, height=844)
     big = _photo_file(tmp_path, "big.png", size=(400, 300))
     assert big.stat().st_size > 100_000
     posts = []
@@ -95,7 +83,7 @@ def test_an_oversized_photo_is_refused_in_the_browser_before_it_is_sent(browser,
 
 def test_a_refused_single_upload_keeps_the_list_address(browser, live_server, django_user_model, tmp_path):
     django_user_model.objects.create_user("cara", password="cara-pass-123")
-    page = _page_for(browser, live_server, "cara", "cara-pass-123")
+    page = logged_in_page(browser, live_server, "cara", "cara-pass-123")
     bad = tmp_path / "fake.jpg"
     bad.write_bytes(b"%PDF-1.4 not a photo")
     page.set_input_files("#photo-input", str(bad))
@@ -138,7 +126,7 @@ def _reviewed_setup(django_user_model, run_worker, capture):
 def test_a_moderator_opening_a_photo_lands_on_its_review_page(browser, live_server, django_user_model, run_worker,
                                                              django_capture_on_commit_callbacks):
     assets, versions = _reviewed_setup(django_user_model, run_worker, django_capture_on_commit_callbacks)
-    page = _page_for(browser, live_server, "mona", "mona-pass-123")
+    page = logged_in_page(browser, live_server, "mona", "mona-pass-123")
     page.locator(".asset-card", has_text="walnut").click()
     page.wait_for_url(f"**/review/{versions[0].pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("walnut")
@@ -163,7 +151,7 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
     }
     problems = []
     # The onion-skin toolbar stays on one row on a desktop.
-    page = _page_for(browser, live_server, "mona", "mona-pass-123")
+    page = logged_in_page(browser, live_server, "mona", "mona-pass-123")
     page.goto(f"{live_server.url}/review/{versions[0].pk}/")
     page.keyboard.press("o")
     expect(page.locator("#review")).to_have_attribute("data-view", "onion")
@@ -175,7 +163,7 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
     page.context.close()
     for width, height in ((1440, 900), (390, 844)):
         for username, urls in pages.items():
-            page = _page_for(browser, live_server, username, f"{username}-pass-123", width, height)
+            page = logged_in_page(browser, live_server, username, f"{username}-pass-123", width, height)
             for name, url in urls:
                 page.goto(live_server.url + url)
                 page.wait_for_load_state("load")
@@ -232,7 +220,7 @@ def test_the_changed_pages_fit_a_phone_and_a_desktop(browser, live_server, djang
 def test_the_copy_button_puts_the_new_token_on_the_clipboard(browser, live_server, django_user_model):
     django_user_model.objects.create_user("cara", password="cara-pass-123")
     for width, height in ((1440, 900), (390, 844)):
-        page = _page_for(browser, live_server, "cara", "cara-pass-123", width, height)
+        page = logged_in_page(browser, live_server, "cara", "cara-pass-123", width, height)
         page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
         page.goto(f"{live_server.url}/settings/tokens")
         page.get_by_label("Name").fill(f"nightly import {width}")
@@ -254,7 +242,7 @@ def test_an_admin_archives_a_photo_from_its_timeline(browser, live_server, djang
     set_role(django_user_model.objects.create_user("adam", password="adam-pass-123"), "admin")
     asset = services.asset_create(owner=cara, data=encode(Image.fromarray(textured_rgb(320, 240)), "PNG"), file_name="chair.png")
     for width, height in ((1440, 900), (390, 844)):
-        page = _page_for(browser, live_server, "adam", "adam-pass-123", width, height)
+        page = logged_in_page(browser, live_server, "adam", "adam-pass-123", width, height)
         page.goto(f"{live_server.url}/assets/{asset.pk}/history")
         if width == 1440:
             page.get_by_role("button", name="Archive").click()

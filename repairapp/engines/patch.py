@@ -141,7 +141,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.random_field(rng)
         else:
             # Start from the coarser answer: its field, upsampled, voted with the finer pixels.
-            lvl.upsample_field(coarser, rng)
+            lvl.upsample_field(coarser)
             lvl.vote(uniform=True)
         # Levels whose hole is small enough search the whole reach; larger ones (the
         # finest levels of a big hole) only refine the upsampled field nearby: the
@@ -321,7 +321,7 @@ class _Level:
         self.nnf_y[self.t_idx], self.nnf_x[self.t_idx] = np.divmod(pick, self.wp)
         self.t_dist[:] = np.inf
 
-    def upsample_field(self, coarse: "_Level", rng: np.random.Generator) -> None:
+    def upsample_field(self, coarse: "_Level") -> None:
         r = self.r
         oy, ox = self.ty - r, self.tx - r
         cy = np.minimum(oy // 2, coarse.size[0] - 1) + r

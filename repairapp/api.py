@@ -520,6 +520,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return defaults.bad_request(request, exception)
 
 
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 404, for a path no pattern matched: JSON under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return error_response(404, "not_found", f"No API endpoint at {request.path}.")

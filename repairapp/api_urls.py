@@ -14,6 +14,7 @@ urlpatterns = [
     path("versions/<int:version_id>/diff", api.version_diff_view, name="api-version-diff"),
     path("versions/<int:version_id>/review", api.version_review, name="api-version-review"),
     path("versions/<int:version_id>/submit", api.version_submit_view, name="api-version-submit"),
-    # Anything else under /api/v1/ is a JSON 404, not the HTML page.
-    re_path(r"^(?P<rest>.*)$", api.not_found),
+    # Anything else under /api/v1/ is a JSON 404, not the HTML page; [\s\S], not ".",
+    # so that a path holding a newline is caught too (the fuzz suite found one).
+    re_path(r"^(?P<rest>[\s\S]*)$", api.not_found),
 ]

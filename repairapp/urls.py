@@ -46,3 +46,4 @@ urlpatterns = [
 
 # A request Django refuses before any view (a malformed Host header) still gets JSON under /api/.
 handler400 = api.bad_request
+handler404 = api.page_not_found

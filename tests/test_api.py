@@ -122,6 +122,20 @@ def test_unknown_api_paths_and_methods_answer_json(client, alice_token):
     assert response["Allow"] == "GET, POST"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/repairs/\n", "/api/v1/assets/%0A", "/api/v2/repairs", "/api/"])
+def test_paths_no_pattern_matches_answer_json_under_the_api(client, alice_token, path):
+    """A newline in the path slipped past the catch-all (the fuzz suite found it), and
+    /api/ outside v1 had Django's HTML page."""
+    response = client.get(path, **bearer(alice_token))
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json") and response.json()["code"] == "not_found"
+
+
+def test_paths_outside_the_api_still_get_the_404_page(alice_client):
+    response = alice_client.get("/no-such-page/\n")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
 # ---------------------------------------------------------------- POST /repairs
 
 

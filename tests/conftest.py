@@ -70,6 +70,29 @@ def alice_client(client, alice):
     return client
 
 
+def bearer(secret: str) -> dict:
+    """Test-client keyword arguments that send an API token."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def alice_token(alice):
+    from repairapp.tokens import token_create
+    return token_create(user=alice, name="test")[1]
+
+
+@pytest.fixture
+def bob_token(bob):
+    from repairapp.tokens import token_create
+    return token_create(user=bob)[1]
+
+
+@pytest.fixture
+def mo_token(moderator):
+    from repairapp.tokens import token_create
+    return token_create(user=moderator)[1]
+
+
 def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
     out = io.BytesIO()
     img.save(out, format=fmt, **kwargs)

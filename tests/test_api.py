@@ -13,31 +13,12 @@ from PIL import Image, ImageDraw, ImageFont
 from repairapp import api, engines, services
 from repairapp.models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
 from repairapp.tokens import token_create
-from tests.conftest import encode, mask_png, photo_bytes
+from tests.conftest import bearer, encode, mask_png, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
 REPAIRS = "/api/v1/repairs"
 ASSETS = "/api/v1/assets"
-
-
-def bearer(secret: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def alice_token(alice):
-    return token_create(user=alice, name="test")[1]
-
-
-@pytest.fixture
-def bob_token(bob):
-    return token_create(user=bob)[1]
-
-
-@pytest.fixture
-def mo_token(moderator):
-    return token_create(user=moderator)[1]
 
 
 @pytest.fixture

@@ -15,24 +15,10 @@ from repairapp import engines, services, textfind
 from repairapp.engines.base import Engine
 from repairapp.models import ApiToken, Asset, Event, RepairJob, Review
 from repairapp.tokens import token_create
-from tests.conftest import encode, mask_png, textured_rgb
+from tests.conftest import bearer, encode, mask_png, textured_rgb
 from tests.photos import photo_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(secret):
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def alice_token(alice):
-    return token_create(user=alice)[1]
-
-
-@pytest.fixture
-def mo_token(moderator):
-    return token_create(user=moderator)[1]
 
 
 def png_of(width, height, seed=1):

@@ -127,14 +127,13 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
     coarser = None
     for level in range(len(images) - 1, -1, -1):
         # Up to TOUCHED_LEVELS, what the pyramid knows only by averaging next to the hole
-        # is filled again (its average as the first guess) and never a source.
-        near_levels = 1 <= level <= TOUCHED_LEVELS
-        fill = touched[level] if near_levels else holes[level]
-        lvl = _Level(images[level], fill, r, touched[level] if level <= TOUCHED_LEVELS else holes[level],
-                     reach=max(SOURCE_REACH >> level, MIN_REACH))
+        # is filled again (its average as the first guess) and never a source. At the
+        # finest level that is the hole itself (touched[0] is hole).
+        fill = touched[level] if level <= TOUCHED_LEVELS else holes[level]
+        lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
-        if near_levels:
+        if fill is not holes[level]:
             guess = np.where(holes[level][:, :, None], guess, _to_uint8(images[level]))
         lvl.set_hole_pixels(guess)
         if coarser is None:
@@ -237,7 +236,7 @@ class _Level:
         inside = np.zeros((self.hp, self.wp), bool)
         inside[r:r + h, r:r + w] = True
         square = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
-        # Sources within SOURCE_REACH px of the hole: a long stroke across a big photo
+        # Sources within `reach` px of the hole: a long stroke across a big photo
         # would otherwise search (and project) the whole photo at every level.
         # A square is a row then a column: the same pixels, ~2x faster at 12 MP.
         reach = cv2.dilate(cv2.dilate(hole_p, np.ones((1, 2 * self.reach + 1), np.uint8)),
@@ -342,15 +341,15 @@ class _Level:
         self.nnf_y[self.t_idx], self.nnf_x[self.t_idx] = sy, sx
         self.t_dist[:] = np.inf
 
-    def _nearest_source(self, ty: np.ndarray, tx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row, col) of the source patch nearest to each of the given positions."""
-        y0, y1 = max(0, int(ty.min()) - self.reach), min(self.hp, int(ty.max()) + self.reach + 1)
-        x0, x1 = max(0, int(tx.min()) - self.reach), min(self.wp, int(tx.max()) + self.reach + 1)
+    def _nearest_source(self, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, col) of the source patch nearest to each of the positions (ys, xs), padded coordinates."""
+        y0, y1 = max(0, int(ys.min()) - self.reach), min(self.hp, int(ys.max()) + self.reach + 1)
+        x0, x1 = max(0, int(xs.min()) - self.reach), min(self.wp, int(xs.max()) + self.reach + 1)
         sources = self.source_ok[y0:y1, x0:x1]
         _, labels = cv2.distanceTransformWithLabels((~sources).astype(np.uint8), cv2.DIST_L2, 5,
                                                     labelType=cv2.DIST_LABEL_PIXEL)
         # DIST_LABEL_PIXEL numbers the zero (source) pixels 1, 2, ... in raster order.
-        where = np.flatnonzero(sources.ravel())[labels[ty - y0, tx - x0] - 1]
+        where = np.flatnonzero(sources.ravel())[labels[ys - y0, xs - x0] - 1]
         sy, sx = np.divmod(where, x1 - x0)
         return (sy + y0).astype(np.int32), (sx + x0).astype(np.int32)
 

@@ -124,10 +124,6 @@ class Version(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.asset.original_name} v{self.number}"
 
-    @property
-    def download_name(self) -> str:
-        return self.file_name_for("png")
-
     def file_name_for(self, fmt: str) -> str:
         """What a download is called: the upload's name, the version, the format's
         extension (`coffee-v2.jpg`)."""

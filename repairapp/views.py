@@ -304,12 +304,12 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 # ---------------------------------------------------------------- media (access-checked)
 
 
-def _file_response(field, *, content_type: str, download_name: str | None = None) -> FileResponse:
+def _file_response(field, *, content_type: str) -> FileResponse:
     try:
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing") from None
-    response = FileResponse(handle, content_type=content_type, as_attachment=bool(download_name), filename=download_name or "")
+    response = FileResponse(handle, content_type=content_type)
     # Versions never change, so a browser may keep them; they are private to the user.
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     return response

@@ -76,7 +76,7 @@ def authorize(view):
                 limit, window = tokens.rate_limit()
                 raise ApiError(429, "rate_limited", f"More than {limit} requests in {window} s; retry in {wait} s.",
                                {"Retry-After": str(wait)})
-            if _body_too_large(request):
+            if validation.body_too_large(request):
                 raise ApiError(413, "too_large", f"The request is larger than the "
                                                  f"{settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
             return view(request, *args, **kwargs)
@@ -94,13 +94,6 @@ def authorize(view):
             return error_response(400, "bad_request", f"The request could not be read: {exc}")
 
     return wrapper
-
-
-def _body_too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_UPLOAD_BYTES
-    except ValueError:
-        return True
 
 
 def route(**handlers):

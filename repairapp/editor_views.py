@@ -20,9 +20,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import imaging, roles, storage, textfind
+from . import imaging, roles, storage, textfind, validation
 from .models import SavedMask
-from .views import EDIT_FORBIDDEN, _body_too_large, _file_response, _get_version_for_user, _json_error, _too_large_message
+from .views import EDIT_FORBIDDEN, _file_response, _get_version_for_user, _json_error, _too_large_message
 
 DISPLAY_SIDE = 2048
 RENDITION_FOLDER = "display"
@@ -142,7 +142,7 @@ def _first_error(form: forms.Form) -> str:
 def saved_masks(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse({"masks": [saved_mask_dict(m) for m in SavedMask.objects.filter(owner=request.user)]})
-    if _body_too_large(request):
+    if validation.body_too_large(request):
         return _json_error(_too_large_message(), 413)
     form = SavedMaskForm(request.POST, request.FILES)
     if not form.is_valid():

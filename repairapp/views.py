@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import downloads, engines, imaging, jobs, roles, services
+from . import downloads, engines, imaging, jobs, roles, services, validation
 from .engines import pipeline
 from .forms import ExportForm
 from .models import Asset, Event, RepairJob, Review, Version
@@ -55,13 +55,6 @@ def _get_version_for_user(user, version_id: int, *, archived_too: bool = False) 
 
 def _get_job_for_user(user, job_id: int) -> RepairJob:
     return get_object_or_404(RepairJob.objects.filter(asset__in=roles.visible_assets(user)), pk=job_id)
-
-
-def _body_too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_UPLOAD_BYTES
-    except ValueError:
-        return True
 
 
 def _too_large_message() -> str:
@@ -131,7 +124,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             return _json_error(message, status)
         return _asset_list_page(request, error=message, status=status)
 
-    if _body_too_large(request):
+    if validation.body_too_large(request):
         return refuse(_too_large_message(), 413)
     upload = request.FILES.get("photo")
     if upload is None:
@@ -265,7 +258,7 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
     asset = _get_asset_for_user(request.user, asset_id)
     if not roles.can_edit(request.user, asset):
         return _json_error(EDIT_FORBIDDEN, 403)
-    if _body_too_large(request):
+    if validation.body_too_large(request):
         return _json_error(_too_large_message(), 413)
     version_id = request.POST.get("version")
     version = asset.versions.filter(pk=version_id).first() if version_id and version_id.isdigit() else asset.latest_version()

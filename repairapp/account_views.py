@@ -5,37 +5,18 @@ from __future__ import annotations
 
 import secrets
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import roles, services
+from . import access, roles, services
+from .forms import UserCreateForm
 
 
-def _require_admin(user) -> None:
-    if not roles.is_admin(user):
-        raise PermissionDenied("Accounts are managed by admins.")
-
-
-class UserCreateForm(forms.Form):
-    username = forms.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    email = forms.EmailField(required=False, help_text="For decision e-mails, if they are on.")
-    role = forms.ChoiceField(choices=[(r, r) for r in roles.ROLES], initial=roles.CREATOR)
-    password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput,
-                               help_text="Leave empty to generate one, shown once.")
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if password:
-            validate_password(password)
-        return password
+ACCOUNTS_FORBIDDEN = "Accounts are managed by admins."
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,7 +24,7 @@ class UserCreateForm(forms.Form):
 def user_list(request: HttpRequest) -> HttpResponse:
     """GET lists every account; POST creates one. A generated password is shown on this
     answer only (never stored in clear, never put in a redirect)."""
-    _require_admin(request.user)
+    access.require_admin(request.user, ACCOUNTS_FORBIDDEN)
     form = UserCreateForm(request.POST or None)
     created = password = None
     status = 200
@@ -73,15 +54,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _get_other_user(request: HttpRequest, user_id: int):
-    _require_admin(request.user)
-    return get_object_or_404(get_user_model(), pk=user_id)
-
-
 @require_POST
 @login_required
 def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = _get_other_user(request, user_id)
+    user = access.get_user_for_admin(request.user, user_id, message=ACCOUNTS_FORBIDDEN)
     role = request.POST.get("role", "")
     if role not in roles.ROLES:
         messages.error(request, f"Unknown role {role!r}; roles: {', '.join(roles.ROLES)}.")
@@ -101,7 +77,7 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = _get_other_user(request, user_id)
+    user = access.get_user_for_admin(request.user, user_id, message=ACCOUNTS_FORBIDDEN)
     active = request.POST.get("active") == "1"
     try:
         changed = services.user_set_active(actor=request.user, user=user, active=active)

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1/, for scripts: `Authorization: Bearer <token>`.
 
 Every view is wrapped by `authorize` (token, rate limit, body size, and errors as
-`{"error", "code"}` JSON), finds its objects through `roles` so a token sees exactly
+`{"error", "code"}` JSON), finds its objects through `access` so a token sees exactly
 what its user sees (404 otherwise), validates input with a Form, and answers with the
 `*_dict` functions below. POSTs honour an `Idempotency-Key` header. The contract is
 written down in openapi.py; tests/test_api_openapi.py checks the two agree.
@@ -24,9 +24,8 @@ from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from . import downloads, engines, imaging, jobs, openapi, roles, services, tokens, validation
-from .engines import pipeline
-from .forms import ExportForm
+from . import access, downloads, engines, imaging, jobs, openapi, roles, services, tokens, validation
+from .forms import ExportForm, PageForm, RepairForm, ReviewForm, SubmitForm, problems
 from .models import Asset, IdempotencyKey, RepairJob, Version
 from .storage import DiskFull
 
@@ -171,31 +170,6 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> HttpResponse:
     return response
 
 
-# ---------------------------------------------------------------- lookups (404 before any work)
-
-
-def _get_visible(queryset, pk: int, what: str):
-    """The row if the token's user may see it; otherwise a 404 that says nothing more."""
-    row = queryset.filter(pk=pk).first()
-    if row is None:
-        raise ApiError(404, "not_found", f"No {what} {pk}.")
-    return row
-
-
-def _get_asset_for_user(user, asset_id: int) -> Asset:
-    return _get_visible(roles.visible_assets(user), asset_id, "photo")
-
-
-def _get_job_for_user(user, job_id: int) -> RepairJob:
-    jobs_seen = RepairJob.objects.select_related("result_version").filter(asset__in=roles.visible_assets(user))
-    return _get_visible(jobs_seen, job_id, "repair")
-
-
-def _get_version_for_user(user, version_id: int) -> Version:
-    versions_seen = Version.objects.select_related("asset").filter(asset__in=roles.visible_assets(user))
-    return _get_visible(versions_seen, version_id, "version")
-
-
 # ---------------------------------------------------------------- output
 
 
@@ -278,32 +252,8 @@ def asset_to_dict(request: HttpRequest, asset: Asset, *, with_versions: bool = F
 # ---------------------------------------------------------------- input
 
 
-class RepairForm(forms.Form):
-    mode = forms.ChoiceField(choices=[(m, m) for m in services.MODES], required=False, error_messages={
-        "invalid_choice": "unknown mode %(value)r; use inpaint (fill the mask you send, the default) or "
-                          "remove_text (find overlaid text and remove it; no mask)."})
-    engine = forms.CharField(max_length=40, required=False)
-    dilate = forms.IntegerField(min_value=0, max_value=pipeline.MAX_DILATE, required=False)
-    feather = forms.IntegerField(min_value=0, max_value=pipeline.MAX_FEATHER, required=False)
-    asset = forms.IntegerField(min_value=1, required=False)
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
-    comment = forms.CharField(max_length=5000, required=False, strip=True)
-
-
-class SubmitForm(forms.Form):
-    note = forms.CharField(max_length=5000, required=False, strip=True)
-
-
-class PageForm(forms.Form):
-    page = forms.IntegerField(min_value=1, required=False)
-
-
 def _form_error(form: forms.Form) -> ApiError:
-    problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-    return ApiError(400, "invalid", problems)
+    return ApiError(400, "invalid", problems(form))
 
 
 def _photo_upload(request: HttpRequest):
@@ -339,21 +289,14 @@ def repair_create(request: HttpRequest) -> JsonResponse:
                                         "as `asset`: one of the two.")
     _refuse_text_for_files(request, "mask")
     mask = request.FILES.get("mask")
-    options = {
-        "mask_data": mask.read() if mask is not None else None,
-        "mode": data["mode"] or services.MODE_INPAINT,
-        "engine": data["engine"] or engines.DEFAULT_ENGINE,
-        "dilate": pipeline.DEFAULT_DILATE if data["dilate"] is None else data["dilate"],
-        "feather": pipeline.DEFAULT_FEATHER if data["feather"] is None else data["feather"],
-    }
+    options = {"mask_data": mask.read() if mask is not None else None, **form.options()}
     try:
         if upload is not None:
             job = services.photo_repair_create(user=request.user, data=upload.read(), file_name=upload.name,
                                                **options)
         else:
-            asset = _get_asset_for_user(request.user, data["asset"])
-            if not roles.can_edit(request.user, asset):
-                raise ApiError(403, "forbidden", "Only the photo's owner can run repairs on it.")
+            asset = access.get_asset_for_user(request.user, data["asset"])
+            access.require_editor(request.user, asset, "Only the photo's owner can run repairs on it.")
             job = services.repair_submit(user=request.user, version=asset.latest_version(), **options)
     except imaging.ImageError as exc:
         raise _image_error(exc) from None
@@ -372,7 +315,7 @@ def repair_create(request: HttpRequest) -> JsonResponse:
 
 
 def repair_detail(request: HttpRequest, job_id: int) -> JsonResponse:
-    return JsonResponse(job_to_dict(request, _get_job_for_user(request.user, job_id)))
+    return JsonResponse(job_to_dict(request, access.get_job_for_user(request.user, job_id)))
 
 
 def asset_create(request: HttpRequest) -> JsonResponse:
@@ -406,7 +349,7 @@ def asset_list(request: HttpRequest) -> JsonResponse:
 
 
 def asset_detail(request: HttpRequest, asset_id: int) -> JsonResponse:
-    asset = _get_asset_for_user(request.user, asset_id)
+    asset = access.get_asset_for_user(request.user, asset_id)
     return JsonResponse(asset_to_dict(request, asset, with_versions=True))
 
 
@@ -427,13 +370,12 @@ def _json_object(request: HttpRequest, example: str, *, empty_ok: bool = False) 
 
 
 def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
-    if not roles.can_review(request.user):
-        raise ApiError(403, "forbidden", "Reviews are for moderators and admins.")
+    access.require_reviewer(request.user)
     payload = _json_object(request, '{"decision": "approve"|"reject", "comment": "..."}')
     form = ReviewForm({key: value for key, value in payload.items() if isinstance(value, str)})
     if not form.is_valid():
         raise _form_error(form)
-    version = _get_version_for_user(request.user, version_id)
+    version = access.get_version_for_user(request.user, version_id)
     try:
         review = services.review_decide(user=request.user, version=version, decision=form.cleaned_data["decision"],
                                         comment=form.cleaned_data["comment"])
@@ -455,9 +397,8 @@ def version_submit(request: HttpRequest, version_id: int) -> JsonResponse:
     form = SubmitForm(payload)
     if not form.is_valid():
         raise _form_error(form)
-    version = _get_version_for_user(request.user, version_id)
-    if not roles.can_edit(request.user, version.asset):
-        raise ApiError(403, "forbidden", "Only the photo's owner can submit its versions for review.")
+    version = access.get_version_for_user(request.user, version_id)
+    access.require_editor(request.user, version.asset, "Only the photo's owner can submit its versions for review.")
     try:
         review = services.version_submit(user=request.user, version=version, note=form.cleaned_data["note"])
     except services.ReviewConflict as exc:  # version 1, or already pending or decided
@@ -480,8 +421,8 @@ def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
     """PNG as stored, or `?format=jpeg|webp&quality=N`; named like `coffee-v2.jpg`."""
     form = ExportForm(request.GET)
     if not form.is_valid():
-        raise ApiError(400, "invalid", form.problems())
-    version = _get_version_for_user(request.user, version_id)
+        raise _form_error(form)
+    version = access.get_version_for_user(request.user, version_id)
     try:
         return downloads.version_download(version, fmt=form.cleaned_data["format"],
                                           quality=form.cleaned_data["quality"])
@@ -492,7 +433,7 @@ def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
-    version = _get_version_for_user(request.user, version_id)
+    version = access.get_version_for_user(request.user, version_id)
     if not version.diff_file:
         raise ApiError(404, "not_found", "Version 1 is the upload: it has no diff.")
     return _file_response(version.diff_file, imaging.content_type_for(version.diff_file.name))

@@ -1,7 +1,7 @@
 """The editor's helpers beside views.py: a display-sized rendition of a version, the
 text finder on a version's pixels, and the user's saved (named, anchored) masks.
 
-Access is asked exactly as in views.py: what a user may not see is a 404, what they
+Access is asked through access.py, as in views.py: what a user may not see is a 404, what they
 may see but not edit is a 403, before any work is done.
 """
 
@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import time
 
-from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import imaging, roles, storage, textfind, validation
+from . import access, imaging, storage, textfind, validation
+from .forms import SavedMaskForm
 from .models import SavedMask
-from .views import EDIT_FORBIDDEN, _file_response, _get_version_for_user, _json_error, _too_large_message
+from .views import _file_response, _json_error, _too_large_message
 
 DISPLAY_SIDE = 2048
 RENDITION_FOLDER = "display"
@@ -54,7 +54,7 @@ def _stored_rendition(version) -> tuple[str, str] | None:
 @login_required
 def version_display(request: HttpRequest, version_id: int) -> HttpResponse:
     """The version at most DISPLAY_SIDE px on its long side, made on first request."""
-    version = _get_version_for_user(request.user, version_id)
+    version = access.get_version_for_user(request.user, version_id)
     found = _stored_rendition(version)
     if found is None:
         data, kind = imaging.encode_rendition(_read(version.file), max_side=DISPLAY_SIDE)
@@ -84,9 +84,11 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
 
     An empty proposal is still a mask (all black); X-Mask-Pixels says how much it covers.
     """
-    version = _get_version_for_user(request.user, version_id)
-    if not roles.can_edit(request.user, version.asset):
-        return _json_error(EDIT_FORBIDDEN, 403)
+    version = access.get_version_for_user(request.user, version_id)
+    try:
+        access.require_editor(request.user, version.asset)
+    except PermissionDenied as exc:
+        return _json_error(str(exc), 403)
     started = time.perf_counter()
     photo = imaging.decode_photo(_read(version.file), max_pixels=settings.MAX_IMAGE_PIXELS)
     decoded = time.perf_counter()
@@ -102,20 +104,6 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- saved masks
 
 
-class SavedMaskForm(forms.Form):
-    name = forms.CharField(max_length=100, strip=True, error_messages={
-        "required": "Give the mask a name.",
-        "max_length": "The name is longer than 100 characters.",
-    })
-    anchor = forms.ChoiceField(choices=SavedMask.ANCHOR_CHOICES, error_messages={
-        "required": "Choose the corner the mask is anchored to.",
-        "invalid_choice": "The anchor must be one of: " + ", ".join(a for a, _ in SavedMask.ANCHOR_CHOICES) + ".",
-    })
-    mask = forms.FileField(allow_empty_file=True, error_messages={
-        "required": "No mask was sent: paint the mask first.",
-    })
-
-
 def saved_mask_dict(saved: SavedMask) -> dict:
     return {
         "id": saved.pk,
@@ -129,14 +117,6 @@ def saved_mask_dict(saved: SavedMask) -> dict:
     }
 
 
-def _get_saved_mask_for_user(user, mask_id: int) -> SavedMask:
-    return get_object_or_404(SavedMask.objects.filter(owner=user), pk=mask_id)
-
-
-def _first_error(form: forms.Form) -> str:
-    return next(iter(form.errors.values()))[0]
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def saved_masks(request: HttpRequest) -> JsonResponse:
@@ -146,7 +126,7 @@ def saved_masks(request: HttpRequest) -> JsonResponse:
         return _json_error(_too_large_message(), 413)
     form = SavedMaskForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _json_error(_first_error(form), 400)
+        return _json_error(form.first_problem(), 400)
     name = form.cleaned_data["name"]
     if SavedMask.objects.filter(owner=request.user, name=name).exists():
         return _json_error(f"You already have a saved mask named “{name}”: pick another name or delete it first.", 409)
@@ -176,14 +156,14 @@ def saved_masks(request: HttpRequest) -> JsonResponse:
 @require_GET
 @login_required
 def saved_mask_image(request: HttpRequest, mask_id: int) -> HttpResponse:
-    saved = _get_saved_mask_for_user(request.user, mask_id)
+    saved = access.get_saved_mask_for_user(request.user, mask_id)
     return _file_response(saved.mask_file, content_type="image/png")
 
 
 @require_POST
 @login_required
 def saved_mask_delete(request: HttpRequest, mask_id: int) -> JsonResponse:
-    saved = _get_saved_mask_for_user(request.user, mask_id)
+    saved = access.get_saved_mask_for_user(request.user, mask_id)
     name = saved.mask_file.name
     with transaction.atomic():
         saved.delete()

@@ -1,8 +1,26 @@
-"""Request parameters shared by the pages and the API, validated once."""
+"""Every request parameter, validated once, for the pages and the API alike.
+
+A view builds the form from the request and reads `cleaned_data`; how a refusal is
+worded on the wire is the caller's (`problems()` for the API's "field: reason", the
+editor's one sentence from `RepairForm.sentence()`), but what is accepted is decided
+here only.
+"""
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
-from . import imaging
+from . import imaging, roles, services
+from .engines import DEFAULT_ENGINE, pipeline
+from .models import SavedMask
+
+# Notes and comments: a few paragraphs, not a document.
+MAX_TEXT = 5000
+
+
+def problems(form: forms.Form) -> str:
+    """Every refusal as "field: reason; field: reason"."""
+    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
 
 FORMAT_ALIASES = {"jpg": "jpeg"}
 
@@ -29,4 +47,103 @@ class ExportForm(forms.Form):
         return data
 
     def problems(self) -> str:
-        return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in self.errors.items())
+        return problems(self)
+
+
+class PixelsField(forms.IntegerField):
+    """A distance in photo pixels from 0 to `maximum`; `default` when left empty."""
+
+    def __init__(self, *, maximum: int, default: int, **kwargs):
+        self.maximum, self.default = maximum, default
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        number = super().clean(value)
+        if number is None:
+            return self.default
+        if not 0 <= number <= self.maximum:
+            # The pipeline refuses the same range; saying it here refuses before anything is stored.
+            raise forms.ValidationError(f"{self.label} must be between 0 and {self.maximum} px, not {number}",
+                                        code="range")
+        return number
+
+
+class RepairForm(forms.Form):
+    """A repair's options, from the editor's Remove or the API's POST /repairs. The
+    engine's name is checked by the engine registry (services.repair_create), which
+    lists the known ones."""
+
+    mode = forms.ChoiceField(choices=[(m, m) for m in services.MODES], required=False, error_messages={
+        "invalid_choice": "unknown mode %(value)r; use inpaint (fill the mask you send, the default) or "
+                          "remove_text (find overlaid text and remove it; no mask)."})
+    engine = forms.CharField(max_length=40, required=False)
+    dilate = PixelsField(label="dilate", maximum=pipeline.MAX_DILATE, default=pipeline.DEFAULT_DILATE)
+    feather = PixelsField(label="feather", maximum=pipeline.MAX_FEATHER, default=pipeline.DEFAULT_FEATHER)
+    asset = forms.IntegerField(min_value=1, required=False)
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or services.MODE_INPAINT
+
+    def clean_engine(self) -> str:
+        return self.cleaned_data["engine"] or DEFAULT_ENGINE
+
+    def options(self) -> dict:
+        """The repair's keyword arguments for services.repair_create."""
+        return {key: self.cleaned_data[key] for key in ("mode", "engine", "dilate", "feather")}
+
+    def sentence(self) -> str:
+        """The first refusal as the editor shows it: one sentence."""
+        name, errors = next(iter(self.errors.as_data().items()))
+        if errors[0].code == "invalid" and isinstance(self.fields[name], PixelsField):
+            return f"{name} must be a whole number of pixels."
+        return " ".join(errors[0].messages)
+
+
+class ReviewForm(forms.Form):
+    """A moderator's decision, from the review page or the API."""
+
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    comment = forms.CharField(max_length=MAX_TEXT, required=False, strip=True)
+
+
+class SubmitForm(forms.Form):
+    """The creator's note when sending a version to review."""
+
+    note = forms.CharField(max_length=MAX_TEXT, required=False, strip=True)
+
+
+class PageForm(forms.Form):
+    """`?page=N` of the API's lists (the pages' lists forgive a bad page: Paginator.get_page)."""
+
+    page = forms.IntegerField(min_value=1, required=False)
+
+
+class SavedMaskForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True, error_messages={
+        "required": "Give the mask a name.",
+        "max_length": "The name is longer than 100 characters.",
+    })
+    anchor = forms.ChoiceField(choices=SavedMask.ANCHOR_CHOICES, error_messages={
+        "required": "Choose the corner the mask is anchored to.",
+        "invalid_choice": "The anchor must be one of: " + ", ".join(a for a, _ in SavedMask.ANCHOR_CHOICES) + ".",
+    })
+    mask = forms.FileField(allow_empty_file=True, error_messages={
+        "required": "No mask was sent: paint the mask first.",
+    })
+
+    def first_problem(self) -> str:
+        return next(iter(self.errors.values()))[0]
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = forms.EmailField(required=False, help_text="For decision e-mails, if they are on.")
+    role = forms.ChoiceField(choices=[(r, r) for r in roles.ROLES], initial=roles.CREATOR)
+    password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput,
+                               help_text="Leave empty to generate one, shown once.")
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if password:
+            validate_password(password)
+        return password

@@ -85,12 +85,10 @@ def repair_request_create(
     feather: int = pipeline.DEFAULT_FEATHER,
 ) -> RepairJob:
     """Check the mask against the version, store it, save a queued RepairJob and
-    enqueue it once the transaction commits. Raises ValueError (ImageError,
-    EngineError) with a message for the user; nothing is stored then."""
+    enqueue it once the transaction commits. `dilate` and `feather` come checked
+    (forms.RepairForm). Raises ValueError (ImageError, EngineError) with a message for
+    the user; nothing is stored then."""
     engines.get(engine)  # an unknown name fails here, naming the known ones
-    for name, value, top in (("dilate", dilate, pipeline.MAX_DILATE), ("feather", feather, pipeline.MAX_FEATHER)):
-        if not 0 <= value <= top:
-            raise engines.EngineError(f"{name} must be between 0 and {top} px, not {value}")
     imaging.check_photo_shape(version.width, version.height)  # versions stored before the limits
     mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
     covered = float((mask > 0).mean())

@@ -1,5 +1,5 @@
-"""Pages and the editor's JSON endpoints. Every view finds its object through a
-`_get_*_for_user` helper that 404s before any work is done."""
+"""Pages and the editor's JSON endpoints. Every view finds its object through
+`access.get_*_for_user`, which 404s before any work is done."""
 
 from __future__ import annotations
 
@@ -15,46 +15,20 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import downloads, engines, imaging, jobs, roles, services, validation
+from . import access, downloads, engines, imaging, jobs, roles, services, validation
+from .access import EDIT_FORBIDDEN, REVIEW_STATES
 from .engines import pipeline
-from .forms import ExportForm
+from .forms import ExportForm, RepairForm, ReviewForm, SubmitForm, problems
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import DiskFull
 
 PAGE_SIZE = 24
 RECENT_DECISIONS = 5
-EDIT_FORBIDDEN = "Only the photo's owner can paint masks and run repairs on it."
-
-
-def _get_asset_for_user(user, asset_id: int) -> Asset:
-    return get_object_or_404(roles.visible_assets(user), pk=asset_id)
-
-
-def _require_reviewer(user) -> None:
-    if not roles.can_review(user):
-        raise PermissionDenied("Reviews are for moderators and admins.")
-
-
-def _require_admin(user) -> None:
-    if not roles.is_admin(user):
-        raise PermissionDenied("The history is for admins.")
-
-
-def _get_version_for_user(user, version_id: int, *, archived_too: bool = False) -> Version:
-    assets = roles.visible_assets(user)
-    if archived_too and roles.is_admin(user):
-        # An admin still reads an archived photo's timeline, pictures included, until its purge.
-        assets = Asset.objects.filter(purged_at=None)
-    return get_object_or_404(Version.objects.select_related("asset").filter(asset__in=assets), pk=version_id)
-
-
-def _get_job_for_user(user, job_id: int) -> RepairJob:
-    return get_object_or_404(RepairJob.objects.filter(asset__in=roles.visible_assets(user)), pk=job_id)
 
 
 def _too_large_message() -> str:
@@ -157,7 +131,7 @@ def _read_only_url(user, asset: Asset, submitted_id: int | None) -> str | None:
 @require_GET
 @login_required
 def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
-    asset = _get_asset_for_user(request.user, asset_id)
+    asset = access.get_asset_for_user(request.user, asset_id)
     if not roles.can_edit(request.user, asset):
         # A moderator or admin following a link to someone else's photo: not a dead end.
         submitted_id = (asset.versions.filter(review__state__in=REVIEW_STATES).order_by("-number")
@@ -255,9 +229,11 @@ def job_dict(job: RepairJob) -> dict:
 @require_POST
 @login_required
 def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
-    asset = _get_asset_for_user(request.user, asset_id)
-    if not roles.can_edit(request.user, asset):
-        return _json_error(EDIT_FORBIDDEN, 403)
+    asset = access.get_asset_for_user(request.user, asset_id)
+    try:
+        access.require_editor(request.user, asset)
+    except PermissionDenied as exc:
+        return _json_error(str(exc), 403)
     if validation.body_too_large(request):
         return _json_error(_too_large_message(), 413)
     version_id = request.POST.get("version")
@@ -267,23 +243,20 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
     mask = request.FILES.get("mask")
     if mask is None:
         return _json_error("No mask was sent: paint over what should be removed.", 400)
-    numbers = {}
-    for name, default in (("dilate", pipeline.DEFAULT_DILATE), ("feather", pipeline.DEFAULT_FEATHER)):
-        raw = request.POST.get(name, "")
-        try:
-            numbers[name] = int(raw) if raw.strip() else default
-        except ValueError:
-            return _json_error(f"{name} must be a whole number of pixels.", 400)
+    form = RepairForm(request.POST)
+    if not form.is_valid():
+        return _json_error(form.sentence(), 400)
+    options = form.options()
     try:
         job = services.repair_request_create(
             user=request.user, version=version, mask_data=mask.read(),
-            engine=request.POST.get("engine") or engines.DEFAULT_ENGINE, **numbers,
+            engine=options["engine"], dilate=options["dilate"], feather=options["feather"],
         )
     except imaging.ImageError as exc:
         return _json_error(str(exc), exc.status)
     except DiskFull:
         return _json_error(DiskFull.message, 507)
-    except ValueError as exc:  # EngineError: unknown engine, bad parameter
+    except ValueError as exc:  # EngineError: unknown engine
         return _json_error(str(exc), 400)
     return JsonResponse(job_dict(job), status=202)
 
@@ -291,7 +264,7 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
 @require_GET
 @login_required
 def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
-    return JsonResponse(job_dict(_get_job_for_user(request.user, job_id)))
+    return JsonResponse(job_dict(access.get_job_for_user(request.user, job_id)))
 
 
 # ---------------------------------------------------------------- media (access-checked)
@@ -313,7 +286,7 @@ def _file_response(field, *, content_type: str) -> FileResponse:
 def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
     """The version's pixels: PNG as stored, or `?format=jpeg|webp&quality=N`;
     `?download=1` makes it an attachment (`coffee-v2.jpg`)."""
-    version = _get_version_for_user(request.user, version_id, archived_too=True)
+    version = access.get_version_for_user(request.user, version_id, archived_too=True)
     return _version_download(request, version, as_attachment=bool(request.GET.get("download")))
 
 
@@ -333,14 +306,14 @@ def _version_download(request: HttpRequest, version: Version, *, as_attachment: 
 @require_GET
 @login_required
 def version_thumb(request: HttpRequest, version_id: int) -> FileResponse:
-    version = _get_version_for_user(request.user, version_id, archived_too=True)
+    version = access.get_version_for_user(request.user, version_id, archived_too=True)
     return _file_response(version.thumbnail, content_type=imaging.content_type_for(version.thumbnail.name))
 
 
 @require_GET
 @login_required
 def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
-    version = _get_version_for_user(request.user, version_id, archived_too=True)
+    version = access.get_version_for_user(request.user, version_id, archived_too=True)
     if not version.diff_file:
         raise Http404("Version 1 has no diff")
     return _file_response(version.diff_file, content_type=imaging.content_type_for(version.diff_file.name))
@@ -349,7 +322,7 @@ def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
 @require_GET
 @login_required
 def job_mask(request: HttpRequest, job_id: int) -> FileResponse:
-    job = _get_job_for_user(request.user, job_id)
+    job = access.get_job_for_user(request.user, job_id)
     return _file_response(job.mask_file, content_type="image/png")
 
 
@@ -357,7 +330,7 @@ def job_mask(request: HttpRequest, job_id: int) -> FileResponse:
 @login_required
 def asset_published(request: HttpRequest, asset_id: int) -> HttpResponse:
     """The approved version, as a download: what the catalogue may publish."""
-    asset = _get_asset_for_user(request.user, asset_id)
+    asset = access.get_asset_for_user(request.user, asset_id)
     if asset.published_version is None:
         raise Http404("No version of this photo is approved yet")
     return _version_download(request, asset.published_version, as_attachment=True)
@@ -367,9 +340,8 @@ def asset_published(request: HttpRequest, asset_id: int) -> HttpResponse:
 @login_required
 def asset_archive(request: HttpRequest, asset_id: int) -> HttpResponse:
     """Hide a photo (its owner or an admin); the files stay until a purge."""
-    asset = _get_asset_for_user(request.user, asset_id)
-    if not roles.can_archive(request.user, asset):
-        raise PermissionDenied("Only the photo's owner or an admin can archive it.")
+    asset = access.get_asset_for_user(request.user, asset_id)
+    access.require_archiver(request.user, asset)
     try:
         services.asset_archive(user=request.user, asset=asset)
     except services.ArchiveError as exc:
@@ -388,25 +360,25 @@ def asset_archive(request: HttpRequest, asset_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = _get_version_for_user(request.user, version_id)
-    if not roles.can_edit(request.user, version.asset):
-        raise PermissionDenied("Only the photo's owner can submit its versions for review.")
-    try:
-        services.version_submit(user=request.user, version=version, note=request.POST.get("note", ""))
-    except services.ReviewConflict as exc:
-        messages.error(request, str(exc))
+    version = access.get_version_for_user(request.user, version_id)
+    access.require_editor(request.user, version.asset, "Only the photo's owner can submit its versions for review.")
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, problems(form))
     else:
-        messages.success(request, f"Version {version.number} is submitted for review.")
+        try:
+            services.version_submit(user=request.user, version=version, note=form.cleaned_data["note"])
+        except services.ReviewConflict as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Version {version.number} is submitted for review.")
     return redirect(reverse("editor", args=[version.asset_id]) + f"?version={version.number}")
-
-
-REVIEW_STATES = (Review.PENDING, Review.APPROVED, Review.REJECTED)
 
 
 @require_GET
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    _require_reviewer(request.user)
+    access.require_reviewer(request.user)
     state = request.GET.get("state", Review.PENDING)
     submitter = request.GET.get("submitter", "").strip()
     reviews = Review.objects.select_related(
@@ -429,16 +401,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "repairapp/review_queue.html", context)
 
 
-def _get_review_for_reviewer(user, version_id: int) -> Review:
-    _require_reviewer(user)
-    return get_object_or_404(
-        Review.objects.select_related("version__asset__owner", "version__parent", "version__made_by_job",
-                                      "submitted_by", "decided_by").filter(state__in=REVIEW_STATES,
-                                                                           version__asset__archived_at=None),
-        version_id=version_id,
-    )
-
-
 def _review_page(request: HttpRequest, review: Review, *, error: str = "", status: int = 200) -> HttpResponse:
     version = review.version
     asset = version.asset
@@ -458,23 +420,26 @@ def _review_page(request: HttpRequest, review: Review, *, error: str = "", statu
 @require_GET
 @login_required
 def review_page(request: HttpRequest, version_id: int) -> HttpResponse:
-    return _review_page(request, _get_review_for_reviewer(request.user, version_id))
+    return _review_page(request, access.get_review_for_reviewer(request.user, version_id))
 
 
 @require_POST
 @login_required
 def review_decide(request: HttpRequest, version_id: int) -> HttpResponse:
-    review = _get_review_for_reviewer(request.user, version_id)
-    decision = request.POST.get("decision", "")
+    review = access.get_review_for_reviewer(request.user, version_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _review_page(request, review, error=problems(form), status=400)
+    decision = form.cleaned_data["decision"]
     try:
         services.review_decide(user=request.user, version=review.version, decision=decision,
-                               comment=request.POST.get("comment", ""))
+                               comment=form.cleaned_data["comment"])
     except services.ReviewConflict as exc:
         review.refresh_from_db()
         return _review_page(request, review, error=str(exc), status=409)
     except services.OwnVersion as exc:
         return _review_page(request, review, error=str(exc), status=403)
-    except ValueError as exc:
+    except ValueError as exc:  # a rejection without a comment
         return _review_page(request, review, error=str(exc), status=400)
     verb = "approved" if decision == "approve" else "rejected"
     messages.success(request, f"{review.version} {verb}.")
@@ -489,6 +454,7 @@ def review_decide(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 HISTORY_PAGE_SIZE = 50
+HISTORY_FORBIDDEN = "The history is for admins."
 CSV_COLUMNS = ("at", "kind", "actor", "asset", "photo", "version", "job", "engine", "from_status", "to_status", "message", "data")
 
 
@@ -564,7 +530,7 @@ def _csv_rows(events):
 @require_GET
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    _require_admin(request.user)
+    access.require_admin(request.user, HISTORY_FORBIDDEN)
     events, filters, errors = _filtered_events(request)
     if errors and request.GET.get("format") == "csv":
         return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
@@ -587,8 +553,7 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def asset_history(request: HttpRequest, asset_id: int) -> HttpResponse:
-    _require_admin(request.user)
-    asset = get_object_or_404(Asset.objects.select_related("owner", "published_version", "archived_by"), pk=asset_id)
+    asset = access.get_asset_for_admin(request.user, asset_id, message=HISTORY_FORBIDDEN)
     events = asset.events.select_related("actor", "version", "job").order_by("at", "id")
     versions = asset.versions.select_related("review", "made_by_job", "created_by").order_by("number")
     context = {"asset": asset, "events": events, "versions": versions,

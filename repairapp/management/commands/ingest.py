@@ -30,6 +30,7 @@ from ... import engines, services
 from ...engines import pipeline
 from ...models import IngestItem, RepairJob
 from ...cli import PHOTO_SUFFIXES, _find_mask
+from ...forms import RepairForm, problems
 
 
 def ingest_checksum(*, photo: bytes, mask: bytes | None, mode: str, engine: str, dilate: int, feather: int) -> str:
@@ -75,6 +76,9 @@ class Command(BaseCommand):
             engines.get(opts["engine"])
         except engines.EngineError as exc:
             raise CommandError(str(exc)) from None
+        options = RepairForm({key: opts[key] for key in ("mode", "engine", "dilate", "feather")})
+        if not options.is_valid():
+            raise CommandError(problems(options))
         mask_dir: Path | None = opts["masks"]
         if opts["mode"] == services.MODE_INPAINT and mask_dir is None:
             raise CommandError("--masks DIR is needed for --mode inpaint (remove_text finds its own masks)")

@@ -14,7 +14,6 @@ import json
 from functools import wraps
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.paginator import EmptyPage, Paginator
 from django.db import IntegrityError, transaction
@@ -24,7 +23,7 @@ from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from . import access, downloads, engines, imaging, jobs, openapi, roles, services, tokens, validation
+from . import access, downloads, engines, http, imaging, jobs, openapi, roles, services, tokens
 from .forms import ExportForm, PageForm, RepairForm, ReviewForm, SubmitForm, problems
 from .models import Asset, IdempotencyKey, RepairJob, Version
 from .storage import DiskFull
@@ -75,9 +74,8 @@ def authorize(view):
                 limit, window = tokens.rate_limit()
                 raise ApiError(429, "rate_limited", f"More than {limit} requests in {window} s; retry in {wait} s.",
                                {"Retry-After": str(wait)})
-            if validation.body_too_large(request):
-                raise ApiError(413, "too_large", f"The request is larger than the "
-                                                 f"{settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
+            if http.body_too_large(request):
+                raise ApiError(413, "too_large", http.too_large_message("request"))
             return view(request, *args, **kwargs)
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message, exc.headers)
@@ -356,8 +354,8 @@ def asset_detail(request: HttpRequest, asset_id: int) -> JsonResponse:
 def _json_object(request: HttpRequest, example: str, *, empty_ok: bool = False) -> dict:
     """The body as a JSON object (an empty body is {} where `empty_ok`); 400 otherwise.
     Bounded in size (413), and so in how deep a hostile body can nest (RecursionError)."""
-    if len(request.body) > validation.MAX_JSON_BODY_BYTES:
-        raise ApiError(413, "too_large", f"A JSON body is at most {validation.MAX_JSON_BODY_BYTES // 1024} KB.")
+    if len(request.body) > http.MAX_JSON_BODY_BYTES:
+        raise ApiError(413, "too_large", f"A JSON body is at most {http.MAX_JSON_BODY_BYTES // 1024} KB.")
     if empty_ok and not request.body.strip():
         return {}
     try:
@@ -407,16 +405,6 @@ def version_submit(request: HttpRequest, version_id: int) -> JsonResponse:
     return JsonResponse({"version": version.pk, **_review_to_dict(version)})
 
 
-def _file_response(field, content_type: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise ApiError(404, "not_found", "The file is missing.") from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
-
-
 def version_image(request: HttpRequest, version_id: int) -> HttpResponse:
     """PNG as stored, or `?format=jpeg|webp&quality=N`; named like `coffee-v2.jpg`."""
     form = ExportForm(request.GET)
@@ -436,7 +424,7 @@ def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
     version = access.get_version_for_user(request.user, version_id)
     if not version.diff_file:
         raise ApiError(404, "not_found", "Version 1 is the upload: it has no diff.")
-    return _file_response(version.diff_file, imaging.content_type_for(version.diff_file.name))
+    return http.stored_file_response(version.diff_file, content_type=imaging.content_type_for(version.diff_file.name))
 
 
 @csrf_exempt

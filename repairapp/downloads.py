@@ -2,14 +2,12 @@
 it is, or re-encoded as JPEG or WebP (repairapp/imaging.py does the encoding), under a
 name that says what it is (`coffee-v2.jpg`)."""
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-from . import imaging
+from . import http, imaging
 from .models import Version
 
-# Versions never change, so a browser may keep them; they are private to the user.
-CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
 def version_download(version: Version, *, fmt: str = "png", quality: int = imaging.DEFAULT_EXPORT_QUALITY,
@@ -18,9 +16,9 @@ def version_download(version: Version, *, fmt: str = "png", quality: int = imagi
     hold the photo (WebP above 16383 px a side)."""
     name = version.file_name_for(fmt)
     if fmt == "png":
-        response = FileResponse(version.file.open("rb"), content_type="image/png")
+        response = http.immutable_response(version.file.open("rb"), content_type="image/png")
     else:
         response = HttpResponse(version.export(fmt, quality=quality), content_type=imaging.EXPORT_FORMATS[fmt][1])
+        response["Cache-Control"] = http.IMMUTABLE
     response["Content-Disposition"] = content_disposition_header(as_attachment, name)
-    response["Cache-Control"] = CACHE_CONTROL
     return response

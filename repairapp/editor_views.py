@@ -15,14 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import access, imaging, storage, textfind, validation
+from . import access, http, imaging, storage, textfind
 from .forms import SavedMaskForm
 from .models import SavedMask
-from .views import _file_response, _json_error, _too_large_message
 
 DISPLAY_SIDE = 2048
 RENDITION_FOLDER = "display"
@@ -68,10 +67,8 @@ def version_display(request: HttpRequest, version_id: int) -> HttpResponse:
             storage.delete_quietly([stored])
         found = name, kind
     name, kind = found
-    response = FileResponse(default_storage.open(name, "rb"), content_type=kind)
     # Derived from an immutable version: it never changes either.
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
+    return http.immutable_response(default_storage.open(name, "rb"), content_type=kind)
 
 
 # ---------------------------------------------------------------- find text
@@ -88,7 +85,7 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
     try:
         access.require_editor(request.user, version.asset)
     except PermissionDenied as exc:
-        return _json_error(str(exc), 403)
+        return http.json_error(str(exc), 403)
     started = time.perf_counter()
     photo = imaging.decode_photo(_read(version.file), max_pixels=settings.MAX_IMAGE_PIXELS)
     decoded = time.perf_counter()
@@ -122,20 +119,20 @@ def saved_mask_dict(saved: SavedMask) -> dict:
 def saved_masks(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse({"masks": [saved_mask_dict(m) for m in SavedMask.objects.filter(owner=request.user)]})
-    if validation.body_too_large(request):
-        return _json_error(_too_large_message(), 413)
+    if http.body_too_large(request):
+        return http.json_error(http.too_large_message(), 413)
     form = SavedMaskForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _json_error(form.first_problem(), 400)
+        return http.json_error(form.first_problem(), 400)
     name = form.cleaned_data["name"]
     if SavedMask.objects.filter(owner=request.user, name=name).exists():
-        return _json_error(f"You already have a saved mask named “{name}”: pick another name or delete it first.", 409)
+        return http.json_error(f"You already have a saved mask named “{name}”: pick another name or delete it first.", 409)
     raw = form.cleaned_data["mask"].read()
     try:
         width, height = imaging.mask_size(raw, max_pixels=settings.MAX_IMAGE_PIXELS)
         mask = imaging.decode_mask(raw, size=(width, height), max_pixels=settings.MAX_IMAGE_PIXELS)
     except imaging.ImageError as exc:
-        return _json_error(str(exc), exc.status)
+        return http.json_error(str(exc), exc.status)
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -146,7 +143,7 @@ def saved_masks(request: HttpRequest) -> JsonResponse:
     except IntegrityError:
         # The same name saved by a concurrent request: the unique constraint decided.
         storage.delete_quietly(written)
-        return _json_error(f"You already have a saved mask named “{name}”: pick another name or delete it first.", 409)
+        return http.json_error(f"You already have a saved mask named “{name}”: pick another name or delete it first.", 409)
     except Exception:
         storage.delete_quietly(written)
         raise
@@ -157,7 +154,7 @@ def saved_masks(request: HttpRequest) -> JsonResponse:
 @login_required
 def saved_mask_image(request: HttpRequest, mask_id: int) -> HttpResponse:
     saved = access.get_saved_mask_for_user(request.user, mask_id)
-    return _file_response(saved.mask_file, content_type="image/png")
+    return http.stored_file_response(saved.mask_file, content_type="image/png")
 
 
 @require_POST

@@ -8,18 +8,15 @@ as a page elsewhere.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
+from .http import body_too_large
 from .storage import DiskFull
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-# A JSON body is only ever a small object ({"decision", "comment"}); bounding it also
-# bounds how deep a hostile one can nest.
-MAX_JSON_BODY_BYTES = 64 * 1024
 
 
 def has_nul(value) -> bool:
@@ -47,13 +44,6 @@ def _anonymous_api_call(request: HttpRequest) -> bool:
     # The API answers 401 before reading a body without a token: do not parse up to
     # MAX_UPLOAD_BYTES of multipart here for nobody.
     return request.path.startswith("/api/") and "HTTP_AUTHORIZATION" not in request.META
-
-
-def body_too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_UPLOAD_BYTES
-    except ValueError:
-        return True
 
 
 def refusal(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import access, downloads, engines, imaging, jobs, roles, services, validation
+from . import access, downloads, engines, http, imaging, jobs, roles, services
 from .access import EDIT_FORBIDDEN, REVIEW_STATES
 from .engines import pipeline
 from .forms import ExportForm, RepairForm, ReviewForm, SubmitForm, problems
@@ -29,14 +29,6 @@ from .storage import DiskFull
 
 PAGE_SIZE = 24
 RECENT_DECISIONS = 5
-
-
-def _too_large_message() -> str:
-    return f"The upload is larger than the {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit."
-
-
-def _json_error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
 
 
 # ---------------------------------------------------------------- pages
@@ -95,11 +87,11 @@ def _upload(request: HttpRequest) -> HttpResponse:
 
     def refuse(message: str, status: int) -> HttpResponse:
         if _wants_json(request):
-            return _json_error(message, status)
+            return http.json_error(message, status)
         return _asset_list_page(request, error=message, status=status)
 
-    if validation.body_too_large(request):
-        return refuse(_too_large_message(), 413)
+    if http.body_too_large(request):
+        return refuse(http.too_large_message(), 413)
     upload = request.FILES.get("photo")
     if upload is None:
         return refuse("Choose a photo to upload (JPEG, PNG or WebP).", 400)
@@ -233,19 +225,19 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
     try:
         access.require_editor(request.user, asset)
     except PermissionDenied as exc:
-        return _json_error(str(exc), 403)
-    if validation.body_too_large(request):
-        return _json_error(_too_large_message(), 413)
+        return http.json_error(str(exc), 403)
+    if http.body_too_large(request):
+        return http.json_error(http.too_large_message(), 413)
     version_id = request.POST.get("version")
     version = asset.versions.filter(pk=version_id).first() if version_id and version_id.isdigit() else asset.latest_version()
     if version is None:
-        return _json_error(f"Version {version_id!r} is not a version of this photo.", 400)
+        return http.json_error(f"Version {version_id!r} is not a version of this photo.", 400)
     mask = request.FILES.get("mask")
     if mask is None:
-        return _json_error("No mask was sent: paint over what should be removed.", 400)
+        return http.json_error("No mask was sent: paint over what should be removed.", 400)
     form = RepairForm(request.POST)
     if not form.is_valid():
-        return _json_error(form.sentence(), 400)
+        return http.json_error(form.sentence(), 400)
     options = form.options()
     try:
         job = services.repair_request_create(
@@ -253,11 +245,11 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
             engine=options["engine"], dilate=options["dilate"], feather=options["feather"],
         )
     except imaging.ImageError as exc:
-        return _json_error(str(exc), exc.status)
+        return http.json_error(str(exc), exc.status)
     except DiskFull:
-        return _json_error(DiskFull.message, 507)
+        return http.json_error(DiskFull.message, 507)
     except ValueError as exc:  # EngineError: unknown engine
-        return _json_error(str(exc), 400)
+        return http.json_error(str(exc), 400)
     return JsonResponse(job_dict(job), status=202)
 
 
@@ -268,17 +260,6 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 
 
 # ---------------------------------------------------------------- media (access-checked)
-
-
-def _file_response(field, *, content_type: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing") from None
-    response = FileResponse(handle, content_type=content_type)
-    # Versions never change, so a browser may keep them; they are private to the user.
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
 
 
 @require_GET
@@ -307,7 +288,7 @@ def _version_download(request: HttpRequest, version: Version, *, as_attachment: 
 @login_required
 def version_thumb(request: HttpRequest, version_id: int) -> FileResponse:
     version = access.get_version_for_user(request.user, version_id, archived_too=True)
-    return _file_response(version.thumbnail, content_type=imaging.content_type_for(version.thumbnail.name))
+    return http.stored_file_response(version.thumbnail, content_type=imaging.content_type_for(version.thumbnail.name))
 
 
 @require_GET
@@ -316,14 +297,14 @@ def version_diff(request: HttpRequest, version_id: int) -> FileResponse:
     version = access.get_version_for_user(request.user, version_id, archived_too=True)
     if not version.diff_file:
         raise Http404("Version 1 has no diff")
-    return _file_response(version.diff_file, content_type=imaging.content_type_for(version.diff_file.name))
+    return http.stored_file_response(version.diff_file, content_type=imaging.content_type_for(version.diff_file.name))
 
 
 @require_GET
 @login_required
 def job_mask(request: HttpRequest, job_id: int) -> FileResponse:
     job = access.get_job_for_user(request.user, job_id)
-    return _file_response(job.mask_file, content_type="image/png")
+    return http.stored_file_response(job.mask_file, content_type="image/png")
 
 
 @require_GET

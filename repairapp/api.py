@@ -178,17 +178,10 @@ def _url(request: HttpRequest, name: str, *args) -> str:
 def job_to_dict(request: HttpRequest, job: RepairJob) -> dict:
     version = job.result_version if job.status == RepairJob.SUCCEEDED else None
     return {
-        "id": job.pk,
-        "status": job.status,
+        **job.to_dict(),
         "status_url": _url(request, "api-repair", job.pk),
         "asset": job.asset_id,
         "version": job.base_version_id,
-        "engine": job.engine,
-        "error": job.error,
-        "attempts": job.attempts,
-        "queued_at": job.queued_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "result_version": version.pk if version else None,
         "result_url": _url(request, "api-version-image", version.pk) if version else None,
         "diff_url": _url(request, "api-version-diff", version.pk) if version else None,
@@ -200,47 +193,25 @@ def job_to_dict(request: HttpRequest, job: RepairJob) -> dict:
     }
 
 
-def _review_to_dict(version: Version) -> dict | None:
+def review_to_dict(version: Version) -> dict | None:
     review = getattr(version, "review", None)  # version 1 is not a repair: no review
-    if review is None:
-        return None
-    return {
-        "state": review.state,
-        "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
-        "decided_at": review.decided_at.isoformat() if review.decided_at else None,
-        "decided_by": review.decided_by.get_username() if review.decided_by else None,
-        "comment": review.comment,
-        "note": review.note,
-        "flagged": review.flagged,
-    }
+    return review.to_dict() if review else None
 
 
 def version_to_dict(request: HttpRequest, version: Version) -> dict:
     return {
-        "id": version.pk,
-        "number": version.number,
+        **version.to_dict(),
         "parent": version.parent_id,
-        "width": version.width,
-        "height": version.height,
         "created_at": version.created_at.isoformat(),
         "made_by_job": version.made_by_job_id,
         "image_url": _url(request, "api-version-image", version.pk),
         "diff_url": _url(request, "api-version-diff", version.pk) if version.diff_file else None,
-        "review": _review_to_dict(version),
+        "review": review_to_dict(version),
     }
 
 
 def asset_to_dict(request: HttpRequest, asset: Asset, *, with_versions: bool = False) -> dict:
-    data = {
-        "id": asset.pk,
-        "name": asset.original_name,
-        "format": asset.original_format,
-        "width": asset.width,
-        "height": asset.height,
-        "created_at": asset.created_at.isoformat(),
-        "url": _url(request, "api-asset", asset.pk),
-        "published_version": asset.published_version_id,
-    }
+    data = {**asset.to_dict(), "url": _url(request, "api-asset", asset.pk)}
     if with_versions:
         versions = asset.versions.select_related("review", "review__decided_by").order_by("number")
         data["versions"] = [version_to_dict(request, v) for v in versions]
@@ -384,7 +355,7 @@ def review_decide(request: HttpRequest, version_id: int) -> JsonResponse:
     except ValueError as exc:  # a rejection without a comment
         raise ApiError(400, "invalid", str(exc)) from None
     version.review = review
-    return JsonResponse({"version": version.pk, **_review_to_dict(version)})
+    return JsonResponse({"version": version.pk, **version.review.to_dict()})
 
 
 def version_submit(request: HttpRequest, version_id: int) -> JsonResponse:
@@ -402,7 +373,7 @@ def version_submit(request: HttpRequest, version_id: int) -> JsonResponse:
     except services.ReviewConflict as exc:  # version 1, or already pending or decided
         raise ApiError(409, "conflict", str(exc)) from None
     version.review = review
-    return JsonResponse({"version": version.pk, **_review_to_dict(version)})
+    return JsonResponse({"version": version.pk, **version.review.to_dict()})
 
 
 def version_image(request: HttpRequest, version_id: int) -> HttpResponse:

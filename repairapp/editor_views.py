@@ -101,14 +101,9 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- saved masks
 
 
-def saved_mask_dict(saved: SavedMask) -> dict:
+def saved_mask_json(saved: SavedMask) -> dict:
     return {
-        "id": saved.pk,
-        "name": saved.name,
-        "anchor": saved.anchor,
-        "width": saved.width,
-        "height": saved.height,
-        "created_at": saved.created_at.isoformat(),
+        **saved.to_dict(),
         "image_url": reverse("saved-mask-image", args=[saved.pk]),
         "delete_url": reverse("saved-mask-delete", args=[saved.pk]),
     }
@@ -118,7 +113,7 @@ def saved_mask_dict(saved: SavedMask) -> dict:
 @login_required
 def saved_masks(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
-        return JsonResponse({"masks": [saved_mask_dict(m) for m in SavedMask.objects.filter(owner=request.user)]})
+        return JsonResponse({"masks": [saved_mask_json(m) for m in SavedMask.objects.filter(owner=request.user)]})
     if http.body_too_large(request):
         return http.json_error(http.too_large_message(), 413)
     form = SavedMaskForm(request.POST, request.FILES)
@@ -147,7 +142,7 @@ def saved_masks(request: HttpRequest) -> JsonResponse:
     except Exception:
         storage.delete_quietly(written)
         raise
-    return JsonResponse(saved_mask_dict(saved), status=201)
+    return JsonResponse(saved_mask_json(saved), status=201)
 
 
 @require_GET

@@ -65,6 +65,18 @@ class Asset(models.Model):
     def latest_version(self) -> "Version":
         return self.versions.order_by("-number").first()
 
+    def to_dict(self) -> dict:
+        """What the API says about a photo (its links are added by the caller)."""
+        return {
+            "id": self.pk,
+            "name": self.original_name,
+            "format": self.original_format,
+            "width": self.width,
+            "height": self.height,
+            "created_at": self.created_at.isoformat(),
+            "published_version": self.published_version_id,
+        }
+
 
 class Version(AppendOnlyModel):
     """One immutable state of an asset's pixels, stored as lossless PNG.
@@ -124,6 +136,21 @@ class Version(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.asset.original_name} v{self.number}"
 
+    def to_dict(self) -> dict:
+        """What the editor's JSON and the API both say about a version; each adds its
+        own links (relative for the pages, absolute for the API) and details."""
+        return {"id": self.pk, "number": self.number, "width": self.width, "height": self.height}
+
+    def figures(self) -> dict:
+        """What the diff counted: the editor's result panel."""
+        return {
+            "mask_pixels": self.mask_pixels,
+            "changed_inside_mask": self.changed_inside_mask,
+            "changed_outside_mask": self.changed_outside_mask,
+            "changed_outside_painted": self.changed_outside_painted,
+            "changed_fraction": self.changed_fraction,
+        }
+
     def file_name_for(self, fmt: str) -> str:
         """What a download is called: the upload's name, the version, the format's
         extension (`coffee-v2.jpg`)."""
@@ -164,6 +191,20 @@ class RepairJob(models.Model):
 
     def __str__(self) -> str:
         return f"repair #{self.pk} ({self.status})"
+
+    def to_dict(self) -> dict:
+        """What the editor's JSON and the API both say about a job; each adds its own
+        links and what it shows of the result."""
+        return {
+            "id": self.pk,
+            "status": self.status,
+            "error": self.error,
+            "attempts": self.attempts,
+            "engine": self.engine,
+            "queued_at": self.queued_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
 
     def transition(self, *, from_status: str, to_status: str, message: str = "", **fields) -> bool:
         """Move the row from one status to another only if it is still in `from_status`.
@@ -277,6 +318,17 @@ class Review(models.Model):
     def __str__(self) -> str:
         return f"{self.version} ({self.state})"
 
+    def to_dict(self) -> dict:
+        return {
+            "state": self.state,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "decided_by": self.decided_by.get_username() if self.decided_by else None,
+            "comment": self.comment,
+            "note": self.note,
+            "flagged": self.flagged,
+        }
+
 
 class ApiToken(models.Model):
     """A personal API token. Only the sha256 of the secret is kept: the secret is shown
@@ -378,6 +430,17 @@ class SavedMask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.owner})"
+
+    def to_dict(self) -> dict:
+        """The editor's saved-mask list (links added by the caller)."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "anchor": self.anchor,
+            "width": self.width,
+            "height": self.height,
+            "created_at": self.created_at.isoformat(),
+        }
 
     def offset_on(self, width: int, height: int) -> tuple[int, int]:
         """Where the mask's top-left corner lands on a photo of `width`×`height`."""

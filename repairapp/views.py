@@ -170,51 +170,42 @@ def favicon(request: HttpRequest) -> FileResponse:
 # ---------------------------------------------------------------- editor JSON
 
 
-def version_dict(version: Version) -> dict:
-    urls = {
-        "image_url": reverse("version-image", args=[version.pk]),
-        "download_url": reverse("version-image", args=[version.pk]) + "?download=1",
-        "thumb_url": reverse("version-thumb", args=[version.pk]),
-        "editor_url": reverse("editor", args=[version.asset_id]) + f"?version={version.number}",
-    }
+def version_json(version: Version) -> dict:
+    """A version as the editor reads it: the shared fields, the page links, and for a
+    repair its parent and the diff's figures."""
+    data = version.to_dict()
+    data.update(
+        image_url=reverse("version-image", args=[version.pk]),
+        download_url=reverse("version-image", args=[version.pk]) + "?download=1",
+        thumb_url=reverse("version-thumb", args=[version.pk]),
+        editor_url=reverse("editor", args=[version.asset_id]) + f"?version={version.number}",
+    )
     if version.number > 1:
-        urls["submit_url"] = reverse("version-submit", args=[version.pk])
-    data = {"id": version.pk, "number": version.number, "width": version.width, "height": version.height, **urls}
+        data["submit_url"] = reverse("version-submit", args=[version.pk])
     if version.parent_id:
         data.update(
             parent_number=version.parent.number,
             parent_image_url=reverse("version-image", args=[version.parent_id]),
             diff_url=reverse("version-diff", args=[version.pk]),
-            figures={
-                "mask_pixels": version.mask_pixels,
-                "changed_inside_mask": version.changed_inside_mask,
-                "changed_outside_mask": version.changed_outside_mask,
-                "changed_outside_painted": version.changed_outside_painted,
-                "changed_fraction": version.changed_fraction,
-            },
+            figures=version.figures(),
         )
     return data
 
 
-def job_dict(job: RepairJob) -> dict:
-    data = {
-        "id": job.pk,
-        "status": job.status,
-        "error": job.error,
-        "attempts": job.attempts,
-        "engine": job.engine,
-        "params": job.params,
-        "queued_at": job.queued_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "status_url": reverse("job-status", args=[job.pk]),
-        "mask_url": reverse("job-mask", args=[job.pk]),
-        "version": None,
-    }
+def job_json(job: RepairJob) -> dict:
+    """A job as the editor polls it: the shared fields, its parameters, the page links,
+    its place in the queue while queued and the version it made once it succeeded."""
+    data = job.to_dict()
+    data.update(
+        params=job.params,
+        status_url=reverse("job-status", args=[job.pk]),
+        mask_url=reverse("job-mask", args=[job.pk]),
+        version=None,
+    )
     if job.status == RepairJob.QUEUED:
         data.update(jobs.queue_place(job))
     if job.status == RepairJob.SUCCEEDED:
-        data["version"] = version_dict(job.result_version)
+        data["version"] = version_json(job.result_version)
     return data
 
 
@@ -250,13 +241,13 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
         return http.json_error(DiskFull.message, 507)
     except ValueError as exc:  # EngineError: unknown engine
         return http.json_error(str(exc), 400)
-    return JsonResponse(job_dict(job), status=202)
+    return JsonResponse(job_json(job), status=202)
 
 
 @require_GET
 @login_required
 def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
-    return JsonResponse(job_dict(access.get_job_for_user(request.user, job_id)))
+    return JsonResponse(job_json(access.get_job_for_user(request.user, job_id)))
 
 
 # ---------------------------------------------------------------- media (access-checked)

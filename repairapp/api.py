@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.paginator import EmptyPage, Paginator
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
@@ -157,6 +160,13 @@ def idempotent(view):
     return wrapper
 
 
+def forget_idempotency_keys() -> int:
+    """Forget the keys older than IDEMPOTENCY_KEY_HOURS: they only need to outlive a
+    client's retries. The sweep command runs it. Returns how many went."""
+    forget_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    return IdempotencyKey.objects.filter(created_at__lt=forget_before).delete()[0]
+
+
 def _replay(stored: IdempotencyKey, fingerprint: str) -> HttpResponse:
     if stored.fingerprint != fingerprint:
         raise ApiError(409, "idempotency_conflict",
@@ -261,12 +271,11 @@ def repair_create(request: HttpRequest) -> JsonResponse:
     options = {"mask_data": mask.read() if mask is not None else None, **form.options()}
     try:
         if upload is not None:
-            job = services.photo_repair_create(user=request.user, data=upload.read(), file_name=upload.name,
-                                               **options)
+            job = services.repair_create(user=request.user, photo=upload.read(), file_name=upload.name, **options)
         else:
             asset = access.get_asset_for_user(request.user, data["asset"])
             access.require_editor(request.user, asset, "Only the photo's owner can run repairs on it.")
-            job = services.repair_submit(user=request.user, version=asset.latest_version(), **options)
+            job = services.repair_create(user=request.user, version=asset.latest_version(), **options)
     except imaging.ImageError as exc:
         raise _image_error(exc) from None
     except services.TextFindUnavailable as exc:

@@ -9,7 +9,6 @@ and one job never makes two versions.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 import time
 import uuid
 
@@ -17,7 +16,7 @@ import django_rq
 import redis
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
@@ -27,7 +26,7 @@ from rq.timeouts import JobTimeoutException
 
 from . import diff, imaging
 from .engines import EngineError, pipeline
-from .models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
+from .models import Event, RepairJob, Version
 from .storage import DiskFull, delete_quietly, save_bytes
 
 log = logging.getLogger(__name__)
@@ -171,8 +170,9 @@ def run_repair(job_id: int) -> str:
 
 
 def _repair(job: RepairJob, written: list[str]) -> Version:
-    """The work itself. Appends each stored file name to `written` so a failure can
-    remove them; the new Version row and the SUCCEEDED status commit together."""
+    """The work itself: read, decode (imaging), fill (the pipeline), measure (diff),
+    store the files, then RepairJob.succeed writes the rows. Appends each stored file
+    name to `written` so a failure can remove them."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -222,39 +222,13 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
     diff_name = save_bytes("diffs", "jpg", diff_jpeg, written)
     thumb_name = save_bytes("thumbs", "png" if photo.alpha is not None else "jpg", thumb, written)
     lap("storage")
-    with transaction.atomic():
-        # Lock the asset so concurrent repairs of one photo get consecutive numbers.
-        Asset.objects.select_for_update().filter(pk=job.asset_id).first()
-        number = (Version.objects.filter(asset_id=job.asset_id).aggregate(n=Max("number"))["n"] or 0) + 1
-        version = Version.objects.create(
-            asset_id=job.asset_id, number=number, parent=base,
-            file=file_name, thumbnail=thumb_name, diff_file=diff_name,
-            width=photo.width, height=photo.height, size=len(version_png),
-            checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
-            created_by_id=job.created_by_id, made_by_job=job, seam_score=seam, texture_ratio=texture,
-            structure_ratio=structure, periodicity=periodicity, foreign_share=foreign, fill_flags=flags,
-            mask_box=diff.bounding_box(result.mask),
-            **figures.as_dict(),
-        )
-        Review.objects.create(version=version)
-        Event.objects.create(
-            kind=Event.VERSION_CREATED, asset_id=job.asset_id, version=version, job=job,
-            data={**figures.as_dict(), "seam_score": seam, "texture_ratio": texture,
-                  "structure_ratio": structure, "periodicity": periodicity, "foreign_share": foreign,
-                  "flags": [f["code"] for f in flags],
-                  "engine": job.engine, "params": job.params},
-        )
-        lap("database")
-        timings["total"] = sum(timings.values())
-        won = job.transition(
-            from_status=RepairJob.RUNNING, to_status=RepairJob.SUCCEEDED,
-            message=f"version {number}", finished_at=timezone.now(),
-            timings={k: round(v, 4) for k, v in timings.items()},
-        )
-        if not won:
-            # Someone else (the sweep, an admin) ended this job meanwhile: keep their verdict.
-            raise RuntimeError("the job was finished elsewhere while running")
-    return version
+    return job.succeed(
+        timings=timings, file=file_name, thumbnail=thumb_name, diff_file=diff_name,
+        width=photo.width, height=photo.height, size=len(version_png),
+        checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
+        seam_score=seam, texture_ratio=texture, structure_ratio=structure, periodicity=periodicity,
+        foreign_share=foreign, fill_flags=flags, mask_box=diff.bounding_box(result.mask), **figures.as_dict(),
+    )
 
 
 def record_worker_death(rq_job) -> None:
@@ -292,9 +266,6 @@ def _held_by_redis(connection, rq_id: str) -> bool:
 def sweep(*, stuck_before) -> dict:
     """Make Redis agree with the database again. See `manage.py sweep`."""
     report = {"requeued": 0, "recovered": 0, "failed": 0, "redis_up": True}
-    # Idempotency keys only need to outlive a client's retries.
-    forget_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
-    report["forgotten_keys"] = IdempotencyKey.objects.filter(created_at__lt=forget_before).delete()[0]
     max_attempts = 1 + settings.REPAIR_MAX_RETRIES
     recovered: list[RepairJob] = []
     for job in RepairJob.objects.filter(status=RepairJob.RUNNING, started_at__lt=stuck_before):

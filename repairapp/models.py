@@ -5,8 +5,11 @@ The database row is the source of truth for a job; Redis only carries its id.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from . import imaging
@@ -64,6 +67,14 @@ class Asset(models.Model):
 
     def latest_version(self) -> "Version":
         return self.versions.order_by("-number").first()
+
+    def add_version(self, **fields) -> "Version":
+        """The one place a Version row is made: numbered after the newest, under a lock
+        on the asset so two repairs of one photo finishing at once get consecutive
+        numbers. Call it inside a transaction."""
+        Asset.objects.select_for_update().filter(pk=self.pk).first()
+        newest = Version.objects.filter(asset_id=self.pk).aggregate(n=Max("number"))["n"] or 0
+        return Version.objects.create(asset_id=self.pk, number=newest + 1, **fields)
 
     def to_dict(self) -> dict:
         """What the API says about a photo (its links are added by the caller)."""
@@ -205,6 +216,36 @@ class RepairJob(models.Model):
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
+
+    def succeed(self, *, timings: dict, **version_fields) -> "Version":
+        """Record what the running job made, in one transaction: the new Version (with
+        its files and the diff's figures and checks), its draft Review, the
+        version.created event and the move to SUCCEEDED. `timings` gains the time these
+        writes took ("database") and the total. If someone else (the sweep, an admin)
+        ended the job meanwhile, raises RuntimeError and nothing is kept: their verdict
+        stands."""
+        started = time.perf_counter()
+        with transaction.atomic():
+            version = Asset(pk=self.asset_id).add_version(
+                parent_id=self.base_version_id, created_by_id=self.created_by_id, made_by_job=self, **version_fields,
+            )
+            Review.objects.create(version=version)
+            Event.objects.create(
+                kind=Event.VERSION_CREATED, asset_id=self.asset_id, version=version, job=self,
+                data={**version.figures(), "seam_score": version.seam_score, "texture_ratio": version.texture_ratio,
+                      "structure_ratio": version.structure_ratio, "periodicity": version.periodicity,
+                      "foreign_share": version.foreign_share, "flags": [f["code"] for f in version.fill_flags],
+                      "engine": self.engine, "params": self.params},
+            )
+            timings = {**timings, "database": time.perf_counter() - started}
+            timings["total"] = sum(timings.values())
+            won = self.transition(
+                from_status=RepairJob.RUNNING, to_status=RepairJob.SUCCEEDED, message=f"version {version.number}",
+                finished_at=timezone.now(), timings={k: round(v, 4) for k, v in timings.items()},
+            )
+            if not won:
+                raise RuntimeError("the job was finished elsewhere while running")
+        return version
 
     def transition(self, *, from_status: str, to_status: str, message: str = "", **fields) -> bool:
         """Move the row from one status to another only if it is still in `from_status`.

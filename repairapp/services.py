@@ -54,8 +54,8 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
                 width=photo.width,
                 height=photo.height,
             )
-            version = Version.objects.create(
-                asset=asset, number=1, file=version_name, thumbnail=thumb_name,
+            version = asset.add_version(
+                file=version_name, thumbnail=thumb_name,
                 width=photo.width, height=photo.height, size=len(version_png),
                 checksum=imaging.sha256(version_png), has_alpha=photo.alpha is not None,
                 created_by=owner,
@@ -71,24 +71,90 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
     return asset
 
 
+# ---------------------------------------------------------------- repairs
+
+MODE_INPAINT = "inpaint"
+MODE_REMOVE_TEXT = "remove_text"
+MODES = (MODE_INPAINT, MODE_REMOVE_TEXT)
+
+
+class TextFindUnavailable(ValueError):
+    """remove_text was asked for but this build has no text finder."""
+
+
+def text_mask_find(*, version: Version) -> bytes:
+    """The mask over the text that `textfind` finds in the version, as a PNG.
+
+    Found at submit time, not in the worker: the caller learns at once that a photo has
+    no text, and the job then carries an ordinary mask, so the worker, retries, the
+    sweep and the reviewer's view of what was removed all stay as for a painted mask.
+    Raises ValueError when there is no text finder or no text.
+    """
+    try:
+        from . import textfind
+    except ImportError:
+        raise TextFindUnavailable("remove_text is not available on this server yet; send a mask with mode=inpaint.") from None
+    with version.file.open("rb") as fh:
+        photo = imaging.decode_photo(fh.read(), max_pixels=settings.MAX_IMAGE_PIXELS)
+    mask = textfind.find_text(photo.rgb)
+    if not mask.any():
+        raise ValueError("No text was found in the photo, so there is nothing for remove_text to remove.")
+    return imaging.encode_mask(mask)
+
+
 # The fill is made from the photo around the mask: beyond this there is too little left.
 MAX_MASK_FRACTION = 0.9
 
 
-def repair_request_create(
+def repair_create(
     *,
     user,
-    version: Version,
-    mask_data: bytes,
+    mask_data: bytes | None,
+    mode: str = MODE_INPAINT,
     engine: str = engines.DEFAULT_ENGINE,
     dilate: int = pipeline.DEFAULT_DILATE,
     feather: int = pipeline.DEFAULT_FEATHER,
+    version: Version | None = None,
+    photo: bytes | None = None,
+    file_name: str = "",
 ) -> RepairJob:
-    """Check the mask against the version, store it, save a queued RepairJob and
-    enqueue it once the transaction commits. `dilate` and `feather` come checked
-    (forms.RepairForm). Raises ValueError (ImageError, EngineError) with a message for
-    the user; nothing is stored then."""
-    engines.get(engine)  # an unknown name fails here, naming the known ones
+    """The one way a repair is asked for (the editor's Remove, the API, ingest): of
+    `version`, or of a photo uploaded in the same step (`photo`, `file_name`).
+
+    `mode` inpaint fills the mask sent; remove_text finds the text itself and takes no
+    mask. The mask is checked against the version and stored, a queued RepairJob saved,
+    and the job enqueued once the transaction commits. `dilate` and `feather` come
+    checked (forms.RepairForm). Raises ValueError (ImageError, EngineError) with a
+    message for the user; nothing is stored then, not even the uploaded photo.
+    """
+    if (version is None) == (photo is None):
+        raise TypeError("repair_create takes a version or a photo, one of the two")
+    options = {"mask_data": mask_data, "mode": mode, "engine": engine, "dilate": dilate, "feather": feather}
+    if version is not None:
+        return _repair_of_version(user=user, version=version, **options)
+    with transaction.atomic():
+        asset = asset_create(owner=user, data=photo, file_name=file_name)
+        first = asset.latest_version()
+        try:
+            return _repair_of_version(user=user, version=first, **options)
+        except BaseException:
+            # The rows roll back with this transaction; the files were already written.
+            delete_quietly([asset.original_file.name, first.file.name, first.thumbnail.name])
+            raise
+
+
+def _repair_of_version(*, user, version: Version, mask_data: bytes | None, mode: str, engine: str, dilate: int,
+                       feather: int) -> RepairJob:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    engines.get(engine)  # an unknown name fails here, naming the known ones (before the slower text search)
+    if mode == MODE_REMOVE_TEXT:
+        if mask_data is not None:
+            raise ValueError("remove_text finds the text itself: send no mask with it.")
+        mask_data = text_mask_find(version=version)
+    elif mask_data is None:
+        raise ValueError("No mask was sent: send a PNG mask, white over what should be removed, or "
+                         "mode=remove_text, which finds overlaid text itself and needs no mask.")
     imaging.check_photo_shape(version.width, version.height)  # versions stored before the limits
     mask = imaging.decode_mask(mask_data, size=(version.width, version.height), max_pixels=settings.MAX_IMAGE_PIXELS)
     covered = float((mask > 0).mean())
@@ -295,87 +361,6 @@ def _rendition_names(version: Version) -> list[str]:
     except FileNotFoundError:
         return []
     return [f"{folder}/{name}" for name in files if name.startswith(f"{version.pk}-")]
-
-
-# ---------------------------------------------------------------- API and batch ingestion
-
-MODE_INPAINT = "inpaint"
-MODE_REMOVE_TEXT = "remove_text"
-MODES = (MODE_INPAINT, MODE_REMOVE_TEXT)
-
-
-class TextFindUnavailable(ValueError):
-    """remove_text was asked for but this build has no text finder."""
-
-
-def text_mask_find(*, version: Version) -> bytes:
-    """The mask over the text that `textfind` finds in the version, as a PNG.
-
-    Found at submit time, not in the worker: the caller learns at once that a photo has
-    no text, and the job then carries an ordinary mask, so the worker, retries, the
-    sweep and the reviewer's view of what was removed all stay as for a painted mask.
-    Raises ValueError when there is no text finder or no text.
-    """
-    try:
-        from . import textfind
-    except ImportError:
-        raise TextFindUnavailable("remove_text is not available on this server yet; send a mask with mode=inpaint.") from None
-    with version.file.open("rb") as fh:
-        photo = imaging.decode_photo(fh.read(), max_pixels=settings.MAX_IMAGE_PIXELS)
-    mask = textfind.find_text(photo.rgb)
-    if not mask.any():
-        raise ValueError("No text was found in the photo, so there is nothing for remove_text to remove.")
-    return imaging.encode_mask(mask)
-
-
-def repair_submit(
-    *,
-    user,
-    version: Version,
-    mask_data: bytes | None,
-    mode: str = MODE_INPAINT,
-    engine: str = engines.DEFAULT_ENGINE,
-    dilate: int = pipeline.DEFAULT_DILATE,
-    feather: int = pipeline.DEFAULT_FEATHER,
-) -> RepairJob:
-    """repair_request_create for either mode: remove_text finds its own mask."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if mode == MODE_REMOVE_TEXT:
-        if mask_data is not None:
-            raise ValueError("remove_text finds the text itself: send no mask with it.")
-        engines.get(engine)  # refuse a bad engine before the (slower) text search
-        mask_data = text_mask_find(version=version)
-    elif mask_data is None:
-        raise ValueError("No mask was sent: send a PNG mask, white over what should be removed, or "
-                         "mode=remove_text, which finds overlaid text itself and needs no mask.")
-    return repair_request_create(user=user, version=version, mask_data=mask_data, engine=engine,
-                                 dilate=dilate, feather=feather)
-
-
-def photo_repair_create(
-    *,
-    user,
-    data: bytes,
-    file_name: str,
-    mask_data: bytes | None,
-    mode: str = MODE_INPAINT,
-    engine: str = engines.DEFAULT_ENGINE,
-    dilate: int = pipeline.DEFAULT_DILATE,
-    feather: int = pipeline.DEFAULT_FEATHER,
-) -> RepairJob:
-    """Upload a photo and queue its repair as one step. If the repair is refused (bad
-    mask, no text, unknown engine) the photo is not kept either: nothing half-made."""
-    with transaction.atomic():
-        asset = asset_create(owner=user, data=data, file_name=file_name)
-        version = asset.latest_version()
-        try:
-            return repair_submit(user=user, version=version, mask_data=mask_data, mode=mode,
-                                 engine=engine, dilate=dilate, feather=feather)
-        except BaseException:
-            # The rows roll back with this transaction; the files were already written.
-            delete_quietly([asset.original_file.name, version.file.name, version.thumbnail.name])
-            raise
 
 
 # ---------------------------------------------------------------- accounts (admins)

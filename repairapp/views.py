@@ -229,12 +229,9 @@ def repair_create(request: HttpRequest, asset_id: int) -> JsonResponse:
     form = RepairForm(request.POST)
     if not form.is_valid():
         return http.json_error(form.sentence(), 400)
-    options = form.options()
+    options = {**form.options(), "mode": services.MODE_INPAINT}  # the editor sends the mask it painted
     try:
-        job = services.repair_request_create(
-            user=request.user, version=version, mask_data=mask.read(),
-            engine=options["engine"], dilate=options["dilate"], feather=options["feather"],
-        )
+        job = services.repair_create(user=request.user, version=version, mask_data=mask.read(), **options)
     except imaging.ImageError as exc:
         return http.json_error(str(exc), exc.status)
     except DiskFull:

@@ -152,7 +152,7 @@ def make_version(owner, run_worker, capture, name: str = "mug.jpg"):
 
     asset = make_asset(owner, name)
     with capture(execute=True):
-        job = services.repair_request_create(user=owner, version=asset.latest_version(),
+        job = services.repair_create(user=owner, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
     run_worker()
     job.refresh_from_db()

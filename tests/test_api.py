@@ -518,3 +518,21 @@ def test_a_file_field_sent_as_text_is_a_400_not_ignored(client, alice_token, fie
     response = client.post(REPAIRS, data, **bearer(alice_token))
     assert response.status_code == 400 and "must be a file upload" in response.json()["error"]
     assert not Asset.objects.exists()
+
+
+def test_the_sweep_forgets_idempotency_keys_past_their_time(alice, redis_conn, settings):
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from repairapp.models import IdempotencyKey
+
+    old = IdempotencyKey.objects.create(user=alice, key="old", fingerprint="x",
+                                        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS + 1))
+    fresh = IdempotencyKey.objects.create(user=alice, key="fresh", fingerprint="y")
+    out = io.StringIO()
+    call_command("sweep", stdout=out)  # the sweep command asks the API's forget_idempotency_keys
+    assert "forgot 1 idempotency keys" in out.getvalue()
+    assert not IdempotencyKey.objects.filter(pk=old.pk).exists() and IdempotencyKey.objects.filter(pk=fresh.pk).exists()

@@ -40,7 +40,7 @@ def test_refusals_and_four_eyes_as_pages(page, live_server, django_user_model, r
     moderator = django_user_model.objects.create_user("mona", password="mona-pass-123")
     set_role(moderator, "moderator")
     asset = services.asset_create(owner=moderator, data=photo_bytes(0), file_name="own.jpg")
-    services.repair_request_create(user=moderator, version=asset.latest_version(),
+    services.repair_create(user=moderator, version=asset.latest_version(),
                                    mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
     assert run_worker() == 1
     version = asset.versions.get(number=2)
@@ -61,9 +61,9 @@ def test_refusals_and_four_eyes_as_pages(page, live_server, django_user_model, r
     bob = django_user_model.objects.create_user("bob", password="bob-pass-123")
     other = services.asset_create(owner=bob, data=photo_bytes(1), file_name="b.jpg")
     for _ in range(2):
-        services.repair_request_create(user=bob, version=other.latest_version(),
+        services.repair_create(user=bob, version=other.latest_version(),
                                        mask_data=mask_png(512, 512, (10, 10, 40, 40)), engine="telea")
-    services.repair_request_create(user=moderator, version=version,
+    services.repair_create(user=moderator, version=version,
                                    mask_data=mask_png(512, 512, (300, 300, 340, 340)), engine="telea")
     page.goto(f"{live_server.url}/assets/{asset.pk}/")
     status = page.locator("#job-status[data-status='queued']")

@@ -181,7 +181,7 @@ def copy_engine():
 def test_a_fill_that_changed_nothing_is_flagged(alice, run_worker, django_capture_on_commit_callbacks, copy_engine):
     asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="shoe.jpg")
     with django_capture_on_commit_callbacks(execute=True):
-        services.repair_request_create(user=alice, version=asset.latest_version(),
+        services.repair_create(user=alice, version=asset.latest_version(),
                                        mask_data=mask_png(512, 512, (20, 20, 40, 40)), engine=copy_engine)
     run_worker()
     version = asset.versions.get(number=2)

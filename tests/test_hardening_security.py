@@ -32,7 +32,7 @@ def repaired_version(user, file_name, run_worker, capture):
     """Version 2 of a new photo of `user`, made by a real repair job (a draft)."""
     asset = services.asset_create(owner=user, data=photo_bytes(0), file_name=file_name)
     with capture(execute=True):
-        services.repair_request_create(user=user, version=asset.latest_version(),
+        services.repair_create(user=user, version=asset.latest_version(),
                                        mask_data=mask_png(512, 512, (100, 100, 160, 150)), engine="telea")
     run_worker()
     return asset.versions.get(number=2)

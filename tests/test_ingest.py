@@ -34,7 +34,7 @@ def test_an_interrupted_ingest_resumes_and_every_photo_ends_with_one_job(
     folder, alice, run_worker, monkeypatch
 ):
     photos, masks = folder
-    real = services.photo_repair_create
+    real = services.repair_create
     calls = []
 
     def interrupted_after_three(**kwargs):
@@ -43,12 +43,12 @@ def test_an_interrupted_ingest_resumes_and_every_photo_ends_with_one_job(
             raise KeyboardInterrupt  # Ctrl-C in the middle of the fourth photo
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "photo_repair_create", interrupted_after_three)
+    monkeypatch.setattr(services, "repair_create", interrupted_after_three)
     with pytest.raises(KeyboardInterrupt):
         ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
     assert RepairJob.objects.count() == IngestItem.objects.count() == Asset.objects.count() == 3
 
-    monkeypatch.setattr(services, "photo_repair_create", real)
+    monkeypatch.setattr(services, "repair_create", real)
     out, _ = ingest(photos, "--masks", str(masks), "--engine", "telea", "--user", "alice")
     assert f"3 queued, 3 skipped (already in), 0 refused, {COUNT} photos" in out
 

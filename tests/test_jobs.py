@@ -33,7 +33,7 @@ def asset(alice):
 
 def _submit(alice, version, box=(200, 150, 260, 230), engine="telea", capture=None):
     with capture(execute=True):
-        return services.repair_request_create(
+        return services.repair_create(
             user=alice, version=version, mask_data=mask_png(version.width, version.height, box), engine=engine
         )
 
@@ -163,7 +163,7 @@ def test_without_dilation_nothing_changes_outside_the_painted_mask(
     alice, asset, run_worker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.repair_request_create(user=alice, version=asset.latest_version(), engine="telea",
+        job = services.repair_create(user=alice, version=asset.latest_version(), engine="telea",
                                              mask_data=mask_png(512, 512, (200, 150, 260, 230)), dilate=0)
     run_worker()
     version = Version.objects.get(made_by_job=job)
@@ -191,7 +191,7 @@ def test_a_real_forking_worker_process_runs_the_repair(alice, media_root, redis_
     """The worker as deployed: `manage.py rqworker` in its own process, forking a
     work-horse per job, sharing the test database and media folder with this test."""
     asset = services.asset_create(owner=alice, data=photo_bytes(4), file_name="fork.jpg")
-    job = services.repair_request_create(
+    job = services.repair_create(
         user=alice, version=asset.latest_version(), mask_data=mask_png(512, 512, (50, 50, 120, 90))
     )  # autocommit here: enqueued at once
     db = settings.DATABASES["default"]
@@ -326,7 +326,7 @@ def test_a_killed_work_horse_fails_the_job_saying_the_worker_died(alice, redis_c
     test_engine(_DyingEngine, "dying")
     settings.REPAIR_MAX_RETRIES = 0
     asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="x.jpg")
-    job = services.repair_request_create(user=alice, version=asset.latest_version(),
+    job = services.repair_create(user=alice, version=asset.latest_version(),
                                          mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="dying")
     _run_forking_worker()
     job.refresh_from_db()
@@ -341,7 +341,7 @@ def test_a_killed_work_horse_is_retried_and_makes_exactly_one_version(alice, red
     test_engine(_DyingEngine, "dying")
     monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])
     asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="x.jpg")
-    job = services.repair_request_create(user=alice, version=asset.latest_version(),
+    job = services.repair_create(user=alice, version=asset.latest_version(),
                                          mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="dying")
     _run_forking_worker()
     job.refresh_from_db()
@@ -410,9 +410,9 @@ def test_a_job_past_the_memory_ceiling_fails_and_the_worker_survives(alice, redi
         vm_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
     settings.REPAIR_MEMORY_LIMIT_MB = vm_kb // 1024 + 1024  # room to work, not for 4 GiB more
     asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="x.jpg")
-    job = services.repair_request_create(user=alice, version=asset.latest_version(),
+    job = services.repair_create(user=alice, version=asset.latest_version(),
                                          mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="greedy")
-    ok = services.repair_request_create(user=alice, version=asset.latest_version(),
+    ok = services.repair_create(user=alice, version=asset.latest_version(),
                                         mask_data=mask_png(512, 512, (5, 5, 40, 40)), engine="telea")
     _run_forking_worker()
     job.refresh_from_db()
@@ -496,7 +496,7 @@ def test_a_mask_for_the_sideways_view_of_a_phone_photo_is_refused_naming_both_si
     data = encode(Image.fromarray(textured_rgb(120, 80)), "JPEG", exif=exif.tobytes())
     asset = services.asset_create(owner=alice, data=data, file_name="phone.jpg")
     with pytest.raises(imaging.ImageError, match="mask is 120×80 but the photo is 80×120"):
-        services.repair_request_create(user=alice, version=asset.latest_version(),
+        services.repair_create(user=alice, version=asset.latest_version(),
                                        mask_data=mask_png(120, 80, (1, 1, 9, 9)))
 
 
@@ -521,17 +521,3 @@ def test_the_sweep_resends_a_retry_whose_scheduler_is_gone(
     run_worker()
     job.refresh_from_db()
     assert job.status == RepairJob.SUCCEEDED and Version.objects.filter(made_by_job=job).count() == 1
-
-
-def test_the_sweep_forgets_idempotency_keys_past_their_time(alice, redis_conn, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from repairapp.models import IdempotencyKey
-
-    old = IdempotencyKey.objects.create(user=alice, key="old", fingerprint="x",
-                                        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS + 1))
-    fresh = IdempotencyKey.objects.create(user=alice, key="fresh", fingerprint="y")
-    assert jobs.sweep(stuck_before=timezone.now())["forgotten_keys"] == 1
-    assert not IdempotencyKey.objects.filter(pk=old.pk).exists() and IdempotencyKey.objects.filter(pk=fresh.pk).exists()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def queue(user, count):
     asset = services.asset_create(owner=user, data=photo_bytes(0), file_name="p.jpg")
-    return [services.repair_request_create(user=user, version=asset.latest_version(),
+    return [services.repair_create(user=user, version=asset.latest_version(),
                                            mask_data=mask_png(512, 512, (10, 10, 50, 50)), engine="telea")
             for _ in range(count)]
 

@@ -59,7 +59,7 @@ def test_reject_edit_resubmit_approve_publishes_the_new_version(
     editor = client.get(reverse("editor", args=[repaired.asset_id]) + "?version=2").content.decode()
     assert "edge of the shoe is smeared" in editor
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.repair_request_create(user=alice, version=repaired,
+        job = services.repair_create(user=alice, version=repaired,
                                              mask_data=mask_png(512, 512, (300, 300, 340, 330)), engine="telea")
     run_worker()
     v3 = Version.objects.get(made_by_job=job)
@@ -94,7 +94,7 @@ def test_deciding_an_already_decided_version_is_409_naming_the_decision(client, 
 def test_flagged_versions_come_first_then_oldest_first(client, alice, moderator, repaired, run_worker,
                                                        django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.repair_request_create(user=alice, version=repaired,
+        job = services.repair_create(user=alice, version=repaired,
                                              mask_data=mask_png(512, 512, (10, 10, 30, 30)), engine="telea")
     run_worker()
     newer = Version.objects.get(made_by_job=job)
@@ -170,7 +170,7 @@ def _smeared_version(alice, run_worker, capture) -> Version:
 
     asset = services.asset_create(owner=alice, data=photo_bytes(5), file_name="forest.jpg")
     with capture(execute=True):
-        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+        job = services.repair_create(user=alice, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (150, 350, 350, 480)), engine="telea")
     run_worker()
     return Version.objects.get(made_by_job=job)
@@ -208,7 +208,7 @@ def test_a_clean_fill_shows_no_flag_box(client, alice, moderator, run_worker, dj
     # A small hole in a sky, filled by patch search: as soft and grainy as around it.
     asset = services.asset_create(owner=alice, data=photo_bytes(0), file_name="sky.jpg")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.repair_request_create(user=alice, version=asset.latest_version(),
+        job = services.repair_create(user=alice, version=asset.latest_version(),
                                              mask_data=mask_png(512, 512, (200, 20, 260, 60)), engine="patch")
     run_worker()
     version = Version.objects.get(made_by_job=job)

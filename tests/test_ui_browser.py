@@ -105,7 +105,7 @@ def _reviewed_setup(django_user_model, run_worker, capture):
         asset = services.asset_create(owner=cara, data=encode(Image.fromarray(textured_rgb(640, 480, seed=i + 1)), "PNG"),
                                       file_name=name)
         with capture(execute=True):
-            services.repair_request_create(user=cara, version=asset.latest_version(),
+            services.repair_create(user=cara, version=asset.latest_version(),
                                            mask_data=mask_png(640, 480, (200, 150, 300, 230)), engine="telea")
         run_worker()
         assets.append(asset)
@@ -117,7 +117,7 @@ def _reviewed_setup(django_user_model, run_worker, capture):
     services.review_decide(user=mona, version=versions[2], decision="approve")
     # The lamp goes on: v3 is a draft (its note field shows), v2 stays published.
     with capture(execute=True):
-        services.repair_request_create(user=cara, version=versions[2],
+        services.repair_create(user=cara, version=versions[2],
                                        mask_data=mask_png(640, 480, (20, 20, 80, 60)), engine="telea")
     run_worker()
     return assets, versions

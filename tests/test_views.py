@@ -204,7 +204,7 @@ def test_get_is_not_allowed_on_repair_create(alice_client, alice_asset):
 
 @pytest.fixture
 def bob_job(bob, bob_asset):
-    return services.repair_request_create(user=bob, version=bob_asset.latest_version(), mask_data=mask_png(512, 512, (5, 5, 50, 50)))
+    return services.repair_create(user=bob, version=bob_asset.latest_version(), mask_data=mask_png(512, 512, (5, 5, 50, 50)))
 
 
 def test_job_status_is_private(alice_client, bob_job):

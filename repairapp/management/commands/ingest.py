@@ -130,8 +130,8 @@ class Command(BaseCommand):
         try:
             # The record and the job commit together: an interruption leaves both or neither.
             with transaction.atomic():
-                job = services.photo_repair_create(user=user, data=photo, file_name=photo_path.name, mask_data=mask,
-                                                   mode=mode, engine=engine, dilate=dilate, feather=feather)
+                job = services.repair_create(user=user, photo=photo, file_name=photo_path.name, mask_data=mask,
+                                             mode=mode, engine=engine, dilate=dilate, feather=feather)
                 IngestItem.objects.create(user=user, checksum=checksum, source_name=photo_path.name[:255], job=job)
         except IntegrityError:
             # Another ingest of the same folder got there first.

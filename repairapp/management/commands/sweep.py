@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from ...api import forget_idempotency_keys
 from ...jobs import sweep
 
 
@@ -32,8 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, grace: int, **options):
         stuck_before = timezone.now() - timedelta(seconds=settings.REPAIR_JOB_TIMEOUT + grace)
         report = sweep(stuck_before=stuck_before)
+        forgotten = forget_idempotency_keys()
         self.stdout.write(
             f"re-enqueued {report['requeued']}, recovered {report['recovered']} stuck, "
-            f"failed {report['failed']}, forgot {report['forgotten_keys']} idempotency keys, "
+            f"failed {report['failed']}, forgot {forgotten} idempotency keys, "
             f"Redis {'up' if report['redis_up'] else 'down'}"
         )

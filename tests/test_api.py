@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
 
-from repairapp import api, engines, services
+from repairapp import engines, services
+from repairapp.api import views as api
 from repairapp.models import Asset, Event, IdempotencyKey, RepairJob, Review, Version
 from repairapp.tokens import token_create
 from tests.conftest import bearer, encode, mask_png, photo_bytes

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis.checks import (content_type_conformance, ignored_auth, negative_data_rejection, not_a_server_error,
                                  response_headers_conformance, response_schema_conformance, status_code_conformance)
 
-from repairapp import openapi, services
+from repairapp import services
+from repairapp.api import openapi
 from repairapp.tokens import token_create
 from tests.conftest import photo_bytes
 

@@ -49,7 +49,7 @@ def test_history_exports_csv_with_the_same_filters(client, admin_user, repaired)
 def test_history_paginates(client, admin_user, alice):
     for i in range(3):
         services.asset_create(owner=alice, data=__import__("tests.conftest", fromlist=["x"]).photo_bytes(i), file_name=f"{i}.jpg")
-    from repairapp import views
+    from repairapp.front import history as views
 
     client.force_login(admin_user)
     views.HISTORY_PAGE_SIZE, saved = 2, views.HISTORY_PAGE_SIZE

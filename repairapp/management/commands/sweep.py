@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from ...api import forget_idempotency_keys
+from ...api.decorators import forget_idempotency_keys
 from ...jobs import sweep
 
 

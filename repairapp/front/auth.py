@@ -19,7 +19,7 @@ from django.urls import include
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils.decorators import method_decorator
 
-from . import jobs, roles
+from .. import jobs, roles
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access
-from .models import ApiToken
-from .tokens import token_create
+from .. import access
+from ..models import ApiToken
+from ..tokens import token_create
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from . import engines, imaging
-from .engines import pipeline
+from .. import engines, imaging
+from ..engines import pipeline
 
 
 def _ref(name: str) -> dict:

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, roles, services
-from .forms import UserCreateForm
+from .. import access, roles, services
+from ..forms import UserCreateForm
 
 
 ACCOUNTS_FORBIDDEN = "Accounts are managed by admins."

@@ -3,7 +3,6 @@ favicon browsers ask for first."""
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

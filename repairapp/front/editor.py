@@ -21,6 +21,7 @@ from ..models import RepairJob, Version
 from ..storage import DiskFull
 from .assets import read_only_url
 
+
 @require_GET
 @login_required
 def editor(request: HttpRequest, asset_id: int) -> HttpResponse:

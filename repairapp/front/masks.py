@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import access, http, imaging, storage
 from ..forms import SavedMaskForm
 from ..models import SavedMask
+
 
 def saved_mask_json(saved: SavedMask) -> dict:
     return {

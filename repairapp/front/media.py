@@ -4,7 +4,6 @@ published version."""
 
 from __future__ import annotations
 
-
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -17,9 +16,6 @@ from ..models import Version
 
 DISPLAY_SIDE = 2048
 RENDITION_FOLDER = "display"
-
-
-
 
 
 def _read(field) -> bytes:

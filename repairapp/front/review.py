@@ -3,7 +3,6 @@ decision."""
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from .. import access, services
 from ..access import REVIEW_STATES
 from ..forms import ReviewForm, SubmitForm, problems
 from ..models import Review
+
 
 @require_POST
 @login_required

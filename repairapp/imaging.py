@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps
+
+log = logging.getLogger(__name__)
 
 # Only these are ever opened. TIFF, PSD, SVG, BMP... renamed .jpg are refused by content.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -155,9 +158,10 @@ def decode_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     _load(img, what="photo")
     try:
         img = ImageOps.exif_transpose(img)
-    except Exception:
-        # A broken EXIF block must not lose the photo; it is then shown as stored.
-        pass
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError) as exc:
+        # A broken EXIF block must not lose the photo: it is then shown as stored.
+        # (Pillow's parsers raise these for bad files; SyntaxError is its "not valid".)
+        log.warning("EXIF orientation not applied, the photo is kept as stored: %s: %s", type(exc).__name__, exc)
     rgb, alpha = _to_rgb_alpha(img)
     return Photo(rgb=rgb, alpha=alpha, source_format=source_format)
 

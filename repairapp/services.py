@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from . import engines, imaging, jobs, roles
+from . import engines, imaging, jobs, roles, textfind
 from .engines import pipeline
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
@@ -78,22 +78,14 @@ MODE_REMOVE_TEXT = "remove_text"
 MODES = (MODE_INPAINT, MODE_REMOVE_TEXT)
 
 
-class TextFindUnavailable(ValueError):
-    """remove_text was asked for but this build has no text finder."""
-
-
 def text_mask_find(*, version: Version) -> bytes:
     """The mask over the text that `textfind` finds in the version, as a PNG.
 
     Found at submit time, not in the worker: the caller learns at once that a photo has
     no text, and the job then carries an ordinary mask, so the worker, retries, the
     sweep and the reviewer's view of what was removed all stay as for a painted mask.
-    Raises ValueError when there is no text finder or no text.
+    Raises ValueError when there is no text.
     """
-    try:
-        from . import textfind
-    except ImportError:
-        raise TextFindUnavailable("remove_text is not available on this server yet; send a mask with mode=inpaint.") from None
     with version.file.open("rb") as fh:
         photo = imaging.decode_photo(fh.read(), max_pixels=settings.MAX_IMAGE_PIXELS)
     mask = textfind.find_text(photo.rgb)

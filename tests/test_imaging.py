@@ -34,6 +34,14 @@ def test_it_applies_exif_orientation():
     assert (photo.width, photo.height) == (40, 80)  # upright is tall
 
 
+def test_a_photo_with_a_broken_exif_block_is_kept_as_stored():
+    rgb = textured_rgb(80, 40)
+    # A TIFF header whose first directory lies past the end of the block.
+    data = encode(Image.fromarray(rgb), "JPEG", exif=b"II*\x00\xff\xff\xff\x7f", quality=95)
+    photo = imaging.decode_photo(data)
+    assert (photo.width, photo.height) == (80, 40)
+
+
 def test_it_keeps_rgba_alpha_aside():
     rgba = np.dstack([textured_rgb(), np.full((64, 96), 77, np.uint8)])
     photo = imaging.decode_photo(encode(Image.fromarray(rgba, "RGBA")))

@@ -129,8 +129,6 @@ def repair_create(request: HttpRequest) -> JsonResponse:
             job = services.repair_create(user=request.user, version=asset.latest_version(), **options)
     except imaging.ImageError as exc:
         raise _image_error(exc) from None
-    except services.TextFindUnavailable as exc:
-        raise ApiError(400, "mode_unavailable", str(exc)) from None
     except engines.EngineError as exc:  # unknown engine (listing the known ones), bad parameter
         raise ApiError(400, "invalid_parameter", str(exc)) from None
     except ValueError as exc:  # no mask, no text found, a mask with remove_text

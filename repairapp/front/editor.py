@@ -3,7 +3,6 @@ state while the page polls it, and Find text's proposal."""
 
 from __future__ import annotations
 
-import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import access, engines, http, imaging, jobs, roles, services, textfind
+from .. import access, engines, http, imaging, jobs, roles, services
 from ..access import EDIT_FORBIDDEN, REVIEW_STATES
 from ..engines import pipeline
 from ..forms import RepairForm
@@ -150,14 +149,9 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
         access.require_editor(request.user, version.asset)
     except PermissionDenied as exc:
         return http.json_error(str(exc), 403)
-    started = time.perf_counter()
-    with version.file.open("rb") as handle:
-        photo = imaging.decode_photo(handle.read(), max_pixels=settings.MAX_IMAGE_PIXELS)
-    decoded = time.perf_counter()
-    mask = textfind.find_text(photo.rgb)
-    found = time.perf_counter()
+    mask, seconds = services.text_find(version=version)
     response = HttpResponse(imaging.encode_mask(mask), content_type="image/png")
     response["X-Mask-Pixels"] = str(int((mask > 0).sum()))
-    response["Server-Timing"] = f"decode;dur={(decoded - started) * 1000:.0f}, find;dur={(found - decoded) * 1000:.0f}"
+    response["Server-Timing"] = ", ".join(f"{stage};dur={s * 1000:.0f}" for stage, s in seconds.items())
     response["Cache-Control"] = "no-store"
     return response

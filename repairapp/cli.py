@@ -89,7 +89,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _find_mask(mask_dir: Path, stem: str) -> Path | None:
+def find_mask(mask_dir: Path, stem: str) -> Path | None:
     for suffix in MASK_SUFFIXES:
         candidate = mask_dir / f"{stem}{suffix}"
         if candidate.is_file():
@@ -149,7 +149,7 @@ def _batch(input_dir: Path, mask_dir: Path | None, out_dir: Path, *, out, err, *
     started = time.perf_counter()
     tty = err.isatty()
     for index, photo_path in enumerate(photos, 1):
-        mask_path = _find_mask(mask_dir, photo_path.stem) if mask_dir else None
+        mask_path = find_mask(mask_dir, photo_path.stem) if mask_dir else None
         try:
             if mask_dir and mask_path is None:
                 raise ValueError(f"no mask named {photo_path.stem}.png in {mask_dir}")

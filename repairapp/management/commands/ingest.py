@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from ... import engines, services
 from ...engines import pipeline
 from ...models import IngestItem, RepairJob
-from ...cli import PHOTO_SUFFIXES, _find_mask
+from ...cli import PHOTO_SUFFIXES, find_mask
 from ...forms import RepairForm, problems
 
 
@@ -117,7 +117,7 @@ class Command(BaseCommand):
             photo = photo_path.read_bytes()
             mask = None
             if mode == services.MODE_INPAINT:
-                mask_path = _find_mask(mask_dir, photo_path.stem)
+                mask_path = find_mask(mask_dir, photo_path.stem)
                 if mask_path is None:
                     return "refused", (photo_path.name, f"no mask named {photo_path.stem}.png in {mask_dir}")
                 mask = mask_path.read_bytes()

@@ -14,6 +14,7 @@ from . import imaging, roles, services
 from .engines import DEFAULT_ENGINE, pipeline
 from .models import SavedMask
 
+FORMAT_ALIASES = {"jpg": "jpeg"}
 # Notes and comments: a few paragraphs, not a document.
 MAX_TEXT = 5000
 
@@ -21,8 +22,6 @@ MAX_TEXT = 5000
 def problems(form: forms.Form) -> str:
     """Every refusal as "field: reason; field: reason"."""
     return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-
-FORMAT_ALIASES = {"jpg": "jpeg"}
 
 
 class ExportForm(forms.Form):

@@ -226,7 +226,7 @@ class RepairJob(models.Model):
         stands."""
         started = time.perf_counter()
         with transaction.atomic():
-            version = Asset(pk=self.asset_id).add_version(
+            version = self.asset.add_version(
                 parent_id=self.base_version_id, created_by_id=self.created_by_id, made_by_job=self, **version_fields,
             )
             Review.objects.create(version=version)

@@ -3,7 +3,6 @@ state while the page polls it, and Find text's proposal."""
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied

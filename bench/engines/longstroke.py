@@ -1,8 +1,8 @@
 """The awkward case for crops: one long brush stroke across a big photo.
 
-    .venv/bin/python bench/engines_longstroke.py [--mp 12] [--width 60] [--repeats 3]
+    .venv/bin/python -m bench.engines.longstroke [--mp 12] [--width 60] [--repeats 3]
 
-A 60 px polyline from corner to corner of the 12 MP photo of engines_speed.py (2.2 %
+A 60 px polyline from corner to corner of the 12 MP photo of speed.py (2.2 %
 of the photo): its group's bounding box is nearly the whole photo, so whatever a fill
 does per crop pixel rather than per hole pixel shows here (patch and auto fill such a
 sparse group tile by tile, `pipeline.TILE`). Prints wall and CPU time (medians, and the
@@ -20,8 +20,8 @@ import time
 import cv2
 import numpy as np
 
-import engines_common as common
-import engines_speed as speed
+from bench.engines import common
+from bench.engines import speed
 from repairapp.engines import pipeline
 
 

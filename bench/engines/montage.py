@@ -1,9 +1,9 @@
 """Side-by-side montages: input with the mask outlined | Telea | patch | auto | truth.
 
-    .venv/bin/python bench/engines_montage.py
+    .venv/bin/python -m bench.engines.montage
 
-One PNG per mask kind in bench/montages/, 256 px tiles, from the same seeded cases as
-engines_quality.py (with the pipeline's default dilate and feather).
+One PNG per mask kind in bench/engines/montages/, 256 px tiles, from the same seeded cases as
+quality.py (with the pipeline's default dilate and feather).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-import engines_common as common
+from bench.engines import common
 from repairapp.engines import pipeline
 
 TILE = 256
@@ -41,7 +41,7 @@ def main() -> None:
                 row.append(tile(pipeline.repair(damaged, mask, engine=engine, seed=0).rgb, engine))
             row.append(tile(truth, "truth"))
             rows.append(np.hstack(row))
-        path = common.MONTAGES / f"engines_{kind}.png"
+        path = common.MONTAGES / f"{kind}.png"
         cv2.imwrite(str(path), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(path.relative_to(common.REPO))
 

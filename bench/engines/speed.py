@@ -1,7 +1,7 @@
 """Engine time and peak memory by photo size and mask area.
 
-    .venv/bin/python bench/engines_speed.py                      # everything (~15 min on 2 cores)
-    .venv/bin/python bench/engines_speed.py --engines auto --sizes 12 --areas 0.02
+    .venv/bin/python -m bench.engines.speed                      # everything (~15 min on 2 cores)
+    .venv/bin/python -m bench.engines.speed --engines auto --sizes 12 --areas 0.02
 
 Photos of 0.5, 2, 12 and 24 MP are made by tiling four reference photos 2x2 and
 resizing to 4:3; masks are object-sized blobs (the case where `auto` copies patches,
@@ -10,7 +10,7 @@ own process so its peak memory (ru_maxrss above what the photo and mask already
 took) is its own. Times are medians of `--repeats` runs of `pipeline.repair`
 (timings["engine"]: grouping, crops, fill, feather), and the CPU time of the whole
 repair(): the machine is shared, and CPU time depends least on the load (the load
-average is recorded with every case). Writes bench/results/engines_speed.json.
+average is recorded with every case). Writes bench/engines/results/speed.json.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 import cv2
 import numpy as np
 
-import engines_common as common
+from bench.engines import common
 
 SIZES = {0.5: (816, 612), 2: (1632, 1224), 12: (4000, 3000), 24: (6000, 4000)}
 
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="0.5,2,12,24", help="megapixels, from " + ",".join(map(str, SIZES)))
     parser.add_argument("--areas", default="0.01,0.05,0.15")
     parser.add_argument("--extra", default="12:0.02", help="more size:area cases, comma-separated")
-    parser.add_argument("--out", default=str(common.RESULTS / "engines_speed.json"))
+    parser.add_argument("--out", default=str(common.RESULTS / "speed.json"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -85,8 +85,8 @@ def main() -> None:
         for engine in args.engines.split(","):
             repeats = 3 if mp <= 2 else 1
             mp_key = 0.5 if mp == 0.5 else int(mp)
-            out = subprocess.run([sys.executable, __file__, "--child", f"{engine}:{mp_key}:{area}:{repeats}"],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run([sys.executable, "-m", "bench.engines.speed", "--child", f"{engine}:{mp_key}:{area}:{repeats}"],
+                                 cwd=common.REPO, capture_output=True, text=True, check=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(f"{engine:6s} {mp:5.1f} MP {area * 100:5.2f} %  engine {row['engine_ms']:7.0f} ms  "

@@ -1,6 +1,6 @@
 """Load scenario: N concurrent API submissions against a live server with 2 workers.
 
-    .venv/bin/python bench/load.py [--n 200] [--clients 8] [--workers 2] [--engine auto]
+    .venv/bin/python -m bench.reliability.load [--n 200] [--clients 8] [--workers 2] [--engine auto]
 
 What it does, all on this machine (loopback only, bounded in count and time):
 1. a fresh PostgreSQL database `repairapp_load`, Redis database 11 (`--redis-db`), media
@@ -19,7 +19,7 @@ What it does, all on this machine (loopback only, bounded in count and time):
 run command uses without DATABASE_URL) and also counts "database is locked" lines in
 the server's log and jobs that needed a retry; `--n 12 --clients 12 --duplicates 0
 --database sqlite` is the burst of about 12 API calls in one second from issue 12.
-Results are appended to bench/results/load.txt.
+Results are appended to bench/reliability/results/load.txt.
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-PHOTOS = ROOT.parent / "shared" / "data" / "places2_512_freeform" / "images"
+from bench import DATA, REPO as ROOT
+
+PHOTOS = DATA / "images"
 PYTHON = sys.executable
 DB_NAME = "repairapp_load"
 REDIS_URL = "redis://127.0.0.1:6379"
-RESULTS = ROOT / "bench" / "results" / "load.txt"
+RESULTS = Path(__file__).resolve().parent / "results" / "load.txt"
 
 
 def psql(sql: str) -> None:
@@ -270,7 +271,7 @@ def run_load(args, base: str, token: str) -> int:
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")  # noqa: E731
     probe_ok = [x for x in probes if x != float("inf")]
     lines = [
-        f"# {time.strftime('%Y-%m-%dT%H:%M:%S')}  .venv/bin/python bench/load.py --n {args.n} --clients {args.clients}"
+        f"# {time.strftime('%Y-%m-%dT%H:%M:%S')}  .venv/bin/python -m bench.reliability.load --n {args.n} --clients {args.clients}"
         f" --workers {args.workers} --engine {args.engine} --duplicates {args.duplicates}"
         f"{' --database sqlite' if args.database == 'sqlite' else ''}",
         f"# {os.cpu_count()} cores; load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",

@@ -1,10 +1,10 @@
 """Fill quality of the engines on the 20 reference photos, per mask kind.
 
-    .venv/bin/python bench/engines_quality.py                       # all engines, all kinds
-    .venv/bin/python bench/engines_quality.py --engines auto --kinds strokes --limit 5
+    .venv/bin/python -m bench.engines.quality                       # all engines, all kinds
+    .venv/bin/python -m bench.engines.quality --engines auto --kinds strokes --limit 5
 
 Every engine runs through `pipeline.repair` with the same dilate/feather, so the
-figures are what a user gets. Writes bench/results/engines_quality.json (one row per
+figures are what a user gets. Writes bench/engines/results/quality.json (one row per
 photo, kind and engine) and prints the medians.
 """
 
@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-import engines_common as common
+from bench.engines import common
 from repairapp.engines import pipeline
 
 FIGURES = ("psnr", "ssim", "texture", "seam", "changed_outside", "ms")
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--dilate", type=int, default=pipeline.DEFAULT_DILATE)
     parser.add_argument("--feather", type=int, default=pipeline.DEFAULT_FEATHER)
     parser.add_argument("--params", default="{}", help='JSON per engine, e.g. {"auto": {"thin_radius": 6}}')
-    parser.add_argument("--out", default=str(common.RESULTS / "engines_quality.json"), help="'' to skip writing")
+    parser.add_argument("--out", default=str(common.RESULTS / "quality.json"), help="'' to skip writing")
     args = parser.parse_args()
     rows = run(args.engines.split(","), args.kinds.split(","), args.limit, args.dilate, args.feather,
                json.loads(args.params))

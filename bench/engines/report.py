@@ -1,6 +1,6 @@
-"""Markdown tables for bench/README.md from the engines_*.json results.
+"""Markdown tables for bench/README.md from the results/*.json of the engine benchmarks.
 
-    .venv/bin/python bench/engines_report.py
+    .venv/bin/python -m bench.engines.report
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import json
 
 import numpy as np
 
-import engines_common as common
+from bench.engines import common
 
 
 def load(name: str) -> dict | None:
-    path = common.RESULTS / f"engines_{name}.json"
+    path = common.RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -93,7 +93,7 @@ def textfind_table(textfind: dict) -> None:
 
 def main() -> None:
     quality, speed, textfind, peers = load("quality"), load("speed"), load("textfind"), load("peers")
-    crop = load("speed_crop")
+    crop = load("speed-crop")
     if quality:
         print("### Quality\n")
         quality_table(quality, peers)

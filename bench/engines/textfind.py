@@ -1,6 +1,6 @@
 """Find text: how much rendered text it finds, how much else it marks, and the repair after it.
 
-    .venv/bin/python bench/engines_textfind.py [--limit N] [--variants K] [--salt S] [--jpeg Q] [--no-repair]
+    .venv/bin/python -m bench.engines.textfind [--limit N] [--variants K] [--salt S] [--jpeg Q] [--no-repair]
 
 For each photo, K text overlays are drawn from fixed seeds (timestamps, captions,
 watermark words; white, black or coloured; with or without outline; some 70 % opaque).
@@ -13,7 +13,7 @@ watermark words; white, black or coloured; with or without outline; some 70 % op
 - PSNR after removal: `repair(engine="auto")` with the proposed mask vs the untouched
   photo, in the text's bounding box and over the whole photo;
 - false area on the untouched photos: proposed pixels / photo pixels.
-Writes bench/results/engines_textfind.json.
+Writes bench/engines/results/textfind.json.
 
 `--salt` changes the overlays' seeds (77, the default, is the standard bench): tune on
 another salt and check on 77, so the detector is not fitted to 60 particular overlays.
@@ -35,7 +35,7 @@ import time
 import cv2
 import numpy as np
 
-import engines_common as common
+from bench.engines import common
 from repairapp.engines import pipeline
 from repairapp.textfind import find_text
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--salt", type=int, default=77, help="seed salt of the overlays (77: the standard bench)")
     parser.add_argument("--jpeg", type=int, default=None, metavar="Q", help="detect on a JPEG of quality Q of the damaged photo")
     parser.add_argument("--no-repair", action="store_true", help="skip the repair and its PSNR figures")
-    parser.add_argument("--out", default=str(common.RESULTS / "engines_textfind.json"))
+    parser.add_argument("--out", default=str(common.RESULTS / "textfind.json"))
     args = parser.parse_args()
     rows, clean = [], []
     for index, (name, truth) in enumerate(common.photos()[:args.limit]):

@@ -6,18 +6,15 @@ see exactly the same holes. The untouched photo is the truth for all of them.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-# The repository is cloned with shared/ beside it.
-DATA = REPO / ".." / "shared" / "data" / "places2_512_freeform"
-RESULTS = REPO / "bench" / "results"
-MONTAGES = REPO / "bench" / "montages"
+from bench import DATA, REPO  # noqa: F401 (REPO: for the scripts that print paths)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MONTAGES = Path(__file__).resolve().parent / "montages"
 
 MASK_KINDS = ("strokes", "objects", "text", "freeform")
 

@@ -1,8 +1,8 @@
 """Calibrate the worker's fill checks on fills made bad ON PURPOSE, and on the truth.
 
-    .venv/bin/python bench/judge/calibrate.py
+    .venv/bin/python -m bench.engines.judge.calibrate
 
-On the 20 shared photos, with engines_common's seeded object blob (3-15 % of the photo)
+On the 20 shared photos, with common.py's seeded object blob (3-15 % of the photo)
 and a larger one (20 %), the hole is filled six ways:
   truth     the untouched photo (every flag it raises is a false alarm)
   smear     the truth blurred hard inside the hole (what diffusion leaves)
@@ -13,21 +13,21 @@ and a larger one (20 %), the hole is filled six ways:
   dotted    a smooth smear with a fine regular dot pattern on it (the screen door)
 and repairapp.diff's checks and flags are computed on each. Prints, per fill kind, the
 share of cases each flag fires on and the medians of the figures; writes
-bench/results/judge_calibration.json|txt.
+bench/engines/judge/results/calibrate.json|txt.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import engines_common as common  # noqa: E402
-from repairapp import diff  # noqa: E402
+from bench.engines import common
+from repairapp import diff
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 KINDS = ("truth", "smear", "noisy", "facets", "foreign", "dotted")
 CODES = ("smear", "blur", "detail", "pattern", "foreign", "seam")
@@ -115,9 +115,9 @@ def main() -> None:
         lines.append(f"{kind:8s} {entry['any']:5.2f} " + " ".join(f"{entry[c]:8.2f}" for c in CODES) + "  "
                      + " ".join(f"{'—':>15s}" if entry[f] is None else f"{entry[f]:15.3f}" for f in FIGURES))
     text = "\n".join(lines) + "\n"
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS / "judge_calibration.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
-    (common.RESULTS / "judge_calibration.txt").write_text(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "calibrate.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
+    (RESULTS / "calibrate.txt").write_text(text)
     print(text)
 
 

@@ -1,9 +1,9 @@
 """How high can PSNR in the text's box go? The fill's bound, with the mask made perfect.
 
-    .venv/bin/python bench/engines_textbound.py
+    .venv/bin/python -m bench.engines.textbound
 
 The Find text target asks for >= 34 dB in the text's bounding box after removal. This
-script takes the mask out of the question: on the 60 overlays of engines_textfind.py
+script takes the mask out of the question: on the 60 overlays of textfind.py
 (same seeds) it repairs with the *exact* text mask (coverage >= 0.5, the default
 dilation) and then with an oracle that no method can beat with a given fill: every
 pixel the text only partly covers is restored to the truth (perfect un-blending of the
@@ -11,7 +11,7 @@ anti-aliased edge, and of 70 %-opaque text, which has no fully covered pixel), a
 the fully covered core (coverage >= 0.99) is filled, by each engine, with dilate 0.
 Medians over the overlays; the 70 %-opaque ones are counted as perfect (+inf) in the
 oracle's "all" median.
-Writes bench/results/engines_textbound.json.
+Writes bench/engines/results/textbound.json.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import json
 
 import numpy as np
 
-import engines_common as common
+from bench.engines import common
 from repairapp.engines import pipeline
 
 ENGINES = ("telea", "ns", "patch", "auto")
@@ -57,7 +57,7 @@ def main() -> None:
     summary["n"], summary["opaque"] = len(rows), sum(r["opaque"] for r in rows)
     for key, value in summary.items():
         print(f"{key:22s} {value:8.2f}")
-    with open(common.RESULTS / "engines_textbound.json", "w") as fh:
+    with open(common.RESULTS / "textbound.json", "w") as fh:
         json.dump({"summary": summary, "rows": rows}, fh, indent=1)
 
 

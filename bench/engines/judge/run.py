@@ -1,6 +1,6 @@
 """Run candidate fills on every case of a case folder and keep their outputs as PNG.
 
-    .venv/bin/python bench/judge/run.py --cases /tmp/judge-cases --out /tmp/judge-run \\
+    .venv/bin/python -m bench.engines.judge.run --cases /tmp/judge-cases --out /tmp/judge-run \\
         --candidate main-auto=repo:/work/main:auto --candidate main-patch=repo:/work/main:patch \\
         --candidate telea=telea --candidate pypatchmatch=pypatchmatch --candidate migan=migan
 
@@ -35,9 +35,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import engines_common as common  # noqa: E402
-from cases import read_rgb  # noqa: E402
+from bench.engines import common
+from bench.engines.judge.cases import read_rgb
 
 # One child per candidate and run: it reads a list of jobs and prints [wall, cpu] per job.
 REPO_CHILD = r"""

@@ -1,6 +1,6 @@
 """Blind side-by-side sheets of a run, for judging fills by looking.
 
-    .venv/bin/python bench/judge/montage.py RUNDIR [--sets places,objects] [--rows 6] [--tile 256]
+    .venv/bin/python -m bench.engines.judge.montage RUNDIR [--sets places,objects] [--rows 6] [--tile 256]
 
 Per case one row: the photo with the hole outlined | every candidate that filled it, in
 a shuffled order, labelled A, B, C... | the truth. The shuffle is seeded by the case's
@@ -11,7 +11,7 @@ fill itself can be seen; "(part)" after the case's name says the hole has other 
 Where the view is shrunk more than 2x (large photos), a second strip shows the middle
 of the hole at 100 %.
 Writes RUNDIR/montages/SET-NN.jpg (at most ROWS rows, about HEIGHT px per sheet) and RUNDIR/montages/judgements.md,
-a judgement file with one empty section per case (format: bench/judge/judgements.md).
+a judgement file with one empty section per case (format: bench/engines/judge/judgements.md).
 """
 
 from __future__ import annotations
@@ -19,16 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import string
-import sys
 import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import engines_common as common  # noqa: E402
-from cases import load_run, read_rgb  # noqa: E402
+from bench.engines import common
+from bench.engines.judge.cases import load_run, read_rgb
 
 OUTLINE = (0, 255, 255)
 LABEL_H = 26
@@ -160,7 +158,7 @@ def main() -> None:
                         [cv2.IMWRITE_JPEG_QUALITY, args.quality])
             print(path)
     (out / "key.json").write_text(json.dumps(keys, indent=1))
-    template = ["# Judgements", "", f"Run: `{args.run}`. Format: bench/judge/judgements.md.", ""]
+    template = ["# Judgements", "", f"Run: `{args.run}`. Format: bench/engines/judge/judgements.md.", ""]
     for case_id, key in keys.items():
         template += [f"## {case_id}", f"candidates: {', '.join(key)}", "accept: ", "rank: ", "reason: ", ""]
     judgements = out / "judgements.md"

@@ -4,15 +4,15 @@
     python3 -m venv /tmp/peers-venv && /tmp/peers-venv/bin/pip install pypatchmatch
     python3 -m venv /tmp/iopaint-venv && /tmp/iopaint-venv/bin/pip install torch==2.13.0 \\
         && /tmp/iopaint-venv/bin/pip install iopaint
-    .venv/bin/python bench/engines_peers.py [--limit N]
+    .venv/bin/python -m bench.engines.peers [--limit N]
 
-Quality: every peer gets the photos and masks of engines_quality.py, grown by the
+Quality: every peer gets the photos and masks of quality.py, grown by the
 pipeline's default dilation, so it fills exactly the pixels our engines fill, and is
 scored by the same code. pypatchmatch runs with patch_size=3 (7x7 patches, as ours);
 our `patch` runs on the same cases in the same run (wall and CPU time) for the ratio.
-Speed: the 0.5 and 2 MP cases of engines_speed.py (pypatchmatch, one run each) and
+Speed: the 0.5 and 2 MP cases of speed.py (pypatchmatch, one run each) and
 IOPaint's CLI on a batch, start-up (measured on a one-image batch) subtracted.
-Writes bench/results/engines_peers.json.
+Writes bench/engines/results/peers.json.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-import engines_common as common
-import engines_speed as speed
+from bench.engines import common
+from bench.engines import speed
 from repairapp import imaging
 from repairapp.engines import pipeline
 
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--pypatchmatch-python", default="/tmp/peers-venv/bin/python")
     parser.add_argument("--iopaint", default="/tmp/iopaint-venv/bin/iopaint")
     parser.add_argument("--skip-timing", action="store_true")
-    parser.add_argument("--out", default=str(common.RESULTS / "engines_peers.json"))
+    parser.add_argument("--out", default=str(common.RESULTS / "peers.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="engines-peers-") as tmp:
         work = Path(tmp)

@@ -1,8 +1,8 @@
 """Count a judgement file's verdicts per pair of candidates.
 
-    .venv/bin/python bench/judge/score.py RUNDIR/montages/judgements.md [--key KEY.json] [--set objects]
+    .venv/bin/python -m bench.engines.judge.score RUNDIR/montages/judgements.md [--key KEY.json] [--set objects]
 
-The format is described in bench/judge/judgements.md. The letters are turned into
+The format is described in bench/engines/judge/judgements.md. The letters are turned into
 candidate names with the key montage.py wrote beside the sheets (key.json in the same
 folder by default). For every pair X, Y judged together in at least one case it prints
 "X no worse than Y in n of N" (better + ties), and per candidate how often an editor
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--key", type=Path, default=None)
     parser.add_argument("--set", default=None, help="count only this case set")
     parser.add_argument("--metrics", type=Path, default=None,
-                        help="bench/results/judge_NAME.json of the same run: also cross the worker's flags "
+                        help="bench/engines/judge/results/metrics-NAME.json of the same run: also cross the worker's flags "
                              "with the verdicts (accepted or not)")
     args = parser.parse_args()
     key = json.loads((args.key or args.judgements.parent / "key.json").read_text())

@@ -1,6 +1,6 @@
 """The baseline for `manage.py repair` in batch: a plain OpenCV loop, nothing else.
 
-    .venv/bin/python bench/plain_loop.py INPUT_DIR MASK_DIR OUT_DIR [--radius 5]
+    .venv/bin/python bench/e2e/plain_loop.py INPUT_DIR MASK_DIR OUT_DIR [--radius 5]
 
 For each photo: cv2.imread, the mask with the same stem (.png) as grey, cv2.inpaint
 with INPAINT_TELEA, cv2.imwrite PNG (OpenCV's default PNG compression level, 1).

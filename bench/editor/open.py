@@ -1,7 +1,7 @@
 """The editor on big photos, timed in a real Chromium against a running server.
 
     .venv/bin/python manage.py serve --port 8126        # in another shell
-    .venv/bin/python bench/editor_open.py --url http://127.0.0.1:8126 [--runs 3]
+    .venv/bin/python -m bench.editor.open --url http://127.0.0.1:8126 [--runs 3]
 
 For a 24 MP photo (6000×4000 JPEG, a shared photo upscaled) it measures, from the
 editor's navigation to:
@@ -11,7 +11,7 @@ on the first open (the rendition is made by that request) and on later opens
 (rendition stored). Then the bytes of the mask PNG the page posts for one stroke and
 for an inverted (mostly white) mask, and the time the browser takes to build it.
 Find text is timed through its endpoint on 2 MP and 12 MP photos with text.
-Results go to bench/results/editor_open.{json,txt}.
+Results go to bench/editor/results/open.{json,txt}.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-PHOTOS = ROOT.parent / "shared" / "data" / "places2_512_freeform" / "images"
-RESULTS = ROOT / "bench" / "results"
+from bench import DATA
+
+PHOTOS = DATA / "images"
+RESULTS = Path(__file__).resolve().parent / "results"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -161,7 +162,7 @@ def main() -> int:
         browser.close()
 
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "editor_open.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / "open.json").write_text(json.dumps(out, indent=2) + "\n")
     lines = [
         f"24 MP upload (6000x4000 JPEG): {out['upload_24mp_s']} s",
         f"24 MP display rendition {out['bytes_24mp_display']} bytes, full PNG {out['bytes_24mp_full']} bytes",
@@ -174,7 +175,7 @@ def main() -> int:
         f"find text 2 MP: median {out['find_text_2mp_median_s']} s {out['find_text_2mp']}",
         f"find text 12 MP: median {out['find_text_12mp_median_s']} s {out['find_text_12mp']}",
     ]
-    (RESULTS / "editor_open.txt").write_text("\n".join(lines) + "\n")
+    (RESULTS / "open.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

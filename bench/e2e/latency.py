@@ -1,7 +1,7 @@
 """Remove -> stored latency (issue 2), measured end to end with one real forking worker.
 
-    .venv/bin/python bench/e2e_latency.py [--runs 5] [--sizes 2mp,12mp] [--engines telea,auto]
-                                          [--masks blob,strokes] [--photo NAME] [--out e2e_latency]
+    .venv/bin/python -m bench.e2e.latency [--runs 5] [--sizes 2mp,12mp] [--engines telea,auto]
+                                            [--masks blob,strokes] [--photo NAME] [--out latency]
 
 What one run measures, for each (size, engine, mask):
   - POST of the mask to `repair-create` through Django's test Client in this process
@@ -52,9 +52,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / ".." / "shared" / "data" / "places2_512_freeform"
-RESULTS = REPO / "bench" / "results"
+from bench import DATA, REPO
+
+RESULTS = Path(__file__).resolve().parent / "results"
 DB_NAME = "repairapp_bench"
 PG = "postgres://root@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -360,7 +360,7 @@ def main() -> None:
     parser.add_argument("--photo", default="Places365_val_00001629")
     parser.add_argument("--job-timeout", type=float, default=180, help="give up on one job after this many s")
     parser.add_argument("--max-minutes", type=float, default=25, help="stop starting new runs after this")
-    parser.add_argument("--out", default="e2e_latency", help="results name under bench/results/")
+    parser.add_argument("--out", default="latency", help="results name under bench/e2e/results/")
     args = parser.parse_args()
     sizes = args.sizes.split(",")
     engine_names = args.engines.split(",")
@@ -388,7 +388,6 @@ def main() -> None:
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True,
                        timeout=300)
         clear_rq_keys()
-        sys.path.insert(0, str(REPO))
         import django
 
         django.setup()
@@ -445,7 +444,7 @@ def main() -> None:
         text = table(rows)
         info = machine(load_start)
         info.update(loadavg_end=os.getloadavg(), date=dt.datetime.now().isoformat(timespec="seconds"),
-                    worker_idle_rss_mb=idle_rss, command=" ".join([".venv/bin/python", "bench/e2e_latency.py", *sys.argv[1:]]))
+                    worker_idle_rss_mb=idle_rss, command=" ".join([".venv/bin/python", "-m", "bench.e2e.latency", *sys.argv[1:]]))
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{args.out}.json").write_text(json.dumps({"machine": info, "summary": rows, "runs": records},
                                                              indent=1, default=str))

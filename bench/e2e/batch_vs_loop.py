@@ -1,9 +1,9 @@
 """`manage.py repair` in batch against a plain OpenCV loop, both as whole processes.
 
-    .venv/bin/python bench/batch_vs_loop.py [--runs 3] [--masks freeform|blob] [--profile]
+    .venv/bin/python -m bench.e2e.batch_vs_loop [--runs 3] [--masks freeform|blob] [--profile]
 
 Ours:  manage.py repair --input-dir DIR --mask-dir DIR --out-dir OUT --engine telea --dilate 0 --feather 0
-Loop:  bench/plain_loop.py DIR MASKDIR OUT --radius R   (imread, inpaint TELEA, imwrite PNG)
+Loop:  bench/e2e/plain_loop.py DIR MASKDIR OUT --radius R   (imread, inpaint TELEA, imwrite PNG)
 R is our telea engine's default radius, read from repairapp/engines/opencv.py.
 
 Both run on the same folder (the 20 photos of ../shared/data/places2_512_freeform with
@@ -34,16 +34,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / ".." / "shared" / "data" / "places2_512_freeform"
-RESULTS = REPO / "bench" / "results"
+from bench import DATA, REPO
+from bench.e2e.latency import blob_mask
+
+RESULTS = Path(__file__).resolve().parent / "results"
 PY = sys.executable
 TARGET = 1.2
 TIMEOUT = 600
 
 
 def telea_radius() -> int:
-    sys.path.insert(0, str(REPO))
     from repairapp.engines.opencv import RADIUS
 
     return int(RADIUS.default)
@@ -64,9 +64,6 @@ def timed(cmd: list[str], env: dict, *, check: bool = True) -> tuple[float, floa
 
 def blob_masks(photo_dir: Path, out: Path) -> None:
     """A seeded ~5 % blob per photo (the e2e benchmark's blob, at the photo's size)."""
-    sys.path.insert(0, str(REPO / "bench"))
-    from e2e_latency import blob_mask
-
     out.mkdir(parents=True)
     for i, photo in enumerate(sorted(photo_dir.glob("*.jpg"))):
         h, w = cv2.imread(str(photo)).shape[:2]
@@ -88,7 +85,6 @@ def compare(ours: Path, loop: Path) -> dict:
 def breakdown(images: Path, masks: Path, radius: int, out: Path, repeats: int = 3) -> tuple[dict, dict]:
     """Per-stage seconds summed over the photos, in this process, both sides, best of
     `repeats` per photo and stage (the minimum is the least disturbed by other load)."""
-    sys.path.insert(0, str(REPO))
     from repairapp import imaging
     from repairapp.engines import opencv, pipeline
     from repairapp.management.commands.repair import _write_atomically
@@ -166,9 +162,9 @@ def main() -> None:
     parser.add_argument("--masks", choices=("freeform", "blob"), default="freeform")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--breakdown", action="store_true", help="also time each stage of both sides in-process")
-    parser.add_argument("--out", default=None, help="results name under bench/results/ (default e2e_batch_<masks>)")
+    parser.add_argument("--out", default=None, help="results name under bench/e2e/results/ (default batch_vs_loop-<masks>)")
     args = parser.parse_args()
-    out_name = args.out or f"e2e_batch_{args.masks}"
+    out_name = args.out or f"batch_vs_loop-{args.masks}"
     radius = telea_radius()
     images = (DATA / "images").resolve()
     tmp = Path(tempfile.mkdtemp(prefix="repairapp-batch-"))
@@ -187,7 +183,7 @@ def main() -> None:
                     "--engine", "telea", "--dilate", "0", "--feather", "0"]
 
         def loop_cmd(out):
-            return [PY, "bench/plain_loop.py", str(images), str(masks), str(out), "--radius", str(radius)]
+            return [PY, "bench/e2e/plain_loop.py", str(images), str(masks), str(out), "--radius", str(radius)]
 
         startup = {"ours": [PY, "manage.py", "repair", "--engine", "nope"], "loop": [PY, "-c", "import cv2"]}
         load_start = os.getloadavg()
@@ -221,7 +217,7 @@ def main() -> None:
                    f"outputs: {pixels['pixels_differing']} pixels differ over {pixels['files']} files "
                    f"(max |diff| {pixels['max_abs_diff']})")
         date = dt.datetime.now().isoformat(timespec="seconds")
-        command = " ".join([".venv/bin/python", "bench/batch_vs_loop.py", *sys.argv[1:]])
+        command = " ".join([".venv/bin/python", "-m", "bench.e2e.batch_vs_loop", *sys.argv[1:]])
         cpu_model = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                          if l.startswith("model name"))
         header = (f"# {date}  {command}\n# {cpu_model}, {os.cpu_count()} cores; load "
@@ -243,7 +239,7 @@ def main() -> None:
         if args.profile or ratio_wall > TARGET:
             top = profile(ours_cmd(tmp / "ours-prof"), env, tmp / "ours.prof")
             (RESULTS / f"{out_name}_profile.txt").write_text(top)
-            text += f"\ncProfile of our batch: bench/results/{out_name}_profile.txt\n"
+            text += f"\ncProfile of our batch: bench/e2e/results/{out_name}_profile.txt\n"
         (RESULTS / f"{out_name}.json").write_text(json.dumps(report, indent=1))
         (RESULTS / f"{out_name}.txt").write_text(text)
         print(text)

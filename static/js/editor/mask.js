@@ -4,10 +4,9 @@
 // too). The bits make undo cheap (each change keeps only its box, before and after,
 // packed), the pixel count instant, and the posted PNG a 1-bit one built straight
 // from them.
-import { $, root, state, width, height, formatPercent } from "./page.js";
+import { $, root, state, width, height, formatPercent, updateToolButtons } from "./page.js";
 import { MaskBits } from "./maskbits.js";
 import { bitsToPng } from "./png.js";
-import { updateToolButtons } from "./panel.js";
 import { scheduleRender } from "./view.js";
 
 export const canvas = document.createElement("canvas");
@@ -115,7 +114,7 @@ export function redoNext() {
 }
 
 // An empty mask and no history, for a new base version. (The grow inputs are reset by
-// the caller: grow.js owns them.)
+// the caller: tools.js owns them.)
 export function resetMask() {
   state.history = [];
   state.future = [];

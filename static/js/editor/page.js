@@ -1,5 +1,6 @@
 // What every part of the editor shares: the page's root element and the figures it
-// hands over in data-* attributes, the editor's state, and a few small helpers.
+// hands over in data-* attributes, the editor's state, the side panel's messages and
+// which of its buttons can be pressed, and a few small helpers.
 
 export const root = document.getElementById("editor");
 export const $ = (id) => document.getElementById(id);
@@ -65,4 +66,53 @@ export function formatPercent(p) {
   if (p === 0) return "0%";
   if (p < 0.01) return "<0.01%";
   return (p < 10 ? p.toFixed(2) : p.toFixed(1)) + "%";
+}
+
+// ------------------------------------------------------------------ the side panel's messages and buttons
+
+const undoBtn = $("undo");
+const redoBtn = $("redo");
+const clearBtn = $("clear");
+const invertBtn = $("invert");
+const findTextBtn = $("find-text");
+const previousBtn = $("previous-mask");
+const savedSelect = $("saved-select");
+const savedApply = $("saved-apply");
+const savedDelete = $("saved-delete");
+const growRange = $("grow-range");
+const growInput = $("grow");
+const growApply = $("grow-apply");
+const growCancel = $("grow-cancel");
+const toolsMessage = $("tools-message");
+const formMessage = $("form-message");
+
+export function updateToolButtons() {
+  const locked = state.busy || state.toolBusy;
+  undoBtn.disabled = locked || state.history.length === 0;
+  redoBtn.disabled = locked || state.future.length === 0;
+  clearBtn.disabled = locked || state.maskPixels === 0;
+  invertBtn.disabled = locked;
+  findTextBtn.disabled = locked;
+  previousBtn.disabled = locked || !state.previousMaskUrl;
+  savedApply.disabled = locked || !savedSelect.value;
+  savedDelete.disabled = state.toolBusy || !savedSelect.value;
+  growRange.disabled = growInput.disabled = locked || (state.maskPixels === 0 && !state.preview);
+  growApply.disabled = growCancel.disabled = locked || !state.preview;
+}
+
+// Under the mask tools: what a tool did, or why it could not.
+export function toolMessage(text, kind) {
+  toolsMessage.textContent = text;
+  toolsMessage.classList.toggle("is-error", kind === "error");
+}
+
+// Next to Remove: why a repair was not sent.
+export function showMessage(text, kind) {
+  formMessage.textContent = text;
+  formMessage.classList.toggle("is-error", kind === "error");
+  formMessage.hidden = false;
+}
+
+export function hideMessage() {
+  formMessage.hidden = true;
 }

@@ -1,8 +1,7 @@
 // Find text: the server proposes a mask over the text it finds; it is added to the
 // painted mask, to be checked and corrected with the brush.
-import { $, csrfToken, state } from "./page.js";
+import { $, csrfToken, state, toolMessage } from "./page.js";
 import { addMaskImage } from "./mask.js";
-import { toolMessage } from "./panel.js";
 import { fetchMaskImage, withTool } from "./tools.js";
 
 export function initTextFind() {

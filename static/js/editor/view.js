@@ -1,6 +1,7 @@
 // What the stage shows: the photo (an <img>) and the tinted mask (a canvas the size of
 // the visible part of the photo) through one view transform, screen = photo × scale +
-// offset; zoom and pan; the brush ring and the cursor; notes over the photo.
+// offset; zoom and pan; the brush ring and the cursor; notes over the photo; and, held
+// down, the original in place of the current version.
 import { $, root, state, width, height, loadImage } from "./page.js";
 
 // Above this the editor shows a display-sized rendition first and streams the photo.
@@ -13,6 +14,8 @@ const frame = $("frame");
 const photo = $("photo");
 const comparePhoto = $("compare-photo");
 const resTag = $("res-tag");
+const compareTag = $("compare-tag");
+const compareBtn = $("compare-hold");
 const view = $("mask-view");
 const viewCtx = view ? view.getContext("2d") : null;
 const ring = $("brush-ring");
@@ -249,4 +252,37 @@ export function initView(mask) {
   $("zoom-fit").addEventListener("click", fit);
   $("zoom-100").addEventListener("click", () => zoomTo(1));
   setMaskLook();
+}
+
+// ------------------------------------------------------------------ hold to compare with the original
+
+export function canCompare() {
+  return state.versionId !== root.dataset.originalVersionId;
+}
+
+// The button is live only on a version that is not the original.
+export function updateCompareButton() {
+  compareBtn.disabled = !canCompare();
+}
+
+export function setComparing(on) {
+  if ((on && !canCompare()) || on === state.comparing) return;
+  state.comparing = on;
+  if (on && !comparePhoto.getAttribute("src")) comparePhoto.src = root.dataset.compareUrl;
+  comparePhoto.alt = on ? "The original, " + root.dataset.compareLabel : "";
+  comparePhoto.hidden = !on;
+  compareTag.textContent = "Original · " + root.dataset.compareLabel;
+  compareTag.hidden = !on;
+  compareBtn.setAttribute("aria-pressed", String(on));
+  root.classList.toggle("is-comparing", on);
+  updateCursor();
+  render();
+}
+
+export function initCompare() {
+  compareBtn.addEventListener("pointerdown", (e) => { e.preventDefault(); setComparing(true); });
+  for (const type of ["pointerup", "pointerleave", "pointercancel"]) compareBtn.addEventListener(type, () => setComparing(false));
+  compareBtn.addEventListener("keydown", (e) => { if (e.key === " " || e.key === "Enter") { e.preventDefault(); setComparing(true); } });
+  compareBtn.addEventListener("keyup", (e) => { if (e.key === " " || e.key === "Enter") setComparing(false); });
+  window.addEventListener("blur", () => { setComparing(false); state.spaceDown = false; updateCursor(); });
 }

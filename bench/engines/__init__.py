@@ -1,0 +1,1 @@
+"""Engine benchmarks: quality, speed, Find text, peers, montages (bench/README.md, "Engines")."""

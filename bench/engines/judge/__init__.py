@@ -1,0 +1,1 @@
+"""Blind judging of fills (bench/engines/judge/README.md)."""

@@ -1,0 +1,1 @@
+"""Drills, not benchmarks: faults with real processes, and load on a running server."""

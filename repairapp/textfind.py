@@ -172,14 +172,15 @@ def find_text(rgb: np.ndarray) -> np.ndarray:
     return find_lines(rgb).mask
 
 
-def find_lines(rgb: np.ndarray) -> TextFound:
+def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE) -> TextFound:
     """The text lines in `rgb` (H, W, 3) uint8, each judged overlay or scene, and the
-    mask over the overlays. The classical finder alone when the model cannot load."""
+    mask over the overlays; the detector sees the photo at `side` px. The classical
+    finder alone when the model cannot load."""
     _check(rgb)
     engine = textdetect.load()
     if engine is None:
         return _classical_lines(rgb)
-    quads, _ = textdetect.detect(engine, rgb)
+    quads, _ = textdetect.detect(engine, rgb, side)
     quads = quads[:MAX_LINES]
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), np.uint8)
@@ -208,8 +209,9 @@ def find_lines(rgb: np.ndarray) -> TextFound:
 
 def screen(rgb: np.ndarray) -> list[TextLine]:
     """The overlay lines in `rgb`, with their words: the upload pre-filter's answer
-    (empty: no overlaid text found). Scene text is not reported."""
-    return [line for line in find_lines(rgb).lines if line.kind == OVERLAY]
+    (empty: no overlaid text found). Scene text is not reported. The detector sees the
+    photo smaller than Find text's (SCREEN_SIDE): screening runs on every upload."""
+    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE).lines if line.kind == OVERLAY]
 
 
 REMAINS_REACH = 3           # px around the repaired pixels that a line left behind may start

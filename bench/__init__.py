@@ -1,5 +1,5 @@
 """Benchmarks and drills, one package per subject: engines (+ engines.judge), e2e,
-editor, reliability. Run each from the repository's root as a module, e.g.
+editor, reliability, text. Run each from the repository's root as a module, e.g.
 `.venv/bin/python -m bench.engines.quality`; each writes results/<script>.json|txt in
 its own folder. bench/README.md has the commands and the figures."""
 

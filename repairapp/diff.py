@@ -197,7 +197,7 @@ def _surroundings(mask: np.ndarray, *, max_side: int) -> tuple[tuple[slice, slic
     return rows_cols, max(1, -(-side // max_side))
 
 
-PERIODIC_FLAG = 5.0  # calibrated: the truth reaches 4.8 at most, a dotted smear 10 (median; bench/judge/README.md)
+PERIODIC_FLAG = 5.0  # calibrated: the truth reaches 4.8 at most, a dotted smear 10 (median; bench/engines/judge/README.md)
 PERIODIC_SIDE = 384  # windows wider than this are sampled every n-th pixel (the FFT's cost)
 _SHORTEST_FREQUENCY = 1 / 24  # cycles per px: longer periods are the hole's shape, not a texture
 
@@ -223,7 +223,7 @@ def periodicity(after: np.ndarray, mask: np.ndarray) -> float | None:
     stronger it is per pixel. A smear (weak) or plain noise (not concentrated) stays
     low; ~1 = no pattern the photo lacks; above PERIODIC_FLAG a pattern shows. Windows
     wider than PERIODIC_SIDE are sampled every n-th pixel to bound the cost; a pattern
-    whose period divides that step is lost then (bench/judge/README.md: on large
+    whose period divides that step is lost then (bench/engines/judge/README.md: on large
     photos the texture ratio is what catches a fine dotted fill). None when the fill
     or its surroundings are too small (under 16×16 px) to have a spectrum, or the
     surroundings are flat."""
@@ -283,7 +283,7 @@ def foreign_share(after: np.ndarray, mask: np.ndarray) -> float | None:
     return float(np.count_nonzero(~near.reshape(-1)[fill])) / fill.size
 
 
-STRUCTURE_FLAG = 0.6  # calibrated on judged fills (bench/judge/README.md)
+STRUCTURE_FLAG = 0.6  # calibrated on judged fills (bench/engines/judge/README.md)
 
 
 def structure_ratio(after: np.ndarray, mask: np.ndarray) -> float | None:
@@ -320,7 +320,7 @@ def fill_flags(*, seam_score: float | None, texture_ratio: float | None, structu
                periodicity: float | None = None, foreign_share: float | None = None) -> list[tuple[str, str]]:
     """What an editor would likely reject in a fill, from its checks: (code, one readable
     line) per flag, in the order a moderator should look. A check that could not be
-    computed (None) raises nothing. Thresholds: bench/judge/README.md."""
+    computed (None) raises nothing. Thresholds: bench/engines/judge/README.md."""
     flags = []
     if texture_ratio is not None and texture_ratio < TEXTURE_FLAG:
         flags.append(("smear", f"Smear: the fill has {texture_ratio:.2f}× the detail around it "

@@ -28,12 +28,24 @@ that, for big lettering): overlaid text is sized for the whole picture, and the 
 stays flat with the photo's size.
 
 Shapes: rgb (H, W, 3) uint8 in; mask (H, W) uint8, 255 = text, out.
+
+With the trained detector (`textdetect`, PP-OCRv6 in the rapidocr wheel) the work is
+split where each is better (issue 15): the model finds the lines, whatever their size,
+stroke or colour (the classical filters missed 1-2 px captions and dark-on-dark stamps),
+and reads them; inside each line's box the glyph pixels are picked by contrast, with the
+classical finder's outline and rim steps, because the model's boxes are boxes. Each line
+is then judged overlay or scene text (`_judge`): only overlays go into the proposed mask.
+When the model cannot load, the classical finder above runs alone (`classical_find_text`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
+
+from . import textdetect
 
 DETECT_SIDE = 1024
 MIN_SIDE = 480              # the half-size pass runs only when it is at least this long
@@ -85,10 +97,338 @@ OUTLINE_OUTER = 0.25        # share of the photo 4-5 px away that is the outline
 OUTLINE_APART = 100         # levels (some channel) between the outline and the glyph colour
 
 
+# --- lines: the trained detector, the glyphs inside its boxes, overlay or scene ------------
+
+OVERLAY, SCENE = "overlay", "scene"
+MAX_LINES = 60              # lines judged and read per photo; a page of text is not an overlay
+GLYPH_CONTRAST = 20         # grey levels, at least, between a glyph and its surroundings
+                            # (a 70 % opaque caption on a bright sky: ~40; dark-on-dark: ~30)
+RIM_THRESHOLD = GLYPH_CONTRAST // 2  # the anti-aliased rim next to a glyph (without it: recall 0.77 -> 0.72)
+MAX_GLYPH_THRESHOLD = 64    # ... and at most this: any overlay meant to be read stands out so far
+BOX_MARGIN = 2              # px around the detector's box that glyph pixels (an outline) may take
+MAX_TILT = 3.0              # degrees: an overlay is drawn level; a sign or label in the scene rarely is
+MAX_SKEW = 3.0              # degrees between the box's sides and a rectangle's (perspective)
+OVERLAY_FLAT = 0.6          # share of glyph pixels within FLAT_TOLERANCE of their colour ...
+OVERLAY_LUMA_IQR = 12       # ... or their luminance's interquartile range (JPEG keeps luminance)
+OVERLAY_CRISP = 0.4         # share of glyph edge pixels that step by EDGE_STEP
+WORK_HEIGHT = 48            # px: taller lines are measured scaled down to this
+MIN_READ = 0.7              # recogniser confidence for a detected box to count as text
+MIN_CHARACTERS = 2          # letters or digits read in it, at least
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text found in a photo.
+
+    `box` is (x0, y0, x1, y1) in photo pixels, ends exclusive; `quad` the detector's four
+    corners (x, y), clockwise from top-left; `glyphs` (y1 - y0, x1 - x0) bool, the line's
+    text pixels inside `box`. `kind` is OVERLAY (proposed for removal) or SCENE (kept,
+    listed so the operator can include it), `reason` says why in a few words.
+    """
+
+    box: tuple[int, int, int, int]
+    quad: tuple[tuple[float, float], ...]
+    glyphs: np.ndarray
+    words: str
+    confidence: float
+    kind: str
+    reason: str
+    source: str  # "model" or "classical"
+
+    def to_dict(self) -> dict:
+        return {
+            "box": list(self.box), "quad": [list(p) for p in self.quad], "words": self.words,
+            "confidence": round(self.confidence, 3), "kind": self.kind, "reason": self.reason,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class TextFound:
+    """What Find text found: `mask` (H, W) uint8, 255 over the overlay lines' glyphs; all
+    `lines`, overlays and scene text; `model` False when the classical finder ran alone."""
+
+    mask: np.ndarray
+    lines: tuple[TextLine, ...]
+    model: bool
+
+    def mask_with(self, include=()) -> np.ndarray:
+        """The mask of the lines whose indices are in `include` plus the overlays: an
+        operator's choice of lines, a kept scene line among them."""
+        out = np.zeros_like(self.mask)
+        for index, line in enumerate(self.lines):
+            if line.kind == OVERLAY or index in include:
+                x0, y0, x1, y1 = line.box
+                out[y0:y1, x0:x1][line.glyphs] = 255
+        return out
+
+
 def find_text(rgb: np.ndarray) -> np.ndarray:
-    """(H, W) uint8 mask, 255 over overlaid text in `rgb` (H, W, 3) uint8; zeros if none."""
+    """(H, W) uint8 mask, 255 over overlaid text in `rgb` (H, W, 3) uint8; zeros if none.
+
+    The mask of `find_lines` (what the editor, the service and the command line used
+    before lines existed).
+    """
+    return find_lines(rgb).mask
+
+
+def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE) -> TextFound:
+    """The text lines in `rgb` (H, W, 3) uint8, each judged overlay or scene, and the
+    mask over the overlays; the detector sees the photo at `side` px. The classical
+    finder alone when the model cannot load."""
+    _check(rgb)
+    engine = textdetect.load()
+    if engine is None:
+        return _classical_lines(rgb)
+    quads, _ = textdetect.detect(engine, rgb, side)
+    quads = quads[:MAX_LINES]
+    h, w = rgb.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    lines = []
+    for quad, (text, confidence) in zip(quads, textdetect.read(engine, rgb, quads)):
+        # The detector also boxes a circle, a bright line, a run of railings; the
+        # recogniser reads nothing sure there. A line is text when it reads as two or
+        # more letters or digits with MIN_READ confidence (a lone "O" on a disc: 0.64).
+        if not _reads(text, confidence):
+            continue
+        x0, y0 = np.floor(quad.min(axis=0)).astype(int) - BOX_MARGIN
+        x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + BOX_MARGIN + 1
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        glyphs, strokes = _line_glyphs(rgb, (x0, y0, x1, y1), _line_height(quad))
+        kind, reason = _judge(rgb[y0:y1, x0:x1], glyphs, strokes, quad)
+        if kind == OVERLAY:
+            mask[y0:y1, x0:x1][glyphs] = 255
+        lines.append(TextLine(
+            box=(int(x0), int(y0), int(x1), int(y1)), quad=tuple((float(x), float(y)) for x, y in quad),
+            glyphs=glyphs, words=text, confidence=confidence, kind=kind, reason=reason, source="model",
+        ))
+    return TextFound(mask=mask, lines=tuple(lines), model=True)
+
+
+def screen(rgb: np.ndarray) -> list[TextLine]:
+    """The overlay lines in `rgb`, with their words: the upload pre-filter's answer
+    (empty: no overlaid text found). Scene text is not reported. The detector sees the
+    photo smaller than Find text's (SCREEN_SIDE): screening runs on every upload."""
+    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE).lines if line.kind == OVERLAY]
+
+
+REMAINS_REACH = 3           # px around the repaired pixels that a line left behind may start
+REMAINS_SIDEWAYS = 8        # line heights searched left and right of the repair
+
+
+def text_remains(before_rgb: np.ndarray, after_rgb: np.ndarray, mask: np.ndarray) -> list[str]:
+    """The words of text still found where a repair worked: [] when none is left.
+
+    The repair's footprint is the `mask` (H, W) plus every pixel it changed between
+    `before_rgb` and `after_rgb` (the engine dilates the mask and feathers its edge).
+    The detector runs on `after_rgb` around that footprint; a line counts when its box
+    reaches the footprint (the last letters a mask missed stand just beside it), and
+    untouched text farther away does not, nor a box whose words do not read as text
+    (find_lines' test). Without the model, the classical finder's text in the footprint
+    counts, as "?".
+    """
+    _check(before_rgb)
+    _check(after_rgb)
+    if before_rgb.shape != after_rgb.shape or mask.shape != after_rgb.shape[:2]:
+        raise ValueError(f"shapes differ: before {before_rgb.shape}, after {after_rgb.shape}, mask {mask.shape}")
+    footprint = (mask > 0) | (before_rgb != after_rgb).any(axis=2)
+    if not footprint.any():
+        return []
+    ys, xs = np.nonzero(footprint)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    # A line the repair cut through runs on past the footprint, mostly sideways: search a
+    # margin around it, wide enough for the rest of a caption (REMAINS_SIDEWAYS heights).
+    pad_y = max(32, (y1 - y0) // 2)
+    pad_x = max(64, REMAINS_SIDEWAYS * (y1 - y0))
+    h, w = mask.shape
+    y0, y1, x0, x1 = max(0, y0 - pad_y), min(h, y1 + pad_y), max(0, x0 - pad_x), min(w, x1 + pad_x)
+    region = np.ascontiguousarray(after_rgb[y0:y1, x0:x1])
+    near = cv2.dilate(footprint[y0:y1, x0:x1].astype(np.uint8), np.ones((2 * REMAINS_REACH + 1,) * 2, np.uint8)) > 0
+    engine = textdetect.load()
+    if engine is None:
+        return ["?"] if (classical_find_text(region) > 0)[near].any() else []
+    quads, _ = textdetect.detect(engine, region)
+    touching = []
+    for quad in quads:
+        qx0, qy0 = np.floor(quad.min(axis=0)).astype(int)
+        qx1, qy1 = np.ceil(quad.max(axis=0)).astype(int) + 1
+        if near[max(0, qy0):qy1, max(0, qx0):qx1].any():
+            touching.append(quad)
+    if not touching:
+        return []
+    # The same test as find_lines: a smear the detector boxes but nobody can read is not text.
+    return [text for text, confidence in textdetect.read(engine, region, np.array(touching)) if _reads(text, confidence)]
+
+
+def _reads(text: str, confidence: float) -> bool:
+    return confidence >= MIN_READ and sum(c.isalnum() for c in text) >= MIN_CHARACTERS
+
+
+def _check(rgb) -> None:
     if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"rgb must be uint8 (H, W, 3), got {getattr(rgb, 'dtype', type(rgb))} {getattr(rgb, 'shape', '')}")
+
+
+def _line_height(quad: np.ndarray) -> float:
+    return float(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1]), 1.0))
+
+
+def _line_glyphs(rgb: np.ndarray, box: tuple[int, int, int, int], height: float) -> tuple[np.ndarray, np.ndarray]:
+    """(glyphs, strokes), each (y1 - y0, x1 - x0) bool: the text pixels inside `box`
+    (x0, y0, x1, y1) of a line `height` px tall, and the strokes alone (the pixels on the
+    text's side of the photo: without an outline, their colour is the one it was drawn in).
+
+    The detector says where a line is; its pixels are those that stand out from the photo
+    around them: far, in some channel, from the median over a window wider than a stroke
+    (about half the line's height: the detector's box is ~1.6x the letters). A median is
+    blind to strokes (they fill less than half of any window) and to the gaps between
+    letters (they are the photo), whatever the colours; an outline stands out as the
+    strokes do. Beside a hard edge of the photo the median is wrong for half a window: a
+    top-hat (black-hat) vetoes those pixels. The threshold is Otsu's over the box, within
+    GLYPH_CONTRAST..MAX_GLYPH_THRESHOLD; then the anti-aliased rim, as the classical finder adds it.
+    """
+    x0, y0, x1, y1 = box
+    # Tall lines are measured at WORK_HEIGHT: the window stays small (and cheap), and
+    # strokes stay thinner than half of it.
+    factor = min(1.0, WORK_HEIGHT / height)
+    size = int(np.clip(round(height * factor * 0.5), 5, 41)) | 1
+    margin = int(np.ceil(size / factor))
+    # Work on the box plus a window's margin, so the filter sees past the box's edge.
+    h, w = rgb.shape[:2]
+    cx0, cy0, cx1, cy1 = max(0, x0 - margin), max(0, y0 - margin), min(w, x1 + margin), min(h, y1 + margin)
+    if factor < 1.0:
+        full = (cx1 - cx0, cy1 - cy0)
+        small = (max(1, round(full[0] * factor)), max(1, round(full[1] * factor)))
+        crop = cv2.resize(rgb[cy0:cy1, cx0:cx1], small, interpolation=cv2.INTER_AREA)
+        glyph, strokes = _glyph_pixels(crop, size, (0, 0, small[0], small[1]))
+        inner = (slice(y0 - cy0, y1 - cy0), slice(x0 - cx0, x1 - cx0))
+        back = [cv2.resize(m.astype(np.uint8) * 255, full, interpolation=cv2.INTER_LINEAR)[inner] >= 128 for m in (glyph, strokes)]
+        return back[0], back[1]
+    crop = rgb[cy0:cy1, cx0:cx1]
+    glyph, strokes = _glyph_pixels(crop, size, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0))
+    return glyph, strokes
+
+
+def _glyph_pixels(crop: np.ndarray, size: int, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """`_line_glyphs` on `crop` (h, w, 3) with a `size` px window: (glyphs, strokes) inside
+    `box` (x0, y0, x1, y1) of the crop."""
+    x0, y0, x1, y1 = box
+    inner = (slice(y0, y1), slice(x0, x1))
+    local = cv2.medianBlur(np.ascontiguousarray(crop), size)
+    difference = crop.astype(np.int16) - local.astype(np.int16)
+    response = np.abs(difference).max(axis=2).astype(np.uint8)
+    # Beside a hard edge of the photo the median is the other side's colour for half a
+    # window; a top-hat (black-hat) there is zero, as both sides are wider than the window.
+    # Across planes they mix polarities (yellow letters are dark in blue), which the median
+    # does not; each vetoes the other's false pixels.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    planes = [cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)] + [np.ascontiguousarray(crop[:, :, c]) for c in range(3)]
+    hats = np.max([cv2.morphologyEx(p, op, kernel) for p in planes for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT)], axis=0)
+    response = np.minimum(response, hats)
+    otsu, _ = cv2.threshold(np.ascontiguousarray(response[inner]), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Otsu alone splits at the strongest contrast in the box: over busy scenery (red
+    # flowers under an orange caption) that is the scenery's own edges, above the text's.
+    picked = response >= np.clip(otsu, GLYPH_CONTRAST, MAX_GLYPH_THRESHOLD)
+    glyph = np.where(picked, 255, 0).astype(np.uint8)
+    rim = cv2.dilate(glyph, CROSS) > 0
+    glyph[rim & (response >= RIM_THRESHOLD)] = 255
+    # Strokes: the picked pixels brighter than the photo around them, or those darker,
+    # whichever lies farther from the box's frame (the photo: the detector's box has a
+    # margin around the letters).
+    colours = crop[inner].astype(np.int16)
+    frame = np.ones(colours.shape[:2], bool)
+    frame[2:-2, 2:-2] = False
+    background = np.median(colours[frame], axis=0)
+    luma = difference[inner] @ LUMA
+    strokes, apart = np.zeros(colours.shape[:2], bool), -1.0
+    for side in (luma > 0, luma < 0):
+        pixels = picked[inner] & side
+        if pixels.sum() >= 4:
+            distance = float(np.abs(np.median(colours[pixels], axis=0) - background).max())
+            if distance > apart:
+                strokes, apart = pixels, distance
+    return glyph[inner] > 0, strokes
+
+
+COLOUR_NAMES = ((0, "red"), (20, "orange"), (40, "yellow"), (80, "green"), (160, "cyan"),
+                (200, "blue"), (270, "magenta"), (330, "red"))
+
+
+def _colour_name(rgb) -> str:
+    r, g, b = (float(v) for v in rgb)
+    high, low = max(r, g, b), min(r, g, b)
+    if high - low < 48:
+        luma = 0.299 * r + 0.587 * g + 0.114 * b
+        return "white" if luma >= 190 else "black" if luma <= 70 else "grey"
+    hue = int(cv2.cvtColor(np.uint8([[[r, g, b]]]), cv2.COLOR_RGB2HSV_FULL)[0, 0, 0]) * 360 / 256
+    return [name for start, name in COLOUR_NAMES if hue >= start][-1]
+
+
+def _judge(crop: np.ndarray, glyphs: np.ndarray, strokes: np.ndarray, quad: np.ndarray) -> tuple[str, str]:
+    """(kind, reason) for a line whose box holds `crop` (h, w, 3), `glyphs` and `strokes` (h, w) bool.
+
+    An overlay is drawn level (the detector's box is a level rectangle: MAX_TILT,
+    MAX_SKEW), in one flat colour (or outlined), with sharp edges. A label, sign or cover
+    in the scene is tilted or in perspective, shaded, or blurred by the lens. What this
+    cannot tell: a flat label photographed square-on, sharp and evenly lit, looks like an
+    overlay; the operator sees it listed and can leave it out.
+    """
+    top, bottom = quad[1] - quad[0], quad[2] - quad[3]
+    left, right = quad[3] - quad[0], quad[2] - quad[1]
+    tilt = max(abs(np.degrees(np.arctan2(v[1], v[0]))) for v in (top, bottom))
+    skew = max(abs(np.degrees(np.arctan2(v[0], v[1]))) for v in (left, right))
+    if tilt > MAX_TILT or skew > MAX_SKEW:
+        return SCENE, f"scene text: kept (tilted {max(tilt, skew):.0f}°)"
+    if strokes.sum() < 4:
+        return SCENE, "scene text: kept (no strokes stand out)"
+    colours = crop.astype(np.int16)
+    # Thin anti-aliased strokes have pixels only partly covered: judge the colour on the
+    # half that stands out most (nearest the colour the text was drawn in).
+    distance = np.abs(colours - np.median(colours[~strokes], axis=0) if (~strokes).any() else colours).max(axis=2)
+    values = colours[strokes & (distance >= np.median(distance[strokes]))]
+    flat = float((np.abs(values - np.median(values, axis=0)).max(axis=1) <= FLAT_TOLERANCE).mean())
+    low, high = np.percentile(values @ LUMA, (25, 75))
+    spread = high - low
+    outlined = _outline_colour(colours, strokes) is not None
+    g = strokes.astype(np.uint8)
+    edge = (g - cv2.erode(g, CROSS)).astype(bool)
+    step = np.max([cv2.morphologyEx(np.ascontiguousarray(crop[:, :, c]), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+                   for c in range(3)], axis=0)
+    crisp = float((step[edge] >= EDGE_STEP).mean()) if edge.any() else 0.0
+    is_flat = flat >= OVERLAY_FLAT or spread <= OVERLAY_LUMA_IQR
+    # Either alone may fail an overlay: a 1 px caption's strokes are all anti-aliased edge
+    # (not flat), a JPEG's ring (not crisp). Scene text in focus but shaded, or flat but
+    # blurred by the lens, fails one; level, shaded and blurred fails both.
+    if not (is_flat or outlined or crisp >= OVERLAY_CRISP):
+        return SCENE, "scene text: kept (shaded and soft-edged)"
+    colour = _colour_name(np.median(values, axis=0))
+    return OVERLAY, f"overlay: {'flat ' if is_flat else ''}{colour}{', outlined' if outlined else ''}"
+
+
+def _classical_lines(rgb: np.ndarray) -> TextFound:
+    """The classical finder's mask, and a line per group of its glyphs (no words: reading
+    needs the model)."""
+    mask = classical_find_text(rgb)
+    lines = []
+    if mask.any():
+        count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask, GROUP_KERNEL), connectivity=8)
+        for x, y, bw, bh, _ in stats[1:]:
+            glyphs = mask[y:y + bh, x:x + bw] > 0
+            quad = ((float(x), float(y)), (float(x + bw), float(y)), (float(x + bw), float(y + bh)), (float(x), float(y + bh)))
+            lines.append(TextLine(
+                box=(int(x), int(y), int(x + bw), int(y + bh)), quad=quad, glyphs=glyphs, words="", confidence=0.0,
+                kind=OVERLAY, reason="overlay: classical finder (no model)", source="classical",
+            ))
+    return TextFound(mask=mask, lines=tuple(lines), model=False)
+
+
+# --- the classical finder (the fallback) ---------------------------------------------------
+
+def classical_find_text(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask, 255 over overlaid text in `rgb` (H, W, 3) uint8, by the classical filters alone."""
+    _check(rgb)
     h, w = rgb.shape[:2]
     found = np.zeros((h, w), np.uint8)
     scale = min(1.0, DETECT_SIDE / max(h, w))

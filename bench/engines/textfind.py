@@ -22,7 +22,8 @@ another salt and check on 77, so the detector is not fitted to 60 particular ove
 JPEG of quality Q (OpenCV, 4:2:0 chroma) and detects on the decoded picture, as when a
 user uploads a photo with a burned-in timestamp; recall, extra and the repair are still
 measured against the PNG-exact overlay and the untouched photo.
-`ms` is wall time; `cpu_ms` is find_text's CPU time (time.process_time), steadier when
+`--classical` measures the classical finder alone (the figures before issue 15: see
+"Text: find, read, check" in bench/README.md for the detector's). `ms` is wall time; `cpu_ms` is find_text's CPU time (time.process_time), steadier when
 other jobs share the cores.
 """
 
@@ -37,7 +38,7 @@ import numpy as np
 
 from bench.engines import common
 from repairapp.engines import pipeline
-from repairapp.textfind import find_text
+from repairapp import textfind
 
 
 def jpeg(rgb: np.ndarray, quality: int | None) -> np.ndarray:
@@ -56,8 +57,10 @@ def main() -> None:
     parser.add_argument("--salt", type=int, default=77, help="seed salt of the overlays (77: the standard bench)")
     parser.add_argument("--jpeg", type=int, default=None, metavar="Q", help="detect on a JPEG of quality Q of the damaged photo")
     parser.add_argument("--no-repair", action="store_true", help="skip the repair and its PSNR figures")
+    parser.add_argument("--classical", action="store_true", help="the classical finder alone (the fallback; the figures above issue 15)")
     parser.add_argument("--out", default=str(common.RESULTS / "textfind.json"))
     args = parser.parse_args()
+    find_text = textfind.classical_find_text if args.classical else textfind.find_text
     rows, clean = [], []
     for index, (name, truth) in enumerate(common.photos()[:args.limit]):
         started = time.perf_counter()

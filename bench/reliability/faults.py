@@ -186,8 +186,8 @@ class Context:
     def submit(self, *, big: bool, engine: str):
         from repairapp import services
 
-        return services.repair_request_create(user=self.user, version=self.asset.versions.get(number=1),
-                                              mask_data=self.mask(big), engine=engine)
+        return services.repair_create(user=self.user, version=self.asset.versions.get(number=1),
+                                      mask_data=self.mask(big), engine=engine)
 
     def start_worker(self, *, burst: bool = False) -> subprocess.Popen:
         args = [PYTHON, "manage.py", "rqworker", "repair", "--with-scheduler"] + (["--burst"] if burst else [])

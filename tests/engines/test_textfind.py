@@ -1,4 +1,6 @@
-"""Find text on synthetic images: it marks rendered text and nothing on a text-free picture.
+"""The classical Find text finder (textfind.classical_find_text) on synthetic images: it
+marks rendered text and nothing on a text-free picture. It runs alone when the trained
+detector cannot load; these tests pin its filters (the model's path: test_textdetect.py).
 
 The same checks on the real reference photos are bench/engines_textfind.py's."""
 
@@ -6,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from repairapp.textfind import find_text
+from repairapp.textfind import classical_find_text as find_text
 from tests.photos import scene_rgb
 
 

@@ -1,0 +1,213 @@
+"""Find text with the trained detector (issue 15): lines found, read, judged overlay or
+scene; the "text remains" guard; the upload screen; the classical fallback.
+
+Every picture is made here (tests/photos.py scenes and cv2.putText): nothing outside the
+repository. The figures on real photos are bench/text/find_read_check.py's.
+"""
+
+import json
+import socket
+
+import cv2
+import numpy as np
+import pytest
+
+from repairapp import textdetect, textfind
+from repairapp.engines import pipeline
+from tests.photos import scene_rgb
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@pytest.fixture(autouse=True)
+def fresh_model():
+    """Each test loads the model as a new process would, and leaves it loaded normally."""
+    textdetect.load.cache_clear()
+    yield
+    textdetect.load.cache_clear()
+
+
+def overlay(img, text, origin, colour, *, scale=0.9, thickness=2, outline=None, opacity=1.0):
+    """`img` with `text` drawn on it; returns (image, coverage (H, W) 0..1 of every layer)."""
+    out, coverage = img.astype(np.float32), np.zeros(img.shape[:2], np.float32)
+    layers = ([(thickness + 2, outline)] if outline is not None else []) + [(thickness, colour)]
+    for width, col in layers:
+        layer = np.zeros(img.shape[:2], np.uint8)
+        cv2.putText(layer, text, origin, FONT, scale, 255, width, cv2.LINE_AA)
+        alpha = layer.astype(np.float32)[:, :, None] / 255 * opacity
+        out = out * (1 - alpha) + np.array(col, np.float32) * alpha
+        coverage = np.maximum(coverage, layer.astype(np.float32) / 255)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8), coverage
+
+
+def line_over(found, coverage):
+    """The lines whose box holds most of the overlay."""
+    text = coverage > 0
+    return [line for line in found.lines
+            if text[line.box[1]:line.box[3], line.box[0]:line.box[2]].sum() >= 0.8 * text.sum()]
+
+
+def dark_scene():
+    img = scene_rgb(2).astype(np.float32) * 0.25   # a night shot: everything below ~60
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+CASES = {
+    "white": dict(colour=(255, 255, 255)),
+    "black": dict(colour=(0, 0, 0)),
+    "coloured": dict(colour=(255, 170, 0)),
+    "outlined": dict(colour=(255, 255, 255), outline=(0, 0, 0)),
+    "semi-transparent": dict(colour=(255, 255, 255), opacity=0.6),
+    "1-px caption": dict(colour=(255, 255, 255), scale=0.45, thickness=1),
+}
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_each_kind_of_overlay_is_found_read_and_proposed(kind):
+    img, coverage = overlay(scene_rgb(0), "2019/08/14 17:32", (60, 420), **CASES[kind])
+    found = textfind.find_lines(img)
+    assert found.model
+    lines = line_over(found, coverage)
+    assert len(lines) == 1, [line.to_dict() for line in found.lines]
+    line = lines[0]
+    assert line.kind == textfind.OVERLAY and line.reason.startswith("overlay:")
+    assert line.words.replace(" ", "") == "2019/08/1417:32"
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.85 * text.sum()
+    # Nothing proposed away from the caption's box.
+    x0, y0, x1, y1 = line.box
+    outside = found.mask.copy()
+    outside[y0:y1, x0:x1] = 0
+    assert not outside.any()
+
+
+def test_a_black_timestamp_on_a_dark_photo_is_found():
+    # The classical finder missed it (issue 15): ~40 levels between text and photo.
+    img, coverage = overlay(dark_scene(), "2021-03-05 22:10", (200, 470), (0, 0, 0), scale=0.7, thickness=2)
+    assert not (textfind.classical_find_text(img) > 0)[coverage >= 0.5].any()
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert line.kind == textfind.OVERLAY
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+
+
+@pytest.mark.parametrize("index", [0, 1, 3, 5])
+def test_nothing_is_proposed_on_a_photo_without_text(index):
+    found = textfind.find_lines(scene_rgb(index))
+    assert not found.mask.any()
+    assert not textfind.find_text(scene_rgb(index)).any()
+
+
+def label(text):
+    """A printed label as a camera sees it: shaded card, ink that is not flat, soft
+    focus, photographed at an angle (a perspective warp)."""
+    card = np.zeros((90, 330, 3), np.float32)
+    xx = np.linspace(0, 1, 330)[None, :, None]
+    card[:] = 235 - 90 * xx                                   # light falls off across it
+    ink = np.zeros((90, 330), np.uint8)
+    cv2.putText(ink, text, (12, 60), FONT, 1.3, 255, 3, cv2.LINE_AA)
+    alpha = (ink.astype(np.float32) / 255)[:, :, None]
+    shade = np.array([150, 30, 30], np.float32) * (0.6 + 0.6 * xx)  # the ink shades with the card
+    card = card * (1 - alpha) + shade * alpha
+    card = cv2.GaussianBlur(card, (0, 0), 1.2)
+    src = np.float32([[0, 0], [330, 0], [330, 90], [0, 90]])
+    dst = np.float32([[20, 40], [330, 0], [340, 110], [30, 150]])
+    return card, src, dst
+
+
+def with_label(img, text, at):
+    card, src, dst = label(text)
+    x, y = at
+    matrix = cv2.getPerspectiveTransform(src, dst + np.float32([x, y]))
+    h, w = img.shape[:2]
+    warped = cv2.warpPerspective(card, matrix, (w, h))
+    inside = cv2.warpPerspective(np.ones(card.shape[:2], np.float32), matrix, (w, h))[:, :, None]
+    out = img.astype(np.float32) * (1 - inside) + warped * inside
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8), inside[:, :, 0] > 0.5
+
+
+def test_scene_text_is_kept_and_listed_while_the_overlay_is_proposed():
+    # What this proves: a label in perspective (tilted, shaded, soft) is kept, a level flat
+    # caption beside it is proposed. What it cannot: a flat label shot square-on looks
+    # like an overlay; the operator then leaves it out of the list.
+    img, on_label = with_label(scene_rgb(1), "FRESH MILK", (60, 60))
+    img, coverage = overlay(img, "2019/08/14 17:32", (60, 440), (255, 255, 255))
+    found = textfind.find_lines(img)
+    scene = [line for line in found.lines if line.kind == textfind.SCENE]
+    assert any("MILK" in line.words for line in scene), [line.to_dict() for line in found.lines]
+    assert all(line.reason.startswith("scene text: kept") for line in scene)
+    assert not (found.mask > 0)[on_label].any()
+    (caption,) = line_over(found, coverage)
+    assert caption.kind == textfind.OVERLAY
+    # One click includes a kept line: the mask with it covers the label's letters too.
+    index = next(i for i, line in enumerate(found.lines) if "MILK" in line.words)
+    assert (found.mask_with({index}) > 0)[on_label].sum() > 200
+    assert (found.mask_with() == found.mask).all()
+    json.dumps([line.to_dict() for line in found.lines])
+
+
+def test_the_guard_flags_a_repair_that_left_text():
+    img, coverage = overlay(scene_rgb(3), "SALE 49.99 TODAY", (60, 300), (255, 255, 255), scale=1.0)
+    whole = np.where(coverage > 0, 255, 0).astype(np.uint8)
+    half = whole.copy()
+    half[:, 190:] = 0                                          # the mask missed "TODAY" and more
+    left = pipeline.repair(img, half, engine="auto").rgb
+    words = textfind.text_remains(img, left, half)
+    assert words and any("TODAY" in w for w in words), words
+    clean = pipeline.repair(img, whole, engine="auto").rgb
+    assert textfind.text_remains(img, clean, whole) == []
+
+
+def test_the_guard_ignores_text_away_from_the_repair():
+    img, _ = overlay(scene_rgb(3), "SALE 49.99 TODAY", (60, 300), (255, 255, 255), scale=1.0)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[60:120, 300:380] = 255                                # a blemish far from the caption
+    after = pipeline.repair(img, mask, engine="auto").rgb
+    assert textfind.text_remains(img, after, mask) == []
+
+
+def test_the_guard_rejects_mismatched_shapes():
+    img = scene_rgb(0)
+    with pytest.raises(ValueError):
+        textfind.text_remains(img, img[:100], np.zeros(img.shape[:2], np.uint8))
+
+
+def test_screening_reports_overlays_with_their_words():
+    img, _ = overlay(scene_rgb(5), "www.shop24.com", (40, 480), (255, 255, 255), outline=(0, 0, 0), scale=0.8)
+    lines = textfind.screen(img)
+    assert [line.words for line in lines] == ["www.shop24.com"]
+    assert textfind.screen(scene_rgb(5)) == []
+
+
+def test_without_the_model_the_classical_finder_runs(tmp_path, monkeypatch):
+    # An install without the model files (or without rapidocr): Find text keeps working.
+    monkeypatch.setattr(textdetect, "model_dir", lambda: tmp_path)
+    img, coverage = overlay(scene_rgb(0), "2019/08/14 17:32", (60, 420), (255, 170, 0))
+    assert textdetect.load() is None
+    found = textfind.find_lines(img)
+    assert not found.model
+    assert (found.mask == textfind.classical_find_text(img)).all()
+    assert found.lines and all(line.source == "classical" and line.kind == textfind.OVERLAY for line in found.lines)
+    assert (textfind.find_text(img) == found.mask).all()
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+
+
+def test_the_model_loads_and_reads_with_the_network_cut(monkeypatch):
+    # RapidOCR downloads a model it is not given a path to; every path is given.
+    def refuse(*args, **kwargs):
+        raise OSError("network is off in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert textdetect.load() is not None
+    img, _ = overlay(scene_rgb(0), "IMG 4471", (60, 420), (255, 255, 255))
+    assert [line.words for line in textfind.screen(img)] == ["IMG 4471"]
+
+
+@pytest.mark.parametrize("bad", [np.zeros((8, 8), np.uint8), np.zeros((8, 8, 4), np.uint8), np.zeros((8, 8, 3), np.float32)])
+def test_bad_shapes_raise_value_error(bad):
+    for fn in (textfind.find_lines, textfind.screen):
+        with pytest.raises(ValueError):
+            fn(bad)

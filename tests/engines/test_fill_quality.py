@@ -157,3 +157,28 @@ def test_no_pattern_appears_in_a_large_hole_on_flat_noise():
     assert fill <= 1.5 * ring, (fill, ring)
     # And the fill is noise like its surroundings, not a smear.
     assert 0.7 < grey[96:224, 96:224].std() / grey[:64, :128].std() < 1.3
+
+
+def radial_sky(h, w):
+    """A sky lit from one corner: no two places in it have the same shade and direction,
+    so every copied piece lands a little off, as on a real sky."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    base = 60 + 170 * np.hypot(yy - 1.3 * h, xx + 0.3 * w) / (1.6 * h)
+    noise = np.random.default_rng(3).normal(0, 3, (h, w, 3))
+    return (np.dstack([base * 0.5, base * 0.75, base]) + noise).clip(0, 255).astype(np.uint8)
+
+
+def test_copied_pieces_are_shaded_to_fit_a_gradient():
+    # The copies are fused in the gradient domain: their shade follows the sky's around
+    # the hole. Without it, pieces copied from lighter and darker parts left the outline
+    # of the mask and seams inside the fill (95th percentile of the smoothed error 7.5
+    # grey levels; with the fusion 4.3).
+    img = radial_sky(256, 256)
+    mask = disc(img.shape[:2], 70)
+    out = engines.get("patch").inpaint(img, mask, seed=0)
+
+    def smooth(a):
+        return cv2.GaussianBlur(a.astype(np.float32), (0, 0), 3)
+
+    error = np.abs(smooth(out) - smooth(img)).max(axis=2)[mask > 0]
+    assert np.percentile(error, 95) < 6.0

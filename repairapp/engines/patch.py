@@ -76,12 +76,12 @@ MIN_REACH = 24
 TOUCHED_LEVELS = 2
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 # The copied pieces are shaded to fit by a Poisson solve (_Level.fuse): multigrid
-# V-cycles, 5 of them within 0.4 grey levels on average of 3,000 conjugate-gradient
-# steps on a 77 % hole (3 cycles: 1.2). A step to a known pixel further than FUSE_EDGE
+# V-cycles, 3 of them within 0.6 grey levels on average of 3,000 conjugate-gradient
+# steps on a 77 % hole (5 cycles: 0.2, for 0.25 s more at 2 MP). A step to a known pixel further than FUSE_EDGE
 # grey levels (any channel) from what the source says is an edge the fill did not
 # continue and is kept: with every step fitted, a house's dark roof at the border of a
 # hole bled into the fill as a dark cloud (bench/README.md, "Engines").
-FUSE_CYCLES = 5
+FUSE_CYCLES = 3
 FUSE_EDGE = 30.0
 # A hole covering less than this share of its box (a thin stroke) is solved over its own
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.

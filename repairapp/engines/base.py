@@ -130,6 +130,8 @@ class Engine:
         if not self.crops:
             filled = self._checked_fill(image, mask, split, seed=seed, params=resolved)
         else:
+            # Given a pipeline's crop, this is mostly that crop again; it differs when a
+            # tile's crop holds less of the mask than its box (or `margin` is set).
             rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
             box = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
             margin = self.crop_margin(box[1] - box[0], box[3] - box[2], resolved)

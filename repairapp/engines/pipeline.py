@@ -35,9 +35,9 @@ DEFAULT_FEATHER = 2
 MAX_FEATHER = 32
 # Groups of an engine that `crops` (patch search) whose bounding box is longer than
 # TILE_MIN px and less than TILE_DENSITY masked are filled in tiles of at most TILE px
-# (regions.tiles), each with
-# at most TILE_CONTEXT px of context (SOURCE_REACH, what the finest level searches).
-# Measured on one 60 px stroke across a 12 MP photo (bench/engines_longstroke.py) and 8
+# (regions.tiles), each with at most TILE_CONTEXT px of context (SOURCE_REACH, what the
+# finest level searches).
+# Measured on one 60 px stroke across a 12 MP photo (bench/engines/longstroke.py) and 8
 # long strokes across 7.7 MP mosaics of the bench photos: tiles of 512, 768, 1024 or
 # 1536 px cost about the same; 1024 px with 128 px of context gave +0.9 dB in the box
 # against the whole group (256 px of context: +0.8 dB and slower). Bench masks and

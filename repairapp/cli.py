@@ -78,11 +78,11 @@ def repair_file(photo_path: Path, mask_path: Path | None, out_path: Path, *, eng
         mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height), max_pixels=max_pixels)
     result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, feather=feather, seed=seed)
     repaired = imaging.Photo(rgb=result.rgb, alpha=photo.alpha, source_format=photo.source_format)
-    _write_atomically(out_path, imaging.encode_export(repaired, fmt, quality=quality))
+    write_atomically(out_path, imaging.encode_export(repaired, fmt, quality=quality))
     return {"pixels": int((result.mask > 0).sum()), "format": fmt, **result.timings}
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_bytes(data)

@@ -6,13 +6,16 @@ editor's one sentence from `RepairForm.sentence()`), but what is accepted is dec
 here only.
 """
 
+from datetime import date, datetime
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
-from . import imaging, roles, services
+from . import engines, imaging, roles, services
+from .access import REVIEW_STATES
 from .engines import DEFAULT_ENGINE, pipeline
-from .models import SavedMask
+from .models import Event, Review, SavedMask
 
 FORMAT_ALIASES = {"jpg": "jpeg"}
 # Notes and comments: a few paragraphs, not a document.
@@ -115,6 +118,87 @@ class PageForm(forms.Form):
     """`?page=N` of the API's lists (the pages' lists forgive a bad page: Paginator.get_page)."""
 
     page = forms.IntegerField(min_value=1, required=False)
+
+
+class DayField(forms.CharField):
+    """A day as YYYY-MM-DD; None when left empty."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value) -> date | None:
+        raw = super().clean(value)
+        if not raw:
+            return None
+        try:
+            return datetime.strptime(raw, "%Y-%m-%d").date()
+        except ValueError:
+            raise forms.ValidationError(f"{self.label} must be a date as YYYY-MM-DD, not {raw!r}.",
+                                        code="invalid") from None
+
+
+class HistoryFilterForm(forms.Form):
+    """The admins' history filters: `?user=&asset=&kind=&engine=&from=&to=`, each
+    optional. A filter that cannot be read is named (`sentences()`), never dropped:
+    that would list everything."""
+
+    user = forms.CharField(required=False)
+    asset = forms.CharField(required=False)
+    kind = forms.CharField(required=False)
+    engine = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Named as in the query string; `from` is a Python keyword, so not declared above.
+        self.fields["from"] = DayField(label="From")
+        self.fields["to"] = DayField(label="To")
+
+    def clean_asset(self) -> int | None:
+        raw = self.cleaned_data["asset"]
+        if not raw:
+            return None
+        if not raw.isdigit():
+            raise forms.ValidationError(f"Photo id must be a whole number, not {raw!r}.")
+        return int(raw)
+
+    def clean_kind(self) -> str:
+        kind = self.cleaned_data["kind"]
+        if kind and kind not in dict(Event.KIND_CHOICES):
+            raise forms.ValidationError(f"Unknown event {kind!r}.")
+        return kind
+
+    def clean_engine(self) -> str:
+        engine = self.cleaned_data["engine"]
+        if engine and engine not in engines.names():
+            raise forms.ValidationError(f"Unknown engine {engine!r}; engines: {', '.join(engines.names())}.")
+        return engine
+
+    def filters(self) -> dict:
+        """Each filter as typed (trimmed), readable or not: what the page's form shows again."""
+        return {name: (self.data.get(name) or "").strip() for name in self.fields}
+
+    def sentences(self) -> list[str]:
+        """Every refusal, one sentence each, in the order of the filters."""
+        return [message for name in self.fields for message in self.errors.get(name, [])]
+
+
+class QueueFilterForm(forms.Form):
+    """The review queue's `?state=pending|approved|rejected|all` (pending when absent or
+    unknown) and `?submitter=NAME`."""
+
+    STATES = (*REVIEW_STATES, "all")
+
+    state = forms.CharField(required=False, strip=False)
+    submitter = forms.CharField(required=False)
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data["state"]
+        return state if state in self.STATES else Review.PENDING
+
+    def review_states(self) -> tuple[str, ...]:
+        """The review states to list."""
+        state = self.cleaned_data["state"]
+        return REVIEW_STATES if state == "all" else (state,)
 
 
 class SavedMaskForm(forms.Form):

@@ -8,11 +8,18 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from . import imaging
+
+
+# The editor's display renditions have no row: a version's are stored as
+# display/<pk % 100>/<pk>-<checksum>-<side>.<ext> (Version.rendition_name) and found by
+# that prefix.
+RENDITION_FOLDER = "display"
 
 
 class ImmutableError(RuntimeError):
@@ -172,6 +179,24 @@ class Version(AppendOnlyModel):
         """The stored pixels re-encoded as `fmt` (jpeg or webp) at `quality`."""
         with self.file.open("rb") as fh:
             return imaging.encode_export(imaging.decode_stored(fh.read()), fmt, quality=quality)
+
+    def rendition_name(self, *, side: int, ext: str) -> str:
+        """Where the display rendition at most `side` px long is stored. Versions never
+        change, so the name is derived from the version and its checksum and the file
+        never needs a field or an invalidation."""
+        return f"{self._rendition_folder()}/{self.pk}-{self.checksum[:16]}-{side}.{ext}"
+
+    def stored_renditions(self) -> list[str]:
+        """The names of every display rendition stored for this version."""
+        folder = self._rendition_folder()
+        try:
+            _, files = default_storage.listdir(folder)
+        except FileNotFoundError:
+            return []
+        return [f"{folder}/{name}" for name in files if name.startswith(f"{self.pk}-")]
+
+    def _rendition_folder(self) -> str:
+        return f"{RENDITION_FOLDER}/{self.pk % 100:02d}"
 
 
 class RepairJob(models.Model):

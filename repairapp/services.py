@@ -340,7 +340,7 @@ def asset_purge(*, asset: Asset, user=None) -> int:
     names = [asset.original_file.name]
     for version in asset.versions.all():
         names += [version.file.name, version.thumbnail.name, version.diff_file.name]
-        names += _rendition_names(version)
+        names += version.stored_renditions()
     names += [job.mask_file.name for job in asset.jobs.all()]
     names = [n for n in names if n]
     with transaction.atomic():
@@ -354,17 +354,6 @@ def asset_purge(*, asset: Asset, user=None) -> int:
         transaction.on_commit(lambda: delete_quietly(names))
     asset.refresh_from_db()
     return removed
-
-
-def _rendition_names(version: Version) -> list[str]:
-    # The editor's display renditions are stored as display/<pk % 100>/<pk>-<...>; they
-    # have no row, so they are found by that prefix.
-    folder = f"display/{version.pk % 100:02d}"
-    try:
-        _, files = default_storage.listdir(folder)
-    except FileNotFoundError:
-        return []
-    return [f"{folder}/{name}" for name in files if name.startswith(f"{version.pk}-")]
 
 
 # ---------------------------------------------------------------- accounts (admins)

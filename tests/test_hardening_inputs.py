@@ -175,7 +175,7 @@ class _CopyEngine(Engine):
 def copy_engine():
     engines.register(_CopyEngine(name="copy", description="changes nothing"))
     yield "copy"
-    engines._REGISTRY.pop("copy")
+    engines.unregister("copy")
 
 
 def test_a_fill_that_changed_nothing_is_flagged(alice, run_worker, django_capture_on_commit_callbacks, copy_engine):

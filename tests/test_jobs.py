@@ -94,7 +94,7 @@ class _BrokenEngine(Engine):
 def broken_engine():
     engine = engines.register(_BrokenEngine(name="broken", description="always raises"))
     yield engine
-    engines._REGISTRY.pop("broken")
+    engines.unregister("broken")
 
 
 def test_a_job_whose_engine_raises_ends_failed_with_its_reason(
@@ -259,7 +259,7 @@ def test_engine():
 
     yield register
     for name in registered:
-        engines._REGISTRY.pop(name)
+        engines.unregister(name)
 
 
 def test_a_job_past_its_timeout_fails_saying_so(alice, asset, run_worker, test_engine, settings, media_root,

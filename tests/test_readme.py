@@ -15,7 +15,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from repairapp.management.commands.serve import free_port
 from tests.photos import scene_rgb, stroke_mask_png
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,12 +54,6 @@ def test_readme_commands_are_found_and_only_concrete_ones():
     assert readme_commands("```sh\n.venv/bin/python manage.py setrole USERNAME creator|admin\n"
                            ".venv/bin/python manage.py repair --input a.jpg \\\n    --out b.png  # a comment\n```") \
         == [".venv/bin/python manage.py repair --input a.jpg --out b.png"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _copy_of_the_repository(dest: Path) -> Path:
@@ -98,7 +92,7 @@ def test_the_readme_commands_work_as_written_in_a_fresh_copy(tmp_path):
     assert not (home.parent / "shared").exists()
     _files_the_commands_name(home)
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
-    port = _free_port()
+    port = free_port()
     run = subprocess.Popen(["python3", "-m", "repairapp", "run", "--port", str(port)], cwd=home, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from repairapp.management.commands.serve import _free_port
+from repairapp.management.commands.serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def _status(port: int, path: str) -> int:
 
 
 def test_sigterm_stops_the_web_server_the_worker_and_the_embedded_redis(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MEDIA_ROOT=str(tmp_path / "media"))
     serve = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)],

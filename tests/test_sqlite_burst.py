@@ -8,9 +8,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Twelve threads each read, then write, in one transaction: the pattern of jobs._claim
-# and of a version's creation. With deferred transactions two of them both read, and the
-# second to upgrade to a writer fails at once; IMMEDIATE makes them take turns.
+# Twelve threads each read, then write, in one transaction: the pattern of a worker
+# claiming a job (jobs.run_repair) and of a version's creation. With deferred
+# transactions two of them both read, and the second to upgrade to a writer fails at
+# once; IMMEDIATE makes them take turns.
 BURST = r"""
 import sys, threading, time
 import django

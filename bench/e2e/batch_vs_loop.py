@@ -87,7 +87,7 @@ def breakdown(images: Path, masks: Path, radius: int, out: Path, repeats: int = 
     `repeats` per photo and stage (the minimum is the least disturbed by other load)."""
     from repairapp import imaging
     from repairapp.engines import opencv, pipeline
-    from repairapp.management.commands.repair import _write_atomically
+    from repairapp.cli import write_atomically
 
     out.mkdir(parents=True, exist_ok=True)
     real_inpaint = cv2.inpaint
@@ -120,7 +120,7 @@ def breakdown(images: Path, masks: Path, radius: int, out: Path, repeats: int = 
             t2 = time.perf_counter()
             data = imaging.encode_png(result.rgb, decoded.alpha)
             t3 = time.perf_counter()
-            _write_atomically(out / f"ours-{photo.stem}.png", data)
+            write_atomically(out / f"ours-{photo.stem}.png", data)
             t4 = time.perf_counter()
             for key, value in (("read+decode", t1 - t0), ("inpaint (cv2)", spent["inpaint"]),
                                ("pipeline around it", t2 - t1 - spent["inpaint"]), ("encode PNG", t3 - t2),

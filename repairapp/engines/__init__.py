@@ -19,6 +19,11 @@ def register(engine: Engine) -> Engine:
     return engine
 
 
+def unregister(name: str) -> None:
+    """Remove a registered engine (a test's temporary one); an unknown name is fine."""
+    _REGISTRY.pop(name, None)
+
+
 def get(name: str) -> Engine:
     try:
         return _REGISTRY[name]
@@ -39,4 +44,5 @@ register(NS)
 register(PATCH)
 register(AUTO)
 
-__all__ = ["DEFAULT_ENGINE", "Engine", "EngineError", "Param", "composite", "get", "names", "choices", "register"]
+__all__ = ["DEFAULT_ENGINE", "Engine", "EngineError", "Param", "composite", "get", "names", "choices", "register",
+           "unregister"]

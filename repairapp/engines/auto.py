@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from . import regions
-from .base import Engine, Param, composite
+from .base import Engine, Param
 from .patch import ITERATIONS, PATCH
 
 # Measured on the bench text overlays and strokes, hole greyed out (bench/README.md,
@@ -42,6 +42,9 @@ def wide_components(mask: np.ndarray, *, thin_radius: float) -> np.ndarray:
 
 
 class AutoEngine(Engine):
+    # Its wide parts go to patch search, whose cost follows the crop.
+    crops = True
+
     def __init__(self):
         super().__init__(
             name="auto",
@@ -49,28 +52,25 @@ class AutoEngine(Engine):
             params=(THIN_RADIUS, ITERATIONS),
         )
 
-    def _fill(self, image, mask, *, seed, thin_radius, iterations):
-        wide = wide_components(mask, thin_radius=thin_radius)
-        return self.fill_split(image, mask, wide, seed=seed, iterations=iterations)
+    def context(self, height: int, width: int) -> int:
+        return PATCH.context(height, width)
 
-    def fill_split(self, image: np.ndarray, mask: np.ndarray, wide: np.ndarray, *, seed: int = 0,
-                   iterations: int = ITERATIONS.default) -> np.ndarray:
-        """Fill `mask` (H, W), diffusing its pixels outside `wide` (H, W) bool, patching those in it.
+    def split(self, mask: np.ndarray, params: dict) -> np.ndarray:
+        """The wide components, which get patches. The pipeline judges them on the mask as
+        drawn, before dilation: dilating text merges its letters into blobs that look
+        wide but are not."""
+        return wide_components(mask, thin_radius=params["thin_radius"])
 
-        The pipeline decides `wide` from the mask as drawn, before dilation: dilating
-        text merges its letters into blobs that look wide but are not.
-        """
+    def _fill(self, image, mask, *, seed, split, thin_radius, iterations):
+        """Diffuse the pixels of `mask` outside `split` (H, W) bool, patch those in it."""
         out = image
-        if np.count_nonzero(mask) > np.count_nonzero(wide):
+        if np.count_nonzero(mask) > np.count_nonzero(split):
             # Telea sees the whole mask so it never draws from the defect inside a wide hole;
             # its result is then the context the patch search copies from.
             out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
-        if wide.any():
-            out = PATCH.inpaint(out, wide.astype(np.uint8) * 255, seed=seed, iterations=iterations)
-        return composite(image, out, mask)
-
-    def context(self, height: int, width: int) -> int:
-        return regions.patch_context(height, width)
+        if split.any():
+            out = PATCH.inpaint(out, split.astype(np.uint8) * 255, seed=seed, iterations=iterations)
+        return out
 
 
 AUTO = AutoEngine()

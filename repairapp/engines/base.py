@@ -2,17 +2,26 @@
 
 An engine receives an RGB uint8 image of shape (H, W, 3) and a mask of shape (H, W),
 uint8, 255 = fill and 0 = keep, and returns an RGB uint8 array of shape (H, W, 3).
-Engines only write their core (`_fill`); `Engine.inpaint` checks the inputs and then
+Engines only write their core (`_fill`) and say what they need; `Engine.inpaint`
+checks the inputs, crops around the mask for an engine whose cost follows its crop
+(`crops`, `crop_margin`), hands a splitting engine its parts (`split`), and
 composites, so that every pixel outside the mask is bit-identical to the input
-whatever the core did.
+whatever the core did. The pipeline asks the same questions (`context`, `crops`,
+`split`) for its crops and tiles, never an engine's type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import cv2
 import numpy as np
+
+from . import regions
+
+# Diffusion reads only a few px around the hole.
+DIFFUSION_CONTEXT = 16
 
 
 class EngineError(ValueError):
@@ -69,11 +78,33 @@ def paste(dst: np.ndarray, src: np.ndarray, where: np.ndarray) -> None:
 
 @dataclass
 class Engine:
-    """Subclasses set name, description, params and implement _fill."""
+    """Subclasses set name, description, params and implement _fill; the rest is shared."""
 
     name: str = ""
     description: str = ""
     params: tuple[Param, ...] = field(default_factory=tuple)
+
+    # Whether the fill costs per pixel it is given (patch search: its pyramid, padding
+    # and field) rather than per masked pixel (diffusion). Such an engine is always
+    # given a crop around the mask, never a whole photo, and the pipeline fills a sparse
+    # group (one long stroke across the photo) tile by tile.
+    crops: ClassVar[bool] = False
+
+    def context(self, height: int, width: int) -> int:
+        """Known pixels (px) to keep on each side of a hole of this size filled in a crop."""
+        return DIFFUSION_CONTEXT
+
+    def crop_margin(self, height: int, width: int, params: dict) -> int:
+        """The margin of `inpaint`'s crop around the mask's box (for `crops` engines)."""
+        return self.context(height, width)
+
+    def split(self, mask: np.ndarray, params: dict) -> np.ndarray | None:
+        """(H, W) bool: the pixels of `mask` (H, W) this engine fills its second way, or
+        None (the default) when it fills every pixel one way.
+
+        Judged from the mask as drawn; the pipeline grows the parts with the mask.
+        """
+        return None
 
     def resolve_params(self, given: dict | None) -> dict:
         """Defaults filled in, types coerced; an unknown key is an error naming the known ones."""
@@ -85,15 +116,43 @@ class Engine:
             raise EngineError(f"engine {self.name!r} has no parameter {', '.join(unknown)} (known: {names})")
         return {name: p.coerce(given.get(name, p.default)) for name, p in known.items()}
 
-    def inpaint(self, image: np.ndarray, mask: np.ndarray, *, seed: int = 0, **params) -> np.ndarray:
+    def inpaint(self, image: np.ndarray, mask: np.ndarray, *, seed: int = 0, split: np.ndarray | None = None,
+                **params) -> np.ndarray:
+        """Fill `mask` in `image`. `split` (H, W) bool overrides the engine's own `split` of the mask."""
         check_inputs(image, mask)
+        if split is not None and split.shape != mask.shape:
+            raise ValueError(f"split must be (H, W) = {mask.shape}, got {split.shape}")
         if not mask.any():
             return image.copy()
         resolved = self.resolve_params(params)
-        filled = self._fill(image, mask, seed=seed, **resolved)
-        if filled.shape != image.shape or filled.dtype != np.uint8:
-            raise RuntimeError(f"engine {self.name!r} returned {filled.dtype} {filled.shape}, expected uint8 {image.shape}")
+        if split is None:
+            split = self.split(mask, resolved)
+        if not self.crops:
+            filled = self._checked_fill(image, mask, split, seed=seed, params=resolved)
+        else:
+            # Given a pipeline's crop, this is mostly that crop again; it differs when a
+            # tile's crop holds less of the mask than its box (or `margin` is set).
+            rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+            box = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
+            margin = self.crop_margin(box[1] - box[0], box[3] - box[2], resolved)
+            y0, y1, x0, x1 = regions.grow(box, margin, mask.shape)
+            filled = image.copy()
+            filled[y0:y1, x0:x1] = self._checked_fill(
+                image[y0:y1, x0:x1], mask[y0:y1, x0:x1], None if split is None else split[y0:y1, x0:x1],
+                seed=seed, params=resolved)
         return composite(image, filled, mask)
 
+    def _checked_fill(self, image: np.ndarray, mask: np.ndarray, split: np.ndarray | None, *, seed: int,
+                      params: dict) -> np.ndarray:
+        parts = {} if split is None else {"split": split}
+        filled = self._fill(image, mask, seed=seed, **parts, **params)
+        if filled.shape != image.shape or filled.dtype != np.uint8:
+            raise RuntimeError(f"engine {self.name!r} returned {filled.dtype} {filled.shape}, expected uint8 {image.shape}")
+        return filled
+
     def _fill(self, image: np.ndarray, mask: np.ndarray, *, seed: int, **params) -> np.ndarray:
+        """The engine's core: (H, W, 3) uint8 out; pixels outside `mask` may be anything.
+
+        An engine whose `split` returns parts is also given them, as `split`.
+        """
         raise NotImplementedError

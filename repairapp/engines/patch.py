@@ -95,6 +95,8 @@ MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = auto
 
 
 class PatchEngine(Engine):
+    crops = True
+
     def __init__(self):
         super().__init__(
             name="patch",
@@ -102,23 +104,15 @@ class PatchEngine(Engine):
             params=(ITERATIONS, MARGIN),
         )
 
-    def _fill(self, image, mask, *, seed, iterations, margin):
-        # Work in one crop around the whole mask; the pipeline already crops per region,
-        # this keeps a direct call on a large photo from searching all of it.
-        rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-        box = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
-        margin = margin or regions.patch_context(box[1] - box[0], box[3] - box[2])
-        y0, y1, x0, x1 = regions.grow(box, margin, mask.shape)
-        out = image.copy()
-        out[y0:y1, x0:x1] = complete(
-            image[y0:y1, x0:x1], mask[y0:y1, x0:x1] > 0,
-            seed=seed, iterations=iterations,
-        )
-        return out
-
     def context(self, height: int, width: int) -> int:
-        """Margin in px the pipeline keeps around a region of this size."""
         return regions.patch_context(height, width)
+
+    def crop_margin(self, height: int, width: int, params: dict) -> int:
+        return params["margin"] or self.context(height, width)
+
+    def _fill(self, image, mask, *, seed, iterations, margin):
+        # `image` is already a crop around the mask (Engine.inpaint, `margin` via crop_margin).
+        return complete(image, mask > 0, seed=seed, iterations=iterations)
 
 
 def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: int = 4) -> np.ndarray:

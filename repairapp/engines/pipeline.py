@@ -21,9 +21,7 @@ import numpy as np
 
 from .. import imaging
 from . import DEFAULT_ENGINE, get, regions
-from .auto import AutoEngine, wide_components
 from .base import Engine, EngineError, check_inputs, paste
-from .patch import ITERATIONS
 
 # Measured on the bench (bench/README.md, "Engines (issue 3)"), with auto, on text
 # masked where it covers at least half a pixel: 0 px leaves the anti-aliased rim
@@ -35,12 +33,11 @@ MAX_DILATE = 64
 # ratio of every mask kind into 0.87-0.90 (1 px: 0.75 on text, 0 px: 0.68).
 DEFAULT_FEATHER = 2
 MAX_FEATHER = 32
-# Diffusion reads only a few px around the hole.
-DIFFUSION_CONTEXT = 16
-# Patch-filled groups whose bounding box is longer than TILE_MIN px and less than
-# TILE_DENSITY masked are filled in tiles of at most TILE px (regions.tiles), each with
-# at most TILE_CONTEXT px of context (SOURCE_REACH, what the finest level searches).
-# Measured on one 60 px stroke across a 12 MP photo (bench/engines_longstroke.py) and 8
+# Groups of an engine that `crops` (patch search) whose bounding box is longer than
+# TILE_MIN px and less than TILE_DENSITY masked are filled in tiles of at most TILE px
+# (regions.tiles), each with at most TILE_CONTEXT px of context (SOURCE_REACH, what the
+# finest level searches).
+# Measured on one 60 px stroke across a 12 MP photo (bench/engines/longstroke.py) and 8
 # long strokes across 7.7 MP mosaics of the bench photos: tiles of 512, 768, 1024 or
 # 1536 px cost about the same; 1024 px with 128 px of context gave +0.9 dB in the box
 # against the whole group (256 px of context: +0.8 dB and slower). Bench masks and
@@ -73,6 +70,9 @@ def repair(
     Raises ValueError on bad shapes and EngineError on a bad engine name or parameter.
     """
     check_inputs(image, mask)
+    # A library's guard, not the request's validation: the `repair` command and the
+    # benchmarks call this directly. A request's dilate and feather are validated once,
+    # in forms.RepairForm, before anything is stored; a job's never fail here.
     dilate = _bounded("dilate", dilate, MAX_DILATE)
     feather = _bounded("feather", feather, MAX_FEATHER)
     chosen = get(engine)
@@ -81,14 +81,14 @@ def repair(
     started = time.perf_counter()
     drawn = np.where(mask > 0, 255, 0).astype(np.uint8)
     effective = imaging.dilate_mask(drawn, dilate)
-    wide = None
-    if isinstance(chosen, AutoEngine):
-        # Widths are judged as drawn: dilation merges the letters of a caption into
-        # blobs that a disc fits in, though every stroke is thin.
-        wide = wide_components(drawn, thin_radius=resolved["thin_radius"])
-        wide = (imaging.dilate_mask(wide.astype(np.uint8) * 255, dilate) > 0) & (effective > 0)
+    # An engine's parts are judged as drawn (auto's widths: dilation merges the letters
+    # of a caption into blobs that a disc fits in, though every stroke is thin), then
+    # grown with the mask.
+    split = chosen.split(drawn, resolved)
+    if split is not None:
+        split = (imaging.dilate_mask(split.astype(np.uint8) * 255, dilate) > 0) & (effective > 0)
     grown = time.perf_counter()
-    rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved, wide=wide,
+    rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved, split=split,
                        painted=drawn)
     done = time.perf_counter()
     return RepairResult(
@@ -98,25 +98,25 @@ def repair(
 
 
 def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: int = 0,
-                 feather: int = 0, params: dict | None = None, wide: np.ndarray | None = None,
+                 feather: int = 0, params: dict | None = None, split: np.ndarray | None = None,
                  painted: np.ndarray | None = None) -> np.ndarray:
     """Fill `mask` (H, W) uint8 0/255 group by group, each in a crop with its context.
 
     Each crop is given every mask pixel inside it (a tile's crop: every one its group's
     earlier tiles have not filled), so a neighbouring hole's defect is never copied as
-    context; only the group's (or the tile's) own pixels are pasted back. `wide` (H, W)
-    bool is the auto engine's split, decided by the caller; `painted` (H, W), the mask as
-    drawn, is never feathered (see feather_seam).
+    context; only the group's (or the tile's) own pixels are pasted back. `split` (H, W)
+    bool is the engine's parts (Engine.split), decided by the caller; `painted` (H, W),
+    the mask as drawn, is never feathered (see feather_seam).
     """
     out = image.copy()
     params = params or {}
     for box in regions.groups(mask):
-        # Only patch search pays per crop pixel (its pyramid, padding and field); diffusion's
-        # crops are a few px wider than the mask anyway.
+        # Only an engine that pays per crop pixel is tiled; diffusion's crops are a few px
+        # wider than the mask anyway.
         tiles = (regions.tiles(mask, box, size=TILE, density=TILE_DENSITY, longer_than=TILE_MIN)
-                 if hasattr(engine, "context") else [])
+                 if engine.crops else [])
         if not tiles:
-            _fill_crop(engine, image, mask, out, box, seed=seed, feather=feather, params=params, wide=wide,
+            _fill_crop(engine, image, mask, out, box, seed=seed, feather=feather, params=params, split=split,
                        painted=painted)
             continue
         # A sparse group, such as one long stroke across the photo: its bounding box is
@@ -128,13 +128,13 @@ def fill_regions(engine: Engine, image: np.ndarray, mask: np.ndarray, *, seed: i
         for tile in tiles:
             if not left[tile[0]:tile[1], tile[2]:tile[3]].any():
                 continue  # an earlier, joint tile's box held all of it
-            _fill_crop(engine, out, left, out, tile, seed=seed, feather=feather, params=params, wide=wide,
+            _fill_crop(engine, out, left, out, tile, seed=seed, feather=feather, params=params, split=split,
                        painted=painted, original=image, seam_mask=mask)
     return out
 
 
 def _fill_crop(engine: Engine, source: np.ndarray, mask: np.ndarray, out: np.ndarray, box: tuple, *,
-               seed: int, feather: int, params: dict, wide: np.ndarray | None,
+               seed: int, feather: int, params: dict, split: np.ndarray | None,
                painted: np.ndarray | None = None, original: np.ndarray | None = None, seam_mask: np.ndarray | None = None) -> None:
     """Fill the `mask` pixels in a crop of `source` around `box`; paste those inside `box` into `out`.
 
@@ -144,19 +144,17 @@ def _fill_crop(engine: Engine, source: np.ndarray, mask: np.ndarray, out: np.nda
     a seam.
     """
     height, width = box[1] - box[0], box[3] - box[2]
-    margin = engine.context(height, width) if hasattr(engine, "context") else DIFFUSION_CONTEXT
+    margin = engine.context(height, width)
     if original is not None:
         margin = min(margin, TILE_CONTEXT)
     y0, y1, x0, x1 = regions.grow(box, margin, mask.shape)
     crop, crop_mask = source[y0:y1, x0:x1], mask[y0:y1, x0:x1]
-    if wide is not None:
-        crop_wide = wide[y0:y1, x0:x1]
+    crop_split = None
+    if split is not None:
+        crop_split = split[y0:y1, x0:x1]
         if original is not None:
-            crop_wide = crop_wide & (crop_mask > 0)
-        filled = engine.fill_split(crop, crop_mask, crop_wide, seed=seed,
-                                   iterations=params.get("iterations", ITERATIONS.default))
-    else:
-        filled = engine.inpaint(crop, crop_mask, seed=seed, **params)
+            crop_split = crop_split & (crop_mask > 0)
+    filled = engine.inpaint(crop, crop_mask, seed=seed, split=crop_split, **params)
     if feather:
         keep = None if painted is None else painted[y0:y1, x0:x1]
         if original is None:

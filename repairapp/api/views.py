@@ -157,7 +157,15 @@ def asset_create(request: HttpRequest) -> JsonResponse:
     return JsonResponse(asset_to_dict(request, asset, with_versions=True), status=201)
 
 
+ASSET_LIST_PARAMETERS = ("page", "text")
+
+
 def asset_list(request: HttpRequest) -> JsonResponse:
+    unknown = sorted(set(request.GET) - set(ASSET_LIST_PARAMETERS))
+    if unknown:
+        # A misspelt filter (?txt=found) would otherwise answer every photo, unfiltered.
+        raise ApiError(400, "invalid", f"unknown parameter {unknown[0]!r}; this list takes "
+                                       f"{' and '.join(ASSET_LIST_PARAMETERS)}")
     form = PageForm(request.GET)
     if not form.is_valid():
         raise _form_error(form)

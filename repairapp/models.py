@@ -95,9 +95,13 @@ class Asset(models.Model):
         }
 
     def record_screen(self, words: list[str]) -> None:
-        """Keep what the upload screen found (jobs.screen_asset)."""
+        """Keep what the upload screen found (jobs.screen_asset), with its history row."""
         self.text_found, self.text_screened_at = list(words), timezone.now()
-        Asset.objects.filter(pk=self.pk).update(text_found=self.text_found, text_screened_at=self.text_screened_at)
+        with transaction.atomic():
+            Asset.objects.filter(pk=self.pk).update(text_found=self.text_found, text_screened_at=self.text_screened_at)
+            Event.objects.create(kind=Event.ASSET_SCREENED, asset_id=self.pk, at=self.text_screened_at,
+                                 message=f"text found: {self.text_found_words}" if words else "no text found",
+                                 data={"text_found": self.text_found})
 
     @property
     def text_found_words(self) -> str:
@@ -197,6 +201,8 @@ class RepairJob(models.Model):
     FAILED = "failed"
     STATUS_CHOICES = [(s, s) for s in (QUEUED, RUNNING, SUCCEEDED, FAILED)]
     FINISHED = (SUCCEEDED, FAILED)
+    TEXT_FIND = "find_text"      # text_source: the mask came from the editor's Find text
+    TEXT_REMOVE = "remove_text"  # ... or from mode=remove_text
 
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="jobs")
     base_version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="jobs")
@@ -214,8 +220,6 @@ class RepairJob(models.Model):
     timings = models.JSONField(default=dict, blank=True)  # seconds per stage of the last attempt
     # Where the mask came from when text was removed: Find text in the editor, or the
     # remove_text mode; the worker then checks that no text remains (issue 15).
-    TEXT_FIND = "find_text"
-    TEXT_REMOVE = "remove_text"
     text_source = models.CharField(max_length=12, blank=True, choices=[("", "painted"), (TEXT_FIND, TEXT_FIND),
                                                                       (TEXT_REMOVE, TEXT_REMOVE)])
     # The words of the text lines the mask covers, as the recogniser read them.
@@ -306,13 +310,14 @@ class Event(AppendOnlyModel):
     ROLE_CHANGED = "role.changed"
     ASSET_ARCHIVED = "asset.archived"
     ASSET_PURGED = "asset.purged"
+    ASSET_SCREENED = "asset.screened"
     USER_CREATED = "user.created"
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     KIND_CHOICES = [(k, k) for k in (
         ASSET_UPLOADED, MASK_SUBMITTED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED,
         VERSION_CREATED, VERSION_SUBMITTED, VERSION_APPROVED, VERSION_REJECTED, ROLE_CHANGED,
-        ASSET_ARCHIVED, ASSET_PURGED, USER_CREATED, USER_DEACTIVATED, USER_REACTIVATED,
+        ASSET_ARCHIVED, ASSET_PURGED, ASSET_SCREENED, USER_CREATED, USER_DEACTIVATED, USER_REACTIVATED,
     )]
 
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from PIL import Image
 
 from repairapp import imaging, services, textdetect
-from repairapp.models import Asset, RepairJob
+from repairapp.models import Asset, Event, RepairJob
 from tests.conftest import bearer, encode
 from tests.engines.test_textdetect import overlay, with_label
 from tests.photos import scene_rgb
@@ -160,6 +160,9 @@ def test_an_upload_is_screened_by_the_worker_and_the_filters_find_it(
     clean.refresh_from_db()
     assert stamped.text_found == [CAPTION] and stamped.text_screened_at
     assert clean.text_found == [] and clean.text_screened_at
+    # Each screen is in the photo's history.
+    assert Event.objects.get(kind=Event.ASSET_SCREENED, asset=stamped).data == {"text_found": [CAPTION]}
+    assert Event.objects.get(kind=Event.ASSET_SCREENED, asset=clean).message == "no text found"
 
     detail = client.get(f"/api/v1/assets/{stamped.pk}", **bearer(alice_token)).json()
     assert detail["text_found"] == [CAPTION]
@@ -240,3 +243,33 @@ def test_without_the_model_find_text_the_guard_and_the_screen_use_the_classical_
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     assert [f["words"] for f in job.result_version.fill_flags if f["code"] == "text"] == [["?"]]
+
+
+# ---------------------------------------------------------------- the Photos page in Chromium
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_photos_page_shows_text_found_and_its_filter_in_a_browser(browser, live_server, alice):
+    from playwright.sync_api import expect
+
+    from tests.conftest import ARTIFACTS, logged_in_page
+
+    data, _, _ = captioned()
+    stamped = services.asset_create(owner=alice, data=data, file_name="sale.png")
+    stamped.record_screen([CAPTION])
+    clean = services.asset_create(owner=alice, data=encode(Image.fromarray(scene_rgb(5))), file_name="clean.png")
+    clean.record_screen([])
+    page = logged_in_page(browser, live_server, "alice", "alice-pass-123")
+    cards = page.locator(".asset-card")
+    expect(cards).to_have_count(2)
+    expect(cards.filter(has_text="sale.png")).to_contain_text(f"text found: {CAPTION}")
+    expect(cards.filter(has_text="clean.png")).not_to_contain_text("text found")
+    page.get_by_role("link", name="Text found", exact=True).click()
+    expect(cards).to_have_count(1)
+    expect(cards).to_contain_text("sale.png")
+    page.screenshot(path=str(ARTIFACTS / "photos-text-found.png"))
+    page.get_by_role("link", name="No text found", exact=True).click()
+    expect(cards).to_have_count(1)
+    expect(cards).to_contain_text("clean.png")
+    page.context.close()

@@ -6,6 +6,7 @@ editor's one sentence from `RepairForm.sentence()`), but what is accepted is dec
 here only.
 """
 
+import json
 from datetime import date, datetime
 
 from django import forms
@@ -70,6 +71,33 @@ class PixelsField(forms.IntegerField):
         return number
 
 
+MAX_FOUND_LINES = 200       # textfind.MAX_LINES is 60: room to spare, not a page of text
+MAX_FOUND_WORDS = 200       # characters a line
+
+
+class FoundTextField(forms.CharField):
+    """`found_text`: a JSON array of the words of the text lines a mask covers (the
+    editor's Find text sends it with the mask). None when absent: the mask was painted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, strip=True, **kwargs)
+
+    def clean(self, value):
+        raw = super().clean(value)
+        if not raw:
+            return None
+        try:
+            words = json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError('found_text must be a JSON array of strings, e.g. ["SALE 50%"]',
+                                        code="json") from None
+        if (not isinstance(words, list) or len(words) > MAX_FOUND_LINES
+                or not all(isinstance(w, str) and len(w) <= MAX_FOUND_WORDS for w in words)):
+            raise forms.ValidationError(f"found_text must be a JSON array of at most {MAX_FOUND_LINES} strings "
+                                        f"of at most {MAX_FOUND_WORDS} characters", code="shape")
+        return [" ".join(w.split()) for w in words]
+
+
 class RepairForm(forms.Form):
     """A repair's options, from the editor's Remove or the API's POST /repairs. The
     engine's name is checked by the engine registry (services.repair_create), which
@@ -82,6 +110,7 @@ class RepairForm(forms.Form):
     dilate = PixelsField(label="dilate", maximum=pipeline.MAX_DILATE, default=pipeline.DEFAULT_DILATE)
     feather = PixelsField(label="feather", maximum=pipeline.MAX_FEATHER, default=pipeline.DEFAULT_FEATHER)
     asset = forms.IntegerField(min_value=1, required=False)
+    found_text = FoundTextField()
 
     def clean_mode(self) -> str:
         return self.cleaned_data["mode"] or services.MODE_INPAINT
@@ -91,7 +120,7 @@ class RepairForm(forms.Form):
 
     def options(self) -> dict:
         """The repair's keyword arguments for services.repair_create."""
-        return {key: self.cleaned_data[key] for key in ("mode", "engine", "dilate", "feather")}
+        return {key: self.cleaned_data[key] for key in ("mode", "engine", "dilate", "feather", "found_text")}
 
     def sentence(self) -> str:
         """The first refusal as the editor shows it: one sentence."""
@@ -199,6 +228,31 @@ class QueueFilterForm(forms.Form):
         """The review states to list."""
         state = self.cleaned_data["state"]
         return REVIEW_STATES if state == "all" else (state,)
+
+
+class TextFilterForm(forms.Form):
+    """`?text=found|none|unscreened`: photos by what the upload screen found (the Photos
+    page, the review queue, the API's photo list). Empty: all of them."""
+
+    CHOICES = {"found": "text found", "none": "no text found", "unscreened": "not screened yet"}
+    text = forms.ChoiceField(choices=[("", "all"), *CHOICES.items()], required=False, error_messages={
+        "invalid_choice": "unknown filter %(value)r; use found, none or unscreened"})
+
+    def apply(self, queryset, field: str = ""):
+        """`queryset` (of assets, or of rows reaching the asset through `field`, e.g.
+        "version__asset__") narrowed to the chosen filter; unchanged when the form is invalid."""
+        choice = self.cleaned_data.get("text", "") if self.is_valid() else ""
+        if choice == "unscreened":
+            return queryset.filter(**{f"{field}text_screened_at__isnull": True})
+        if choice == "none":
+            return queryset.filter(**{f"{field}text_screened_at__isnull": False, f"{field}text_found": []})
+        if choice == "found":
+            return (queryset.filter(**{f"{field}text_screened_at__isnull": False, f"{field}text_found__isnull": False})
+                    .exclude(**{f"{field}text_found": []}))
+        return queryset
+
+    def problems(self) -> str:
+        return problems(self)
 
 
 class SavedMaskForm(forms.Form):

@@ -7,6 +7,7 @@ uint8 with any alpha kept aside, mask checks, and lossless encoding of results.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -292,6 +293,11 @@ def encode_mask(mask: np.ndarray) -> bytes:
     out = io.BytesIO()
     Image.fromarray(mask > 0).convert("1").save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def png_data_url(png: bytes) -> str:
+    """A PNG inlined as a data: URL (Find text's per-line masks, a few hundred bytes each)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def encode_thumbnail(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:

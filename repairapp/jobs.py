@@ -24,9 +24,9 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
 
-from . import diff, imaging
+from . import diff, imaging, textfind
 from .engines import EngineError, pipeline
-from .models import Event, RepairJob, Version
+from .models import Asset, Event, RepairJob, Version
 from .storage import DiskFull, delete_quietly, save_bytes
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,53 @@ def enqueue_repair(job: RepairJob) -> bool:
 
 def enqueue_on_commit(job: RepairJob) -> None:
     transaction.on_commit(lambda: enqueue_repair(job))
+
+
+SCREEN_TIMEOUT = 120  # seconds: screening is ~0.5 s a photo; a stuck one must not hold the worker
+
+
+def enqueue_screen(asset_id: int) -> bool:
+    """Queue the upload screen of a photo (run_screen). False when Redis is unreachable:
+    the photo then stays unscreened (text_screened_at empty) until `manage.py ingest
+    --mode screen` or the next sweep screens it."""
+    try:
+        check_redis_recently_up()
+        django_rq.get_queue(QUEUE_NAME, commit_mode="auto").enqueue(
+            run_screen, asset_id, job_id=f"screen-{asset_id}-{uuid.uuid4().hex[:8]}",
+            job_timeout=SCREEN_TIMEOUT, result_ttl=600, failure_ttl=7 * 24 * 3600,
+        )
+    except redis.RedisError as exc:
+        note_redis_down()
+        log.warning("screen of asset %s not enqueued, Redis unavailable: %s", asset_id, exc)
+        return False
+    return True
+
+
+def enqueue_screen_on_commit(asset: Asset) -> None:
+    transaction.on_commit(lambda: enqueue_screen(asset.pk))
+
+
+def run_screen(asset_id: int) -> str:
+    """Screen one uploaded photo for overlaid text and store what was found on the asset
+    (Asset.text_found). A photo screened already, or gone, is left alone."""
+    asset = Asset.objects.filter(pk=asset_id, text_screened_at=None, purged_at=None).first()
+    if asset is None:
+        return "skipped"
+    words = screen_asset(asset)
+    log.info("screened asset %s: %s", asset_id, words or "no text")
+    return "text found" if words else "no text"
+
+
+def screen_asset(asset: Asset) -> list[str]:
+    """The words of the overlay lines found on the photo's version 1 ([] when none),
+    stored on the asset (Asset.record_screen)."""
+    first = asset.versions.order_by("number").first()
+    with first.file.open("rb") as fh:
+        photo = imaging.decode_stored(fh.read())
+    # A line the recogniser could not read (the classical fallback reads nothing) is still text: "?".
+    words = [line.words or "?" for line in textfind.screen(photo.rgb)]
+    asset.record_screen(words)
+    return words
 
 
 def _claim(job_id: int) -> RepairJob | None:
@@ -214,6 +261,13 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
         seam_score=seam, texture_ratio=texture, structure_ratio=structure, periodicity=periodicity,
         foreign_share=foreign)]
     lap("diff")
+    if job.text_source:
+        # The mask came from Find text (or remove_text): check that the text is gone.
+        remains = textfind.text_remains(photo.rgb, result.rgb, mask)
+        if remains:
+            flags.append({"code": "text", "words": remains, "reason": "Text remains after the repair: "
+                          + ", ".join(f"“{w}”" for w in remains) + " is still readable where the mask was."})
+        lap("text check")
     version_png = imaging.encode_png(result.rgb, photo.alpha)
     diff_jpeg = imaging.encode_jpeg(heat)
     thumb = imaging.encode_thumbnail(result.rgb, photo.alpha)

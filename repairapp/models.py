@@ -61,6 +61,10 @@ class Asset(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
     archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     purged_at = models.DateTimeField(null=True, blank=True)
+    # The upload screen (issue 15): the words of the overlaid text lines found on version 1,
+    # [] when none; None until the worker has screened it (it runs after the upload answers).
+    text_found = models.JSONField(null=True, blank=True)
+    text_screened_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,7 +97,23 @@ class Asset(models.Model):
             "height": self.height,
             "created_at": self.created_at.isoformat(),
             "published_version": self.published_version_id,
+            "text_found": self.text_found,
+            "text_screened_at": self.text_screened_at.isoformat() if self.text_screened_at else None,
         }
+
+    def record_screen(self, words: list[str]) -> None:
+        """Keep what the upload screen found (jobs.screen_asset), with its history row."""
+        self.text_found, self.text_screened_at = list(words), timezone.now()
+        with transaction.atomic():
+            Asset.objects.filter(pk=self.pk).update(text_found=self.text_found, text_screened_at=self.text_screened_at)
+            Event.objects.create(kind=Event.ASSET_SCREENED, asset_id=self.pk, at=self.text_screened_at,
+                                 message=f"text found: {self.text_found_words}" if words else "no text found",
+                                 data={"text_found": self.text_found})
+
+    @property
+    def text_found_words(self) -> str:
+        """The screen's words as one line to show ("SALE 50% · 2024-01-01")."""
+        return " · ".join(w for w in (self.text_found or []) if w) or ("text" if self.text_found else "")
 
 
 class Version(AppendOnlyModel):
@@ -206,6 +226,8 @@ class RepairJob(models.Model):
     FAILED = "failed"
     STATUS_CHOICES = [(s, s) for s in (QUEUED, RUNNING, SUCCEEDED, FAILED)]
     FINISHED = (SUCCEEDED, FAILED)
+    TEXT_FIND = "find_text"      # text_source: the mask came from the editor's Find text
+    TEXT_REMOVE = "remove_text"  # ... or from mode=remove_text
 
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="jobs")
     base_version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="jobs")
@@ -221,6 +243,12 @@ class RepairJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True)  # seconds per stage of the last attempt
+    # Where the mask came from when text was removed: Find text in the editor, or the
+    # remove_text mode; the worker then checks that no text remains (issue 15).
+    text_source = models.CharField(max_length=12, blank=True, choices=[("", "painted"), (TEXT_FIND, TEXT_FIND),
+                                                                      (TEXT_REMOVE, TEXT_REMOVE)])
+    # The words of the text lines the mask covers, as the recogniser read them.
+    text_words = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -237,6 +265,8 @@ class RepairJob(models.Model):
             "error": self.error,
             "attempts": self.attempts,
             "engine": self.engine,
+            "text_source": self.text_source or None,
+            "text_words": self.text_words,
             "queued_at": self.queued_at.isoformat(),
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
@@ -305,13 +335,14 @@ class Event(AppendOnlyModel):
     ROLE_CHANGED = "role.changed"
     ASSET_ARCHIVED = "asset.archived"
     ASSET_PURGED = "asset.purged"
+    ASSET_SCREENED = "asset.screened"
     USER_CREATED = "user.created"
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     KIND_CHOICES = [(k, k) for k in (
         ASSET_UPLOADED, MASK_SUBMITTED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED,
         VERSION_CREATED, VERSION_SUBMITTED, VERSION_APPROVED, VERSION_REJECTED, ROLE_CHANGED,
-        ASSET_ARCHIVED, ASSET_PURGED, USER_CREATED, USER_DEACTIVATED, USER_REACTIVATED,
+        ASSET_ARCHIVED, ASSET_PURGED, ASSET_SCREENED, USER_CREATED, USER_DEACTIVATED, USER_REACTIVATED,
     )]
 
     at = models.DateTimeField(default=timezone.now, db_index=True)

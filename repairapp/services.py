@@ -67,6 +67,8 @@ def asset_create(*, owner, data: bytes, file_name: str) -> Asset:
                 data={"name": asset.original_name, "format": photo.source_format, "bytes": len(data),
                       "width": photo.width, "height": photo.height, "checksum": asset.original_checksum},
             )
+            if settings.TEXT_SCREEN_ON_UPLOAD:
+                jobs.enqueue_screen_on_commit(asset)
     except BaseException:
         delete_quietly(written)
         raise
@@ -80,30 +82,49 @@ MODE_REMOVE_TEXT = "remove_text"
 MODES = (MODE_INPAINT, MODE_REMOVE_TEXT)
 
 
-def text_find(*, version: Version) -> tuple[np.ndarray, dict]:
-    """Find text's proposal on a version: the (H, W) uint8 mask, 255 over the text
-    found (all 0 when there is none), and how long decoding and searching took, in
-    seconds ({"decode", "find"}). The editor's Find text and remove_text both ask here."""
+def text_find(*, version: Version) -> tuple[textfind.TextFound, dict]:
+    """Find text's answer on a version: the lines found (overlay or scene text, with
+    their words) and the mask over the overlays (`TextFound.mask`, (H, W) uint8, all 0
+    when there is none), and how long decoding and searching took, in seconds
+    ({"decode", "find"}). The editor's Find text and remove_text both ask here."""
     started = time.perf_counter()
     with version.file.open("rb") as fh:
         photo = imaging.decode_photo(fh.read(), max_pixels=settings.MAX_IMAGE_PIXELS)
     decoded = time.perf_counter()
-    mask = textfind.find_text(photo.rgb)
-    return mask, {"decode": decoded - started, "find": time.perf_counter() - decoded}
+    found = textfind.find_lines(photo.rgb)
+    return found, {"decode": decoded - started, "find": time.perf_counter() - decoded}
 
 
-def text_mask_find(*, version: Version) -> bytes:
-    """The mask over the text that `textfind` finds in the version, as a PNG.
+def text_mask_find(*, version: Version) -> tuple[bytes, list[str]]:
+    """The mask over the overlaid text that `textfind` finds in the version, as a PNG,
+    and the words of the lines it covers.
 
     Found at submit time, not in the worker: the caller learns at once that a photo has
     no text, and the job then carries an ordinary mask, so the worker, retries, the
     sweep and the reviewer's view of what was removed all stay as for a painted mask.
     Raises ValueError when there is no text.
     """
-    mask, _ = text_find(version=version)
-    if not mask.any():
+    found, _ = text_find(version=version)
+    if not found.mask.any():
         raise ValueError("No text was found in the photo, so there is nothing for remove_text to remove.")
-    return imaging.encode_mask(mask)
+    words = [line.words for line in found.lines if line.kind == textfind.OVERLAY and line.words]
+    return imaging.encode_mask(found.mask), words
+
+
+def photo_screen(data: bytes) -> list[str]:
+    """The upload screen on a photo's bytes, storing nothing (`ingest --mode screen`):
+    the words of each overlay line found ([] when none; "?" for a line not read).
+    Raises imaging.ImageError for a file that is not a photo this app takes."""
+    photo = imaging.decode_photo(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+    return [line.words or "?" for line in textfind.screen(photo.rgb)]
+
+
+def asset_screen(*, asset: Asset) -> list[str]:
+    """Screen a photo's upload for overlaid text (the moderation pre-filter) now, in
+    this process: the words of each overlay line found on version 1 ([] when none),
+    stored on the asset. The worker does the same after each upload (jobs.run_screen);
+    `ingest --mode screen` calls this."""
+    return jobs.screen_asset(asset)
 
 
 # The fill is made from the photo around the mask: beyond this there is too little left.
@@ -121,19 +142,23 @@ def repair_create(
     version: Version | None = None,
     photo: bytes | None = None,
     file_name: str = "",
+    found_text: list[str] | None = None,
 ) -> RepairJob:
     """The one way a repair is asked for (the editor's Remove, the API, ingest): of
     `version`, or of a photo uploaded in the same step (`photo`, `file_name`).
 
     `mode` inpaint fills the mask sent; remove_text finds the text itself and takes no
-    mask. The mask is checked against the version and stored, a queued RepairJob saved,
+    mask. `found_text` (the editor's Find text) says the mask came from Find text and
+    holds the words of the lines it covers. With either, the job records the words and
+    the worker checks that no text remains. The mask is checked against the version and stored, a queued RepairJob saved,
     and the job enqueued once the transaction commits. `dilate` and `feather` come
     checked (forms.RepairForm). Raises ValueError (ImageError, EngineError) with a
     message for the user; nothing is stored then, not even the uploaded photo.
     """
     if (version is None) == (photo is None):
         raise TypeError("repair_create takes a version or a photo, one of the two")
-    options = {"mask_data": mask_data, "mode": mode, "engine": engine, "dilate": dilate, "feather": feather}
+    options = {"mask_data": mask_data, "mode": mode, "engine": engine, "dilate": dilate, "feather": feather,
+               "found_text": found_text}
     if version is not None:
         return _repair_of_version(user=user, version=version, **options)
     with transaction.atomic():
@@ -148,14 +173,16 @@ def repair_create(
 
 
 def _repair_of_version(*, user, version: Version, mask_data: bytes | None, mode: str, engine: str, dilate: int,
-                       feather: int) -> RepairJob:
+                       feather: int, found_text: list[str] | None) -> RepairJob:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     engines.get(engine)  # an unknown name fails here, naming the known ones (before the slower text search)
+    text_source, words = ("", []) if found_text is None else (RepairJob.TEXT_FIND, list(found_text))
     if mode == MODE_REMOVE_TEXT:
         if mask_data is not None:
             raise ValueError("remove_text finds the text itself: send no mask with it.")
-        mask_data = text_mask_find(version=version)
+        mask_data, words = text_mask_find(version=version)
+        text_source = RepairJob.TEXT_REMOVE
     elif mask_data is None:
         raise ValueError("No mask was sent: send a PNG mask, white over what should be removed, or "
                          "mode=remove_text, which finds overlaid text itself and needs no mask.")
@@ -173,10 +200,12 @@ def _repair_of_version(*, user, version: Version, mask_data: bytes | None, mode:
             job = RepairJob.objects.create(
                 asset=version.asset, base_version=version, mask_file=mask_name,
                 engine=engine, params={"dilate": dilate, "feather": feather}, created_by=user,
+                text_source=text_source, text_words=words,
             )
             Event.objects.create(
                 kind=Event.MASK_SUBMITTED, actor=user, asset=version.asset, version=version, job=job,
-                data={"mask_pixels": int((mask > 0).sum()), "engine": engine, "params": job.params},
+                data={"mask_pixels": int((mask > 0).sum()), "engine": engine, "params": job.params,
+                      **({"text_source": text_source, "text_words": words} if text_source else {})},
             )
             Event.for_job(job, from_status="", to_status=RepairJob.QUEUED, message=f"engine {engine}", actor=user)
             jobs.enqueue_on_commit(job)

@@ -11,6 +11,7 @@ Environment:
     REPAIR_MAX_RETRIES   retries for transient failures (default: 2)
     MAX_IMAGE_PIXELS     largest photo accepted, in pixels (default: 40 MP)
     MAX_UPLOAD_BYTES     largest request body accepted (default: 50 MB)
+    TEXT_SCREEN_ON_UPLOAD  screen every upload for overlaid text in the worker (default: true)
 """
 
 import os
@@ -157,6 +158,8 @@ REPAIR_JOB_TIMEOUT = envint("REPAIR_JOB_TIMEOUT", 300, minimum=1)
 REPAIR_MAX_RETRIES = envint("REPAIR_MAX_RETRIES", 2)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
+# The moderation pre-filter (issue 15): each upload is screened for overlaid text by the worker.
+TEXT_SCREEN_ON_UPLOAD = envbool("TEXT_SCREEN_ON_UPLOAD", True)
 
 # Jobs carry only a primary key, serialised as JSON: nothing in Redis is unpickled.
 RQ_SERIALIZER = "rq.serializers.JSONSerializer"

@@ -1,7 +1,9 @@
 """The rq worker class for repairs.
 
 Importing the engines here means numpy, OpenCV and the Django models are loaded once
-in the worker before it forks, not again in every job's work-horse.
+in the worker before it forks, not again in every job's work-horse. The text models
+(textdetect: ~2 s the first time) are loaded when the worker starts, for the same reason:
+rq forks a work-horse per job, and a model loaded in the work-horse dies with it.
 """
 
 import resource
@@ -10,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 from rq import Worker
 
-from . import jobs  # noqa: F401  (pre-import: see above)
+from . import jobs, textdetect  # noqa: F401  (pre-import: see above)
 from .engines import pipeline  # noqa: F401
 
 
@@ -26,6 +28,7 @@ class RepairWorker(Worker):
         # Jobs are queued as JSON; a worker started without --serializer must still read them.
         kwargs["serializer"] = settings.RQ_SERIALIZER
         super().__init__(*args, **kwargs)
+        textdetect.load()  # cached: every forked work-horse inherits the loaded models
 
     def main_work_horse(self, job, queue):
         # Runs in the forked work-horse only: the limit dies with it.

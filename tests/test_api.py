@@ -142,7 +142,7 @@ def test_a_repair_of_an_uploaded_photo_is_queued_and_ends_with_urls_and_checks(
     assert status["result_url"] == f"http://testserver/api/v1/versions/{version.pk}/image"
     assert status["diff_url"] == f"http://testserver/api/v1/versions/{version.pk}/diff"
     assert status["checks"] == {"changed_outside_mask": 0, "changed_fraction": version.changed_fraction,
-                                "seam_score": version.seam_score}
+                                "seam_score": version.seam_score, "flags": version.fill_flags}
     for url, kind in ((status["result_url"], "image/png"), (status["diff_url"], "image/jpeg")):
         image = client.get(url, **bearer(alice_token))
         assert image.status_code == 200 and image["Content-Type"] == kind

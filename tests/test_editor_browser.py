@@ -7,6 +7,7 @@ pixels with the photo coordinates that were painted. Screenshots go to test-arti
 """
 
 import io
+import json
 import math
 from email.parser import BytesParser
 from email.policy import default as email_policy
@@ -69,16 +70,21 @@ class PostedMasks:
         self.page = page
         self.masks = []
         self.sizes = []
+        self.found_text = []  # the found_text field of each post (None when absent)
         page.route("**/assets/*/repairs", self._handle)
 
     def _handle(self, route):
         request = route.request
         raw = b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n" + request.post_data_buffer
+        found = None
         for part in BytesParser(policy=email_policy).parsebytes(raw).iter_parts():
+            if part.get_param("name", header="content-disposition") == "found_text":
+                found = json.loads(part.get_payload(decode=True))
             if part.get_param("name", header="content-disposition") == "mask":
                 data = part.get_payload(decode=True)
                 self.sizes.append(len(data))
                 self.masks.append(np.asarray(Image.open(io.BytesIO(data)).convert("L")) > 127)
+        self.found_text.append(found)
         route.fulfill(status=400, content_type="application/json", body='{"error": "caught by the test"}')
 
     def post(self) -> np.ndarray:
@@ -430,7 +436,8 @@ def test_find_text_proposes_a_mask_over_text_and_nothing_elsewhere(page, live_se
     _open(page, live_server, stamped)
     posted = PostedMasks(page)
     page.get_by_role("button", name="Find text").click()
-    expect(page.locator("#tools-message")).to_contain_text("Added")
+    # The first Find text in a process loads the text model (~2 s, more on a busy machine).
+    expect(page.locator("#tools-message")).to_contain_text("Added", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "editor-find-text.png"))
     mask = posted.post()
     ys, xs = np.nonzero(mask)
@@ -438,5 +445,46 @@ def test_find_text_proposes_a_mask_over_text_and_nothing_elsewhere(page, live_se
 
     _open(page, live_server, plain)
     page.get_by_role("button", name="Find text").click()
-    expect(page.locator("#tools-message")).to_contain_text("No text found")
+    expect(page.locator("#tools-message")).to_contain_text("No text found", timeout=60_000)
     assert page.get_attribute("#editor", "data-mask-pixels") == "0"
+
+
+def test_find_text_lists_the_lines_and_a_toggle_changes_the_mask(page, live_server, alice):
+    # A perspective label (scene text, kept) and a flat caption (an overlay, proposed).
+    from tests.engines.test_textdetect import overlay, with_label
+    from tests.photos import scene_rgb
+
+    img, on_label = with_label(scene_rgb(1), "FRESH MILK", (60, 60))
+    img, coverage = overlay(img, "2019/08/14 17:32", (60, 440), (255, 255, 255))
+    asset = services.asset_create(owner=alice, data=encode(Image.fromarray(img)), file_name="milk.png")
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    posted = PostedMasks(page)
+    page.get_by_role("button", name="Find text").click()
+    expect(page.locator("#tools-message")).to_contain_text("scene line", timeout=60_000)
+    rows = page.locator("#text-lines-list li")
+    overlay_row = rows.filter(has_text="2019")
+    scene_row = rows.filter(has_text="MILK")
+    expect(overlay_row).to_have_count(1)
+    expect(scene_row).to_have_count(1)
+    expect(overlay_row.locator("input")).to_be_checked()
+    expect(overlay_row).to_contain_text("overlay:")
+    expect(scene_row.locator("input")).not_to_be_checked()
+    expect(scene_row).to_contain_text("scene text: kept")
+    page.screenshot(path=str(ARTIFACTS / "editor-find-text-lines.png"))
+    page.locator("#text-lines").screenshot(path=str(ARTIFACTS / "editor-find-text-list.png"))
+
+    proposed = posted.post()
+    assert not proposed[on_label].any() and proposed[coverage >= 0.5].mean() > 0.8
+    assert [w.replace(" ", "") for w in posted.found_text[-1]] == ["2019/08/1417:32"]
+
+    # One click includes the kept label; another excludes the caption.
+    scene_row.locator("input").check()
+    expect(page.locator("#text-lines-summary")).to_contain_text("2 in the mask")
+    both = posted.post()
+    assert both[on_label].sum() > 200 and (both | proposed == both).all()
+    assert len(posted.found_text[-1]) == 2 and any("MILK" in w for w in posted.found_text[-1])
+    overlay_row.locator("input").uncheck()
+    label_only = posted.post()
+    assert not label_only[coverage >= 0.5].any() and label_only[on_label].sum() > 200
+    assert all("MILK" in w for w in posted.found_text[-1])

@@ -101,6 +101,11 @@ def document() -> dict:
                                            "default": pipeline.DEFAULT_DILATE},
                                 "feather": {"type": "integer", "minimum": 0, "maximum": pipeline.MAX_FEATHER,
                                             "default": pipeline.DEFAULT_FEATHER},
+                                "found_text": {"type": "string", "description":
+                                               "a JSON array of the words of the text lines your `mask` covers "
+                                               "(e.g. [\"SALE 50%\"]): says the mask came from a text finder, so "
+                                               "the words go into the job's record and the worker checks that no "
+                                               "text remains (a `text` flag otherwise). remove_text records its own"},
                             },
                         }}},
                     },
@@ -130,8 +135,12 @@ def document() -> dict:
                 "get": {
                     "summary": "The photos this token's user may see, newest first",
                     "parameters": [{"name": "page", "in": "query", "required": False,
-                                    "schema": {"type": "integer", "minimum": 1}}],
-                    "responses": {"200": _json("One page", "AssetPage"), "400": _error("A bad page number"),
+                                    "schema": {"type": "integer", "minimum": 1}},
+                                   {"name": "text", "in": "query", "required": False,
+                                    "description": "by the upload screen: found (overlaid text found), none "
+                                                   "(screened, no text), unscreened (not screened yet)",
+                                    "schema": {"type": "string", "enum": ["", "found", "none", "unscreened"]}}],
+                    "responses": {"200": _json("One page", "AssetPage"), "400": _error("A bad page number or filter"),
                                   "404": _error("No such page"), **AUTH_ERRORS},
                 },
                 "post": {
@@ -253,7 +262,7 @@ def document() -> dict:
                     "type": "object",
                     "required": ["id", "status", "status_url", "asset", "version", "engine", "error", "attempts",
                                  "queued_at", "started_at", "finished_at", "result_version", "result_url",
-                                 "diff_url", "checks"],
+                                 "diff_url", "checks", "text_source", "text_words"],
                     "properties": {
                         "id": {"type": "integer"},
                         "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
@@ -261,6 +270,12 @@ def document() -> dict:
                         "asset": {"type": "integer"},
                         "version": {"type": "integer", "description": "the version being repaired"},
                         "engine": {"type": "string"},
+                        "text_source": {"type": ["string", "null"], "enum": ["find_text", "remove_text", None],
+                                        "description": "where the mask came from when it removes text: the "
+                                                       "editor's Find text (or `found_text`), or mode=remove_text; "
+                                                       "null for a painted mask"},
+                        "text_words": {"type": "array", "items": {"type": "string"},
+                                       "description": "the words of the text lines the mask covers, as read"},
                         "error": {"type": "string", "description": "why it failed; empty otherwise"},
                         "attempts": {"type": "integer"},
                         "queued_at": {"type": "string", "format": "date-time"},
@@ -271,9 +286,18 @@ def document() -> dict:
                         "diff_url": {**NULLABLE_URL, "description": "the diff heatmap, once succeeded"},
                         "checks": {
                             "type": "object",
-                            "required": ["changed_outside_mask", "changed_fraction", "seam_score"],
+                            "required": ["changed_outside_mask", "changed_fraction", "seam_score", "flags"],
                             "properties": {"changed_outside_mask": NULLABLE_INT, "changed_fraction": NULLABLE_NUMBER,
-                                           "seam_score": NULLABLE_NUMBER},
+                                           "seam_score": NULLABLE_NUMBER,
+                                           "flags": {"type": ["array", "null"], "description":
+                                                     "what the checks found a moderator would likely reject: "
+                                                     "{code, reason}; code `text` (with `words`) when text "
+                                                     "remains after a text removal", "items": {
+                                                         "type": "object", "required": ["code", "reason"],
+                                                         "properties": {"code": {"type": "string"},
+                                                                        "reason": {"type": "string"},
+                                                                        "words": {"type": "array",
+                                                                                  "items": {"type": "string"}}}}}},
                         },
                     },
                 },
@@ -310,13 +334,19 @@ def document() -> dict:
                 },
                 "Asset": {
                     "type": "object",
-                    "required": ["id", "name", "format", "width", "height", "created_at", "url", "published_version"],
+                    "required": ["id", "name", "format", "width", "height", "created_at", "url", "published_version",
+                                 "text_found", "text_screened_at"],
                     "properties": {
                         "id": {"type": "integer"}, "name": {"type": "string"},
                         "format": {"type": "string", "enum": ["JPEG", "PNG", "WEBP"]},
                         "width": {"type": "integer"}, "height": {"type": "integer"},
                         "created_at": {"type": "string", "format": "date-time"},
                         "url": {"type": "string", "format": "uri"}, "published_version": NULLABLE_INT,
+                        "text_found": {"type": ["array", "null"], "items": {"type": "string"},
+                                       "description": "the upload screen: the words of each overlaid text line "
+                                                      "found (\"?\" for one not read), [] for none, null until "
+                                                      "the worker has screened the photo"},
+                        "text_screened_at": NULLABLE_TIME,
                     },
                 },
                 "AssetDetail": {

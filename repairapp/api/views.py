@@ -19,7 +19,7 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import access, downloads, engines, http, imaging, jobs, roles, services
-from ..forms import ExportForm, PageForm, RepairForm, ReviewForm, SubmitForm, problems
+from ..forms import ExportForm, PageForm, RepairForm, ReviewForm, SubmitForm, TextFilterForm, problems
 from ..models import Asset, RepairJob, Version
 from . import openapi
 from .decorators import ApiError, authorize, error_response, idempotent, route
@@ -50,6 +50,7 @@ def job_to_dict(request: HttpRequest, job: RepairJob) -> dict:
             "changed_outside_mask": version.changed_outside_mask if version else None,
             "changed_fraction": version.changed_fraction if version else None,
             "seam_score": version.seam_score if version else None,
+            "flags": version.fill_flags if version else None,
         },
     }
 
@@ -156,21 +157,37 @@ def asset_create(request: HttpRequest) -> JsonResponse:
     return JsonResponse(asset_to_dict(request, asset, with_versions=True), status=201)
 
 
+ASSET_LIST_PARAMETERS = ("page", "text")
+
+
 def asset_list(request: HttpRequest) -> JsonResponse:
+    unknown = sorted(set(request.GET) - set(ASSET_LIST_PARAMETERS))
+    if unknown:
+        # A misspelt filter (?txt=found) would otherwise answer every photo, unfiltered.
+        raise ApiError(400, "invalid", f"unknown parameter {unknown[0]!r}; this list takes "
+                                       f"{' and '.join(ASSET_LIST_PARAMETERS)}")
     form = PageForm(request.GET)
     if not form.is_valid():
         raise _form_error(form)
-    paginator = Paginator(roles.visible_assets(request.user).order_by("-created_at", "-id"), PAGE_SIZE)
+    text_filter = TextFilterForm(request.GET)
+    if not text_filter.is_valid():
+        raise _form_error(text_filter)
+    assets = text_filter.apply(roles.visible_assets(request.user)).order_by("-created_at", "-id")
+    paginator = Paginator(assets, PAGE_SIZE)
     number = form.cleaned_data["page"] or 1
     try:
         page = paginator.page(number)
     except EmptyPage:
         raise ApiError(404, "not_found", f"There is no page {number}; there are {paginator.num_pages}.") from None
     base = request.build_absolute_uri(reverse("api-assets"))
+    if text_filter.cleaned_data["text"]:
+        base += f"?text={text_filter.cleaned_data['text']}&"
+    else:
+        base += "?"
     return JsonResponse({
         "count": paginator.count,
-        "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
-        "previous": f"{base}?page={page.previous_page_number()}" if page.has_previous() else None,
+        "next": f"{base}page={page.next_page_number()}" if page.has_next() else None,
+        "previous": f"{base}page={page.previous_page_number()}" if page.has_previous() else None,
         "results": [asset_to_dict(request, asset) for asset in page],
     })
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import access, http, imaging, roles, services
+from ..forms import TextFilterForm
 from ..models import Asset, Review
 from ..storage import DiskFull
 
@@ -32,7 +33,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
 
 
 def _asset_list_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    assets = roles.visible_assets(request.user).select_related("owner").prefetch_related("versions__review")
+    text_filter = TextFilterForm(request.GET)
+    assets = text_filter.apply(roles.visible_assets(request.user).select_related("owner")
+                               .prefetch_related("versions__review"))
     page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
     for asset in page:
         versions = sorted(asset.versions.all(), key=lambda v: v.number)
@@ -50,6 +53,8 @@ def _asset_list_page(request: HttpRequest, *, error: str = "", status: int = 200
     context = {
         "page": page,
         "error": error,
+        "text_filter": text_filter.cleaned_data.get("text", "") if text_filter.is_valid() else "",
+        "text_filters": TextFilterForm.CHOICES,
         "decisions": decisions,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_megapixels": settings.MAX_IMAGE_PIXELS / 1e6,

@@ -139,18 +139,27 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 @require_POST
 @login_required
 def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
-    """The text finder's proposal for this version, as a 1-bit PNG mask of its size.
+    """The text finder's proposal for this version.
 
-    An empty proposal is still a mask (all black); X-Mask-Pixels says how much it covers.
+    Asked with `Accept: application/json` (the editor): the lines found, each with its
+    words, kind (overlay: proposed; scene: kept), reason, box and its own glyph mask (a
+    PNG data URL of the box's size), so the page can include or exclude a line without
+    asking again. Otherwise a 1-bit PNG mask of the version's size over the overlays; an
+    empty proposal is still a mask (all black). X-Mask-Pixels says how much it covers.
     """
     version = access.get_version_for_user(request.user, version_id)
     try:
         access.require_editor(request.user, version.asset)
     except PermissionDenied as exc:
         return http.json_error(str(exc), 403)
-    mask, seconds = services.text_find(version=version)
-    response = HttpResponse(imaging.encode_mask(mask), content_type="image/png")
-    response["X-Mask-Pixels"] = str(int((mask > 0).sum()))
+    found, seconds = services.text_find(version=version)
+    pixels = int((found.mask > 0).sum())
+    if "application/json" in request.headers.get("Accept", ""):
+        lines = [{**line.to_dict(), "index": index, "mask_url": imaging.png_data_url(imaging.encode_mask(line.glyphs))} for index, line in enumerate(found.lines)]
+        response = JsonResponse({"mask_pixels": pixels, "model": found.model, "lines": lines})
+    else:
+        response = HttpResponse(imaging.encode_mask(found.mask), content_type="image/png")
+    response["X-Mask-Pixels"] = str(pixels)
     response["Server-Timing"] = ", ".join(f"{stage};dur={s * 1000:.0f}" for stage, s in seconds.items())
     response["Cache-Control"] = "no-store"
     return response

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, services
-from ..forms import QueueFilterForm, ReviewForm, SubmitForm, problems
+from ..forms import QueueFilterForm, ReviewForm, SubmitForm, TextFilterForm, problems
 from ..models import Review
 
 
@@ -48,6 +48,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     ).filter(state__in=form.review_states(), version__asset__archived_at=None)
     if submitter:
         reviews = reviews.filter(submitted_by__username=submitter)
+    text_filter = TextFilterForm(request.GET)
+    reviews = text_filter.apply(reviews, "version__asset__")
     # Flagged first (a check failed), then the oldest submission first.
     reviews = reviews.order_by("-flagged", "submitted_at", "pk")
     page = Paginator(reviews, 50).get_page(request.GET.get("page"))
@@ -56,6 +58,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page, "state": state, "submitter": submitter, "submitters": submitters,
         "states": QueueFilterForm.STATES,
+        "text_filter": text_filter.cleaned_data.get("text", "") if text_filter.is_valid() else "",
+        "text_filters": TextFilterForm.CHOICES,
         "pending_count": Review.objects.filter(state=Review.PENDING, version__asset__archived_at=None).count(),
         "now": timezone.now(),
     }
@@ -73,6 +77,8 @@ def _review_page(request: HttpRequest, review: Review, *, error: str = "", statu
     context = {
         "review": review, "version": version, "asset": asset, "parent": version.parent,
         "versions": others, "error": error, "next_pending": next_pending,
+        # The "text remains" check's words, if it flagged the fill (jobs._repair).
+        "text_left": next((f.get("words", ["?"]) for f in version.fill_flags if f["code"] == "text"), None),
         "events": asset.events.filter(kind__startswith="version.").select_related("actor", "version").order_by("-at")[:50],
     }
     return render(request, "repairapp/review.html", context, status=status)

@@ -2,6 +2,7 @@
 
     python manage.py ingest DIR [--masks DIR] [--mode inpaint|remove_text] [--engine auto]
         [--dilate N] [--feather N] [--user NAME] [--wait [--timeout S]] [--submit [--note TEXT]]
+    python manage.py ingest DIR --mode screen [--csv FILE]
 
 Masks match photos by file stem (`shoe.jpg` <-> `shoe.png`). Each photo is recorded
 with a checksum of the photo, its mask and the parameters, in the same transaction as
@@ -10,10 +11,15 @@ and queues only the rest. `--wait` then follows every job of the folder to its e
 reading the database; `--submit` waits too and submits each repaired version for review,
 as the editor's Submit for review does. (`manage.py repair` is the local tool that needs
 no queue.)
+
+`--mode screen` uploads and repairs nothing: it screens each photo for overlaid text
+(the upload screen, in this process) and writes a CSV (file, text_found yes/no, lines,
+words, or the reason a file was refused) to --csv (default: text-screen.csv).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -31,6 +37,9 @@ from ...engines import pipeline
 from ...models import IngestItem, RepairJob
 from ...cli import PHOTO_SUFFIXES, find_mask
 from ...forms import RepairForm, problems
+
+
+MODE_SCREEN = "screen"
 
 
 def ingest_checksum(*, photo: bytes, mask: bytes | None, mode: str, engine: str, dilate: int, feather: int) -> str:
@@ -52,7 +61,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dir", type=Path, help="the photos (JPEG, PNG or WebP)")
         parser.add_argument("--masks", type=Path, help="masks matched by file stem (needed for inpaint)")
-        parser.add_argument("--mode", choices=services.MODES, default=services.MODE_INPAINT)
+        parser.add_argument("--mode", choices=(*services.MODES, MODE_SCREEN), default=services.MODE_INPAINT,
+                            help="screen: only screen the photos for overlaid text and write --csv")
+        parser.add_argument("--csv", type=Path, default=None,
+                            help="with --mode screen: where the CSV goes (default: text-screen.csv)")
         parser.add_argument("--engine", default=engines.DEFAULT_ENGINE, help=f"one of: {', '.join(engines.names())}")
         parser.add_argument("--dilate", type=int, default=pipeline.DEFAULT_DILATE)
         parser.add_argument("--feather", type=int, default=pipeline.DEFAULT_FEATHER)
@@ -69,6 +81,10 @@ class Command(BaseCommand):
         folder: Path = opts["dir"]
         if not folder.is_dir():
             raise CommandError(f"{folder}: no such folder")
+        if opts["csv"] is not None and opts["mode"] != MODE_SCREEN:
+            raise CommandError("--csv goes with --mode screen")
+        if opts["mode"] == MODE_SCREEN:
+            return self._screen(folder, opts["csv"] or Path("text-screen.csv"))
         user = get_user_model().objects.filter(username=opts["user"]).first()
         if user is None:
             raise CommandError(f"no user named {opts['user']!r}; pass --user NAME")
@@ -108,6 +124,34 @@ class Command(BaseCommand):
             note = f"ingest of {folder.name}" if opts["note"] is None else opts["note"]
             self._submit([*queued, *skipped], user=user, note=note)
         if refused or failed:
+            sys.exit(1)
+
+    def _screen(self, folder: Path, out: Path) -> None:
+        """Screen every photo of the folder for overlaid text; one CSV row each."""
+        photos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+        if not photos:
+            raise CommandError(f"{folder} holds no JPEG, PNG or WebP photos")
+        found = refused = 0
+        try:
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["file", "text_found", "lines", "words", "error"])
+                for index, photo_path in enumerate(photos, 1):
+                    try:
+                        words = services.photo_screen(photo_path.read_bytes())
+                    except (OSError, ValueError) as exc:  # unreadable, not a photo (ImageError)
+                        refused += 1
+                        writer.writerow([photo_path.name, "", "", "", str(exc)])
+                    else:
+                        found += bool(words)
+                        writer.writerow([photo_path.name, "yes" if words else "no", len(words), " | ".join(words), ""])
+                    self._progress(index, len(photos), photo_path.name)
+        except OSError as exc:
+            raise CommandError(f"--csv {out}: {exc}") from None
+        self._end_progress()
+        self.stdout.write(f"{found} with text, {len(photos) - found - refused} without, {refused} refused, "
+                          f"{len(photos)} photos in {folder}; written to {out}")
+        if refused:
             sys.exit(1)
 
     def _ingest_one(self, photo_path: Path, mask_dir: Path | None, *, user, mode: str, engine: str, dilate: int,

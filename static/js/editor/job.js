@@ -5,6 +5,7 @@ import {
 } from "./page.js";
 import { bits, exportMask, resetMask } from "./mask.js";
 import { discardPreview, resetGrowInputs } from "./tools.js";
+import { forgetTextLines, foundText } from "./textfind.js";
 import { setOverlay, showPhoto, updateCompareButton, updateCursor } from "./view.js";
 import { addVersion, markCurrent, showResult, versionFromJob } from "./versions.js";
 
@@ -63,6 +64,7 @@ async function send(request) {
   body.append("engine", engineSelect.value);
   body.append("dilate", String(parseInt(dilateInput.value, 10) || 0));
   body.append("feather", String(parseInt(featherInput.value, 10) || 0));
+  if (request.foundText) body.append("found_text", JSON.stringify(request.foundText));
   let res;
   try {
     res = await fetch(repairUrl, {
@@ -198,6 +200,7 @@ function switchBase(v) {
   if (v.editor_url) history.replaceState(null, "", v.editor_url);
   resetGrowInputs();
   resetMask();
+  forgetTextLines();
   state.lastRequest = null;
   state.photoReady = false;
   state.findTextUrl = urlFor(root.dataset.findTextUrl, v.id);
@@ -227,7 +230,7 @@ export function initJob() {
     }
     setBusy(true);  // before the await, so a double click cannot post twice
     const blob = await exportMask();
-    state.lastRequest = { blob, versionId: state.versionId };
+    state.lastRequest = { blob, versionId: state.versionId, foundText: foundText() };
     send(state.lastRequest);
   });
 

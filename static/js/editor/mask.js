@@ -127,6 +127,12 @@ export function resetMask() {
 
 // Add a black-and-white mask image to the mask with its top-left corner at (x, y).
 export function addMaskImage(img, x, y) {
+  return markMaskImage(img, x, y, true);
+}
+
+// Set (on) or clear (off) the mask under the white pixels of a mask image placed at
+// (x, y), as one undoable change. Returns how many pixels changed.
+export function markMaskImage(img, x, y, on) {
   const box = bits.clip({ x0: x, y0: y, x1: x + img.naturalWidth, y1: y + img.naturalHeight });
   if (!box) return 0;
   const tmp = document.createElement("canvas");
@@ -136,7 +142,7 @@ export function addMaskImage(img, x, y) {
   ctx.drawImage(img, x - box.x0, y - box.y0);
   const packed = bits.capture(box);
   const ls = (tmp.width + 7) >> 3;
-  let added = 0;
+  let changed = 0;
   bands({ x0: 0, y0: 0, x1: tmp.width, y1: tmp.height }, (y0, h, w) => {
     const d = ctx.getImageData(0, y0, w, h).data;
     for (let yy = 0; yy < h; yy++) {
@@ -145,13 +151,13 @@ export function addMaskImage(img, x, y) {
         // White and opaque is "remove", as the server reads a mask.
         if (d[i] >= 128 && d[i + 3] >= 128) {
           const at = (y0 + yy) * ls + (xx >> 3), bit = 128 >> (xx & 7);
-          if (!(packed[at] & bit)) { packed[at] |= bit; added++; }
+          if (Boolean(packed[at] & bit) !== on) { packed[at] ^= bit; changed++; }
         }
       }
     }
   });
-  if (added) change(box, packed);
-  return added;
+  if (changed) change(box, packed);
+  return changed;
 }
 
 // The mask as a 1-bit PNG, as posted to the server.

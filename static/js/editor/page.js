@@ -39,6 +39,7 @@ export const state = {
   maskFill: "rgba(255, 45, 110, 0.5)",
   previousMaskUrl: data.previousMaskUrl || "",
   findTextUrl: data.findTextUrl,
+  textLines: null,  // Find text's lines: {words, kind, reason, box, on, img}
   savedMasks: [],
 };
 

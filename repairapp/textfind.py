@@ -172,10 +172,17 @@ def find_text(rgb: np.ndarray) -> np.ndarray:
     return find_lines(rgb).mask
 
 
-def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE) -> TextFound:
+def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, glyphs: bool = True) -> TextFound:
     """The text lines in `rgb` (H, W, 3) uint8, each judged overlay or scene, and the
     mask over the overlays; the detector sees the photo at `side` px. The classical
-    finder alone when the model cannot load."""
+    finder alone when the model cannot load.
+
+    Inside each line's box the glyph pixels are those picked by contrast plus what the
+    classical finder marks there: on a plain white JPEG caption the contrast pick alone
+    missed the letters' rims, and the fill copied them back as white smudges (the
+    classical finder removed it cleanly). `glyphs=False` (the upload screen, which only
+    wants the words) skips the classical pass.
+    """
     _check(rgb)
     engine = textdetect.load()
     if engine is None:
@@ -185,6 +192,7 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE) -> TextFo
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), np.uint8)
     lines = []
+    classical = None
     for quad, (text, confidence) in zip(quads, textdetect.read(engine, rgb, quads)):
         # The detector also boxes a circle, a bright line, a run of railings; the
         # recogniser reads nothing sure there. A line is text when it reads as two or
@@ -196,13 +204,17 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE) -> TextFo
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
-        glyphs, strokes = _line_glyphs(rgb, (x0, y0, x1, y1), _line_height(quad))
-        kind, reason = _judge(rgb[y0:y1, x0:x1], glyphs, strokes, quad)
+        picked, strokes = _line_glyphs(rgb, (x0, y0, x1, y1), _line_height(quad))
+        kind, reason = _judge(rgb[y0:y1, x0:x1], picked, strokes, quad)
+        if glyphs:
+            if classical is None:
+                classical = classical_find_text(rgb) > 0
+            picked = picked | classical[y0:y1, x0:x1]
         if kind == OVERLAY:
-            mask[y0:y1, x0:x1][glyphs] = 255
+            mask[y0:y1, x0:x1][picked] = 255
         lines.append(TextLine(
             box=(int(x0), int(y0), int(x1), int(y1)), quad=tuple((float(x), float(y)) for x, y in quad),
-            glyphs=glyphs, words=text, confidence=confidence, kind=kind, reason=reason, source="model",
+            glyphs=picked, words=text, confidence=confidence, kind=kind, reason=reason, source="model",
         ))
     return TextFound(mask=mask, lines=tuple(lines), model=True)
 
@@ -211,7 +223,7 @@ def screen(rgb: np.ndarray) -> list[TextLine]:
     """The overlay lines in `rgb`, with their words: the upload pre-filter's answer
     (empty: no overlaid text found). Scene text is not reported. The detector sees the
     photo smaller than Find text's (SCREEN_SIDE): screening runs on every upload."""
-    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE).lines if line.kind == OVERLAY]
+    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE, glyphs=False).lines if line.kind == OVERLAY]
 
 
 REMAINS_REACH = 3           # px around the repaired pixels that a line left behind may start

@@ -77,17 +77,17 @@ TOUCHED_LEVELS = 2
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 # The copied pieces are shaded to fit by a Poisson solve (_Level.fuse): multigrid
 # V-cycles, 3 of them within 0.6 grey levels on average of 3,000 conjugate-gradient
-# steps on a 77 % hole (5 cycles: 0.2, for 0.25 s more at 2 MP). A step to a known pixel further than FUSE_EDGE
-# grey levels (any channel) from what the source says is an edge the fill did not
-# continue and is kept: with every step fitted, a house's dark roof at the border of a
-# hole bled into the fill as a dark cloud (bench/README.md, "Engines").
+# steps on a 77 % hole (5 cycles: 0.2, for 0.25 s more at 2 MP). A step to a known
+# pixel further than FUSE_EDGE grey levels (any channel) from what the source says is
+# an edge the fill did not continue and is kept: with every step fitted, a house's dark
+# roof at the border of a hole bled into the fill as a dark cloud (bench/README.md,
+# "Engines"). Only the change's part smoother than a Gaussian of FUSE_SMOOTH px is kept.
 FUSE_CYCLES = 3
 FUSE_EDGE = 30.0
+FUSE_SMOOTH = 2.0
 # A hole covering less than this share of its box (a thin stroke) is solved over its own
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
-# Only the change's part smoother than a Gaussian of this sigma (px) is kept (_Level.fuse).
-FUSE_SMOOTH = 2.0
 SPARSE_STEPS = 20
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
@@ -498,7 +498,7 @@ class _Level:
             # A thin stroke across a big crop: every pixel is near the fixed boundary, so
             # a few conjugate-gradient steps over the hole's own pixels settle it, and a
             # grid the size of the stroke's box would cost more than the fill.
-            change = _solve_on_pixels(pixels, in_hole, wp, image, rhs, SPARSE_STEPS) - image[pixels]
+            change = _solve_on_pixels(pixels, row_of, wp, image, rhs, SPARSE_STEPS) - image[pixels]
         else:
             domain = np.zeros(shape, bool)
             domain[hy - y0, hx - x0] = True
@@ -646,17 +646,19 @@ def _conjugate_gradients_with(apply, rhs, x, iterations):
     return x
 
 
-def _solve_on_pixels(pixels, in_hole, width, image, rhs, steps):
+def _solve_on_pixels(pixels, row_of, width, image, rhs, steps):
     """Conjugate gradients for the fusion's equation over the hole's pixels alone.
 
-    `pixels` are flat indices into `image` (N, 3) of rows `width` long and `rhs` (N, 3)
-    their right-hand sides; starts from the current pixels, returns the new ones.
+    `pixels` are flat indices into `image` (N, 3) of rows `width` long, `row_of` each
+    flat index's row among them (-1: not in the hole) and `rhs` (N, 3) their right-hand
+    sides; starts from the current pixels, returns the new ones.
     """
     # Row len(pixels) of the padded vector is 0: a known neighbour (fixed, on the
     # right-hand side) reads it.
-    where = np.full(len(in_hole), len(pixels), np.int64)
-    where[pixels] = np.arange(len(pixels))
-    neighbours = [where[pixels + dy * width + dx] for dy, dx in DIRECTIONS]
+    neighbours = []
+    for dy, dx in DIRECTIONS:
+        rows = row_of[pixels + dy * width + dx]
+        neighbours.append(np.where(rows >= 0, rows, len(pixels)))
     padded = np.zeros((len(pixels) + 1, 3), np.float32)
 
     def apply(v):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import unicodedata
 from datetime import timedelta
@@ -14,7 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from . import engines, imaging, jobs, roles, textfind
+from . import engines, imaging, jobs, roles, textdetect, textfind
 from .engines import pipeline
 from .models import Asset, Event, RepairJob, Review, Version
 from .storage import delete_quietly, save_bytes
@@ -82,11 +83,49 @@ MODE_REMOVE_TEXT = "remove_text"
 MODES = (MODE_INPAINT, MODE_REMOVE_TEXT)
 
 
+# ---------------------------------------------------------------- the text model
+
+TEXT_MODEL_LOADING = ("The text model is loading (the first Find text since the server started); "
+                      "it is ready in a few seconds.")
+_text_model_lock = threading.Lock()
+_text_model_thread: threading.Thread | None = None
+
+
+def text_model_warm() -> None:
+    """Start loading the text model (textdetect.load, ~2.5 s) in a background thread of
+    this process, unless it is loaded or loading already. The web process calls this as
+    it starts (wsgi.py, which runserver loads too), and Find text when it finds it cold, so an
+    operator's Find text finds the model loaded, or is told it is loading, instead of
+    waiting in the request. (The worker loads it before it forks: worker.py.)"""
+    global _text_model_thread
+    with _text_model_lock:
+        if text_model_ready() or (_text_model_thread is not None and _text_model_thread.is_alive()):
+            return
+        _text_model_thread = threading.Thread(target=textdetect.load, name="text-model", daemon=True)
+        _text_model_thread.start()
+
+
+def text_model_ready() -> bool:
+    """Whether this process has the text model loaded, or knows it cannot load it (the
+    classical finder then answers at once): load() caches either answer."""
+    return textdetect.load.cache_info().currsize > 0
+
+
+def text_model_wait(timeout: float | None = None) -> bool:
+    """Wait for a load text_model_warm started (at most `timeout` s); whether it is ready."""
+    thread = _text_model_thread
+    if thread is not None:
+        thread.join(timeout)
+    return text_model_ready()
+
+
 def text_find(*, version: Version) -> tuple[textfind.TextFound, dict]:
     """Find text's answer on a version: the lines found (overlay or scene text, with
     their words) and the mask over the overlays (`TextFound.mask`, (H, W) uint8, all 0
     when there is none), and how long decoding and searching took, in seconds
     ({"decode", "find"}). The editor's Find text and remove_text both ask here."""
+    # Load it once: a second thread calling load() while the warm-up runs would load it again.
+    text_model_wait()
     started = time.perf_counter()
     with version.file.open("rb") as fh:
         photo = imaging.decode_photo(fh.read(), max_pixels=settings.MAX_IMAGE_PIXELS)

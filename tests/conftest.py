@@ -55,6 +55,16 @@ def run_worker(redis_conn):
 
 
 @pytest.fixture
+def text_model():
+    """The text model loaded in this process, as a web process has it a few seconds after
+    it starts (wsgi.py warms it): Find text then answers at once, not 503 "loading"."""
+    from repairapp import services
+
+    services.text_model_warm()
+    assert services.text_model_wait(180), "the text model did not load"
+
+
+@pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", password="alice-pass-123")
 

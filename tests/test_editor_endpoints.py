@@ -94,7 +94,7 @@ def _asset_with_text(owner, text: bool):
     return services.asset_create(owner=owner, data=encode(img), file_name="stamp.png")
 
 
-def test_find_text_proposes_a_mask_over_the_text(client, alice):
+def test_find_text_proposes_a_mask_over_the_text(client, alice, text_model):
     asset = _asset_with_text(alice, text=True)
     client.force_login(alice)
     response = client.post(reverse("version-find-text", args=[asset.latest_version().pk]))
@@ -105,7 +105,7 @@ def test_find_text_proposes_a_mask_over_the_text(client, alice):
     assert ys.min() >= 430 and xs.min() >= 10 and xs.max() < 300
 
 
-def test_find_text_on_a_photo_without_text_is_an_empty_mask(client, alice):
+def test_find_text_on_a_photo_without_text_is_an_empty_mask(client, alice, text_model):
     asset = _asset_with_text(alice, text=False)
     client.force_login(alice)
     response = client.post(reverse("version-find-text", args=[asset.latest_version().pk]))

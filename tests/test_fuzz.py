@@ -104,7 +104,7 @@ FILES = st.one_of(
 
 
 @pytest.fixture
-def world(alice, moderator, admin_user, repaired, redis_conn, settings, media_root):
+def world(alice, moderator, admin_user, repaired, redis_conn, settings, media_root, text_model):
     """alice's photo with a pending repaired version; tokens; logged-in clients."""
     settings.API_RATE_LIMIT = 0
     settings.LOGIN_MAX_FAILURES = 10**9

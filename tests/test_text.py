@@ -48,7 +48,7 @@ def png_of(mask: np.ndarray) -> bytes:
 # ---------------------------------------------------------------- Find text's lines, words in the record
 
 
-def test_find_text_answers_the_lines_as_json_for_the_editor(client, alice):
+def test_find_text_answers_the_lines_as_json_for_the_editor(client, alice, text_model):
     img, on_label = with_label(scene_rgb(1), "FRESH MILK", (60, 60))
     img, coverage = overlay(img, "2019/08/14 17:32", (60, 440), (255, 255, 255))
     asset = services.asset_create(owner=alice, data=encode(Image.fromarray(img)), file_name="milk.png")

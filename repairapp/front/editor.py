@@ -61,7 +61,7 @@ def editor(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 def version_json(version: Version) -> dict:
     """A version as the editor reads it: the shared fields, the page links, and for a
-    repair its parent and the diff's figures."""
+    repair its parent, the diff's figures and the checks' flags."""
     data = version.to_dict()
     data.update(
         image_url=reverse("version-image", args=[version.pk]),
@@ -77,6 +77,8 @@ def version_json(version: Version) -> dict:
             parent_image_url=reverse("version-image", args=[version.parent_id]),
             diff_url=reverse("version-diff", args=[version.pk]),
             figures=version.figures(),
+            # The fill checks' flags and the "text remains" flag: {code, reason[, words]}.
+            flags=version.fill_flags,
         )
     return data
 
@@ -146,12 +148,22 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
     PNG data URL of the box's size), so the page can include or exclude a line without
     asking again. Otherwise a 1-bit PNG mask of the version's size over the overlays; an
     empty proposal is still a mask (all black). X-Mask-Pixels says how much it covers.
+    While this process is still loading the text model: 503 with `loading: true` and
+    Retry-After (the editor says so and asks again).
     """
     version = access.get_version_for_user(request.user, version_id)
     try:
         access.require_editor(request.user, version.asset)
     except PermissionDenied as exc:
         return http.json_error(str(exc), 403)
+    if not services.text_model_ready():
+        # The model loads in the background (~2.5 s once per process): say so at once
+        # rather than hold the request; the editor shows it and asks again.
+        services.text_model_warm()
+        response = JsonResponse({"error": services.TEXT_MODEL_LOADING, "loading": True}, status=503)
+        response["Retry-After"] = "1"
+        response["Cache-Control"] = "no-store"
+        return response
     found, seconds = services.text_find(version=version)
     pixels = int((found.mask > 0).sum())
     if "application/json" in request.headers.get("Accept", ""):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from django import template
@@ -31,3 +32,9 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
 def waited(value: datetime | None, now: datetime | None = None) -> str:
     """How long something has waited: "under a minute", then "3 minutes"."""
     return _elapsed(value, now, first_minute="under a minute", pattern="{}")
+
+
+@register.filter
+def as_json(value) -> str:
+    """A value as JSON text, for a data-* attribute (autoescape makes it safe there)."""
+    return json.dumps(value)

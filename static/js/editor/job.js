@@ -184,7 +184,10 @@ async function succeed(job) {
   showResult(versionFromJob(v, job.engine));
   switchBase(v);
   setBusy(false);
-  setJobStatus("succeeded", "Done: version " + v.number + " is ready and is now the base for the next mask.", { seeResult: true });
+  const flags = v.flags || [];
+  setJobStatus("succeeded", "Done: version " + v.number + " is ready and is now the base for the next mask."
+    + (flags.length ? " " + (flags.length === 1 ? "One check flagged it" : flags.length + " checks flagged it")
+      + " (" + flags.map((f) => f.code).join(", ") + "): see the result." : ""), { seeResult: true });
 }
 
 function switchBase(v) {

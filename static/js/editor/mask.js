@@ -72,6 +72,12 @@ export function readCanvas(box) {
 
 // ------------------------------------------------------------------ history
 
+// Called after every change of the mask (a stroke, a tool, undo, redo, a new base).
+const changeListeners = [];
+export function onMaskChange(fn) {
+  changeListeners.push(fn);
+}
+
 export function maskChanged() {
   state.maskPixels = bits.count();
   if (state.maskPixels === 0) {
@@ -81,6 +87,7 @@ export function maskChanged() {
     maskInfo.textContent = state.maskPixels.toLocaleString() + " px masked · " + formatPercent(share);
   }
   root.dataset.maskPixels = String(state.maskPixels);
+  changeListeners.forEach((fn) => fn());
   updateToolButtons();
   scheduleRender();
 }
@@ -133,31 +140,46 @@ export function addMaskImage(img, x, y) {
 // Set (on) or clear (off) the mask under the white pixels of a mask image placed at
 // (x, y), as one undoable change. Returns how many pixels changed.
 export function markMaskImage(img, x, y, on) {
+  const shape = imageShape(img, x, y);
+  return shape ? markShape(shape, on) : 0;
+}
+
+// The white pixels of a mask image placed at (x, y), cut to the photo: {box, packed
+// (the box's bits), count}, or null when it falls outside the photo.
+export function imageShape(img, x, y) {
   const box = bits.clip({ x0: x, y0: y, x1: x + img.naturalWidth, y1: y + img.naturalHeight });
-  if (!box) return 0;
+  if (!box) return null;
   const tmp = document.createElement("canvas");
   tmp.width = box.x1 - box.x0;
   tmp.height = box.y1 - box.y0;
   const ctx = tmp.getContext("2d", { willReadFrequently: true });
   ctx.drawImage(img, x - box.x0, y - box.y0);
-  const packed = bits.capture(box);
   const ls = (tmp.width + 7) >> 3;
-  let changed = 0;
+  const packed = new Uint8Array(ls * tmp.height);
+  let count = 0;
   bands({ x0: 0, y0: 0, x1: tmp.width, y1: tmp.height }, (y0, h, w) => {
     const d = ctx.getImageData(0, y0, w, h).data;
     for (let yy = 0; yy < h; yy++) {
       for (let xx = 0; xx < w; xx++) {
         const i = (yy * w + xx) * 4;
         // White and opaque is "remove", as the server reads a mask.
-        if (d[i] >= 128 && d[i + 3] >= 128) {
-          const at = (y0 + yy) * ls + (xx >> 3), bit = 128 >> (xx & 7);
-          if (Boolean(packed[at] & bit) !== on) { packed[at] ^= bit; changed++; }
-        }
+        if (d[i] >= 128 && d[i + 3] >= 128) { packed[(y0 + yy) * ls + (xx >> 3)] |= 128 >> (xx & 7); count++; }
       }
     }
   });
-  if (changed) change(box, packed);
+  return { box, packed, count };
+}
+
+// Set or clear a shape (imageShape) in the mask as one undoable change; how many px changed.
+export function markShape(shape, on) {
+  const { packed, changed } = bits.marked(shape.box, shape.packed, on);
+  if (changed) change(shape.box, packed);
   return changed;
+}
+
+// How many of a shape's pixels are in the mask now.
+export function shapeInMask(shape) {
+  return bits.overlap(shape.box, shape.packed);
 }
 
 // The mask as a 1-bit PNG, as posted to the server.

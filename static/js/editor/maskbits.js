@@ -87,6 +87,26 @@ export class MaskBits {
     return out;
   }
 
+  // How many of the packed box bits `shape` (a shape drawn in `box`) the mask has set.
+  overlap(box, shape) {
+    const here = this.capture(box);
+    let n = 0;
+    for (let i = 0; i < here.length; i++) n += POPCOUNT[here[i] & shape[i]];
+    return n;
+  }
+
+  // The box's bits with `shape`'s set (on) or cleared (off): {packed, changed} (pixels).
+  marked(box, shape, on) {
+    const packed = this.capture(box);
+    let changed = 0;
+    for (let i = 0; i < packed.length; i++) {
+      const next = on ? packed[i] | shape[i] : packed[i] & ~shape[i];
+      changed += POPCOUNT[packed[i] ^ next];
+      packed[i] = next;
+    }
+    return { packed, changed };
+  }
+
   count() {
     let n = 0;
     for (let i = 0; i < this.bits.length; i++) n += POPCOUNT[this.bits[i]];

@@ -39,7 +39,7 @@ export const state = {
   maskFill: "rgba(255, 45, 110, 0.5)",
   previousMaskUrl: data.previousMaskUrl || "",
   findTextUrl: data.findTextUrl,
-  textLines: null,  // Find text's lines: {words, kind, reason, box, on, img}
+  textLines: null,  // Find text's lines: {words, kind, reason, box, shape, inMask, row}
   savedMasks: [],
 };
 
@@ -101,10 +101,12 @@ export function updateToolButtons() {
   growApply.disabled = growCancel.disabled = locked || !state.preview;
 }
 
-// Under the mask tools: what a tool did, or why it could not.
+// Under the mask tools: what a tool did, or why it could not (kind "error"), or what it
+// waits for ("loading": with a spinner).
 export function toolMessage(text, kind) {
   toolsMessage.textContent = text;
   toolsMessage.classList.toggle("is-error", kind === "error");
+  toolsMessage.classList.toggle("is-loading", kind === "loading");
 }
 
 // Next to Remove: why a repair was not sent.

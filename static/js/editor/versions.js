@@ -46,6 +46,7 @@ export function addVersion(v, engine, finishedAt) {
     });
     // Absent for versions made before it was recorded: the panel then shows "–".
     if (figures.changed_outside_painted != null) li.dataset.changedOutsidePainted = figures.changed_outside_painted;
+    li.dataset.flags = JSON.stringify(v.flags || []);
   }
   const when = el("time", { datetime: finishedAt || new Date().toISOString(), title: finishedAt || "" });
   const actions = el("div", { "class": "version-actions small" }, [
@@ -59,6 +60,9 @@ export function addVersion(v, engine, finishedAt) {
       el("div", { "class": "version-line" }, [
         el("strong", { text: "v" + v.number }),
         el("span", { "class": "badge version-editing", text: "Editing" }),
+        ...(v.flags && v.flags.length ? [el("span", {
+          "class": "badge badge-queued version-flagged", text: "Flagged", title: v.flags.map((f) => f.reason).join("\n"),
+        })] : []),
       ]),
       el("div", { "class": "small muted" }, [(engine || "repair") + " · ", when]),
     ]),
@@ -93,6 +97,7 @@ export function versionFromJob(v, engine) {
     maskPixels: f.mask_pixels, changedInside: f.changed_inside_mask,
     changedOutside: f.changed_outside_mask, changedFraction: f.changed_fraction,
     changedOutsidePainted: f.changed_outside_painted == null ? NaN : f.changed_outside_painted,
+    flags: v.flags || [],
   };
 }
 
@@ -110,6 +115,7 @@ function versionFromItem(li) {
     diffUrl: d.diffUrl, maskPixels: Number(d.maskPixels), changedInside: Number(d.changedInside),
     changedOutside: Number(d.changedOutside), changedFraction: Number(d.changedFraction),
     changedOutsidePainted: d.changedOutsidePainted === undefined ? NaN : Number(d.changedOutsidePainted),
+    flags: d.flags ? JSON.parse(d.flags) : [],
   };
 }
 
@@ -180,10 +186,19 @@ export function showResult(v) {
     ? "Nothing outside the grown mask was touched."
     : "Pixels outside the mask changed: this should never happen.";
   $("fig-fraction").textContent = Number.isFinite(v.changedFraction) ? formatPercent(v.changedFraction * 100) : "–";
+  showFlags(v.flags);
 
   versionsList.querySelectorAll(".version").forEach((li) => {
     li.classList.toggle("is-compared", li.dataset.versionId === v.id);
   });
+}
+
+// The fill checks' and the "text remains" check's flags, each with its reason line (the
+// text flag's names the words still readable), as the review page lists them.
+function showFlags(flags) {
+  const box = $("result-flags");
+  $("result-flags-list").replaceChildren(...flags.map((f) => el("li", { "data-flag": f.code, text: f.reason })));
+  box.hidden = !flags.length;
 }
 
 function setImage(id, url, alt) {

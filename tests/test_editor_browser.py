@@ -488,3 +488,116 @@ def test_find_text_lists_the_lines_and_a_toggle_changes_the_mask(page, live_serv
     label_only = posted.post()
     assert not label_only[coverage >= 0.5].any() and label_only[on_label].sum() > 200
     assert all("MILK" in w for w in posted.found_text[-1])
+
+
+def _milk_with_caption(alice):
+    """A perspective label (scene text, kept) and a flat caption (an overlay, proposed):
+    (asset, label pixels, caption coverage 0..1)."""
+    from tests.engines.test_textdetect import overlay, with_label
+    from tests.photos import scene_rgb
+
+    img, on_label = with_label(scene_rgb(1), "FRESH MILK", (60, 60))
+    img, coverage = overlay(img, "2019/08/14 17:32", (60, 440), (255, 255, 255))
+    return services.asset_create(owner=alice, data=encode(Image.fromarray(img)), file_name="milk.png"), on_label, coverage
+
+
+def test_undo_and_redo_of_a_find_text_toggle_move_the_toggle_with_the_mask(page, live_server, alice):
+    asset, on_label, coverage = _milk_with_caption(alice)
+    caption = coverage >= 0.5
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    posted = PostedMasks(page)
+    page.get_by_role("button", name="Find text").click()
+    expect(page.locator("#tools-message")).to_contain_text("scene line", timeout=60_000)
+    rows = page.locator("#text-lines-list li")
+    caption_box, label_box = rows.filter(has_text="2019").locator("input"), rows.filter(has_text="MILK").locator("input")
+    summary = page.locator("#text-lines-summary")
+
+    label_box.check()
+    expect(summary).to_contain_text("2 in the mask")
+    mask = posted.post()
+    assert mask[on_label].sum() > 200 and mask[caption].mean() > 0.8
+
+    page.get_by_role("button", name="Undo").click()          # takes the label's pixels off again
+    expect(label_box).not_to_be_checked()
+    expect(caption_box).to_be_checked()
+    expect(summary).to_contain_text("1 in the mask")
+    mask = posted.post()
+    assert not mask[on_label].any() and mask[caption].mean() > 0.8
+    assert [w.replace(" ", "") for w in posted.found_text[-1]] == ["2019/08/1417:32"]
+
+    page.get_by_role("button", name="Redo").click()
+    expect(label_box).to_be_checked()
+    mask = posted.post()
+    assert mask[on_label].sum() > 200 and len(posted.found_text[-1]) == 2
+
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")                          # and Find text's own addition of the caption
+    expect(caption_box).not_to_be_checked()
+    expect(label_box).not_to_be_checked()
+    expect(summary).to_contain_text("0 in the mask")
+    assert page.get_attribute("#editor", "data-mask-pixels") == "0"
+
+    # A stroke over part of the caption: its toggle says "partly", and its words go with the repair.
+    size = (512, 512)
+    _set_brush(page, BRUSH)
+    _dot(page, 75, 432, size)
+    expect(page.locator("#text-lines-list li[data-in-mask='partly']")).to_have_count(1)
+    expect(summary).to_contain_text("1 partly")
+    assert caption_box.evaluate("box => box.indeterminate") is True
+    page.locator("#text-lines").screenshot(path=str(ARTIFACTS / "editor-find-text-partly.png"))
+    mask = posted.post()
+    assert 0 < mask[caption].mean() < 0.5 and [w.replace(" ", "") for w in posted.found_text[-1]] == ["2019/08/1417:32"]
+
+
+def test_find_text_says_so_while_the_text_model_is_loading(page, live_server, alice):
+    from repairapp import textdetect
+
+    asset, _, _ = _milk_with_caption(alice)
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    textdetect.load.cache_clear()  # the live server's process, as a web process that has just started
+    page.get_by_role("button", name="Find text").click()
+    message = page.locator("#tools-message")
+    expect(message).to_contain_text("Loading the text model")
+    expect(page.locator("#find-text")).to_have_text("Loading model…")
+    expect(page.locator("#find-text")).to_be_disabled()
+    page.locator("#mask-tools").screenshot(path=str(ARTIFACTS / "editor-find-text-loading.png"))
+    expect(message).to_contain_text("Added", timeout=120_000)
+    expect(page.locator("#find-text")).to_have_text("Find text")
+    expect(page.locator("#text-lines-list li")).to_have_count(2)
+
+
+def test_a_repair_that_leaves_text_shows_its_flags_on_the_result(page, live_server, alice, run_worker):
+    asset, _, _ = _milk_with_caption(alice)
+    _login(page, live_server, alice, "alice-pass-123")
+    _open(page, live_server, asset)
+    page.get_by_role("button", name="Find text").click()
+    expect(page.locator("#tools-message")).to_contain_text("scene line", timeout=60_000)
+    page.locator("#text-lines-list li", has_text="2019").locator("input").uncheck()
+    _set_brush(page, BRUSH)
+    _dot(page, 75, 432, (512, 512))                           # only the caption's first figure
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_selector("#job-status[data-status='queued']")
+    assert run_worker() == 1
+    page.wait_for_selector("#job-status[data-status='succeeded']")
+    version = RepairJob.objects.get().result_version
+    text_flag = next(f for f in version.fill_flags if f["code"] == "text")
+    assert any("17" in w for w in text_flag["words"])
+
+    flags = page.locator("#result-flags")
+    expect(flags).to_be_visible()
+    expect(flags.locator("li[data-flag='text']")).to_have_text(text_flag["reason"])
+    expect(flags.locator("li")).to_have_count(len(version.fill_flags))
+    expect(page.locator("#job-text")).to_contain_text("flagged it")
+    expect(page.locator(f".version[data-version-id='{version.pk}'] .version-flagged")).to_have_text("Flagged")
+    page.locator("#result").screenshot(path=str(ARTIFACTS / "editor-result-flags.png"))
+
+    # After a reload the list's own data says the same (no job to poll any more).
+    page.reload()
+    _wait_ready(page)
+    expect(page.locator("#result")).to_be_hidden()
+    page.locator(f".version[data-version-id='{version.pk}'] .compare-btn").click()
+    expect(flags.locator("li[data-flag='text']")).to_have_text(text_flag["reason"])
+    page.locator(f".version[data-version-id='{version.pk}'] .compare-btn").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "editor-versions-flagged.png"), full_page=True)

@@ -1,6 +1,7 @@
 """The editor's own endpoints: display rendition, find text, saved masks."""
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -211,3 +212,33 @@ def test_saved_mask_delete_needs_post(client, alice):
     data = _create(client).json()
     assert client.get(data["delete_url"]).status_code == 405
     assert SavedMask.objects.count() == 1
+
+
+def test_find_text_answers_loading_while_the_model_loads_instead_of_waiting(client, alice):
+    from repairapp import textdetect
+
+    asset = _asset_with_text(alice, text=True)
+    client.force_login(alice)
+    url = reverse("version-find-text", args=[asset.latest_version().pk])
+    textdetect.load.cache_clear()  # as in a web process that has not loaded it yet
+    response = client.post(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == 503 and response["Retry-After"] == "1"
+    assert response.json()["loading"] is True and "text model is loading" in response.json()["error"]
+    assert services.text_model_wait(180)  # that request started the load, in the background
+    response = client.post(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response.json()["model"] is True and response.json()["lines"]
+
+
+def test_the_wsgi_application_starts_loading_the_text_model_as_it_is_imported():
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = ("import django; django.setup(); "
+              "from repairapp import services; assert not services.text_model_ready(); "
+              "import repairapp.wsgi; assert services.text_model_wait(180); print('ready')")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "repairapp.settings", "DEBUG": "1", "SECRET_KEY": "t" * 50}
+    done = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ready", done.stderr[-2000:]

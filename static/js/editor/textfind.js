@@ -109,7 +109,7 @@ async function askForLines() {
     const data = await readJson(res);
     if (res.status !== 503 || !data || !data.loading) return { res, data };
     if (Date.now() - started > LOADING_PATIENCE_MS) throw new Error("The text model is still loading on the server; try Find text again in a minute.");
-    setFinding("Loading text model…");
+    setFinding("Loading model…");
     toolMessage("Loading the text model… The first Find text since the server started waits for it; this takes a few seconds.", "loading");
     const wait = Math.min(5, Math.max(1, parseInt(res.headers.get("Retry-After"), 10) || 1));
     await new Promise((resolve) => setTimeout(resolve, wait * 1000));

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from datetime import timedelta
 
 import django_rq
 import redis
@@ -82,16 +83,25 @@ def enqueue_on_commit(job: RepairJob) -> None:
 
 
 SCREEN_TIMEOUT = 120  # seconds: screening is ~0.5 s a photo; a stuck one must not hold the worker
+SCREEN_GRACE = 60     # seconds after an upload before the sweep screens a photo its upload did not queue
+SCREEN_SWEEP_BATCH = 500  # unscreened photos the sweep looks at per run, oldest first
+
+
+def screen_job_id(asset_id: int) -> str:
+    """One rq id per photo: while Redis holds a screen of it (queued, running, or failed
+    and kept for a week to be looked at), the sweep and the screen command see it there
+    and queue no second one."""
+    return f"screen-{asset_id}"
 
 
 def enqueue_screen(asset_id: int) -> bool:
     """Queue the upload screen of a photo (run_screen). False when Redis is unreachable:
-    the photo then stays unscreened (text_screened_at empty) until `manage.py ingest
-    --mode screen` or the next sweep screens it."""
+    the photo then stays unscreened (text_screened_at empty) until the sweep queues it
+    (after SCREEN_GRACE) or `manage.py screen --unscreened` screens it."""
     try:
         check_redis_recently_up()
         django_rq.get_queue(QUEUE_NAME, commit_mode="auto").enqueue(
-            run_screen, asset_id, job_id=f"screen-{asset_id}-{uuid.uuid4().hex[:8]}",
+            run_screen, asset_id, job_id=screen_job_id(asset_id),
             job_timeout=SCREEN_TIMEOUT, result_ttl=600, failure_ttl=7 * 24 * 3600,
         )
     except redis.RedisError as exc:
@@ -114,6 +124,31 @@ def run_screen(asset_id: int) -> str:
     words = screen_asset(asset)
     log.info("screened asset %s: %s", asset_id, words or "no text")
     return "text found" if words else "no text"
+
+
+def unscreened_assets():
+    """The photos the upload screen has not screened (uploaded while Redis was down, or
+    before screening existed), oldest first; archived and purged ones are left alone."""
+    return Asset.objects.filter(text_screened_at=None, archived_at=None, purged_at=None).order_by("created_at", "pk")
+
+
+def enqueue_unscreened(ids: list[int], *, retry_failed: bool = False) -> dict:
+    """Queue the screen of each photo (by id) that Redis holds no screen of (queued,
+    running, or failed unless `retry_failed`): {"queued", "held"}. Raises
+    redis.RedisError when Redis is down."""
+    check_redis_recently_up()
+    held = Job.fetch_many([screen_job_id(pk) for pk in ids], connection=queue_connection(),
+                          serializer=settings.RQ_SERIALIZER)
+    report = {"queued": 0, "held": 0}
+    for pk, rq_job in zip(ids, held):
+        status = rq_job.get_status(refresh=False) if rq_job is not None else None
+        if status is not None and status != JobStatus.FINISHED and not (retry_failed and status == JobStatus.FAILED):
+            report["held"] += 1
+        elif enqueue_screen(pk):
+            report["queued"] += 1
+        else:
+            raise redis.ConnectionError("Redis went away while the screens were being queued")
+    return report
 
 
 def screen_asset(asset: Asset) -> list[str]:
@@ -319,7 +354,7 @@ def _held_by_redis(connection, rq_id: str) -> bool:
 
 def sweep(*, stuck_before) -> dict:
     """Make Redis agree with the database again. See `manage.py sweep`."""
-    report = {"requeued": 0, "recovered": 0, "failed": 0, "redis_up": True}
+    report = {"requeued": 0, "recovered": 0, "failed": 0, "screens_queued": 0, "redis_up": True}
     max_attempts = 1 + settings.REPAIR_MAX_RETRIES
     recovered: list[RepairJob] = []
     for job in RepairJob.objects.filter(status=RepairJob.RUNNING, started_at__lt=stuck_before):
@@ -342,6 +377,16 @@ def sweep(*, stuck_before) -> dict:
     for job in RepairJob.objects.filter(status=RepairJob.QUEUED).exclude(pk__in=recovered_ids):
         if not _held_by_redis(connection, job.rq_job_id):
             report["requeued"] += enqueue_repair(job)
+    if settings.TEXT_SCREEN_ON_UPLOAD:
+        # Photos uploaded while Redis was down (or before screening existed) get screened
+        # now; a photo just uploaded is left to the screen its upload queues.
+        uploaded_before = timezone.now() - timedelta(seconds=SCREEN_GRACE)
+        waiting = unscreened_assets().filter(created_at__lt=uploaded_before).values_list("pk", flat=True)
+        try:
+            report["screens_queued"] = enqueue_unscreened(list(waiting[:SCREEN_SWEEP_BATCH]))["queued"]
+        except redis.RedisError:
+            note_redis_down()
+            report["redis_up"] = False
     return report
 
 

@@ -162,7 +162,7 @@ def asset_screen(*, asset: Asset) -> list[str]:
     """Screen a photo's upload for overlaid text (the moderation pre-filter) now, in
     this process: the words of each overlay line found on version 1 ([] when none),
     stored on the asset. The worker does the same after each upload (jobs.run_screen);
-    `ingest --mode screen` calls this."""
+    `manage.py screen --unscreened --here` calls this."""
     return jobs.screen_asset(asset)
 
 

@@ -4,7 +4,11 @@ It also forgets Idempotency-Keys older than IDEMPOTENCY_KEY_HOURS.
 - a queued job that Redis does not hold (Redis was down at submit, or was restarted)
   is enqueued again;
 - a job left running past its timeout (its worker was killed outright) is queued again
-  while it has retries left, and failed with a reason after that.
+  while it has retries left, and failed with a reason after that;
+- a photo the upload screen has not screened a minute after its upload (Redis was down,
+  or it came before screening existed) has its screen queued, up to 500 a run, unless
+  Redis holds one already (a failed one too: `manage.py screen --unscreened` retries it).
+  Only with TEXT_SCREEN_ON_UPLOAD on.
 
 `python manage.py sweep` runs it once; the run command runs it every 30 s.
 """
@@ -36,6 +40,6 @@ class Command(BaseCommand):
         forgotten = forget_idempotency_keys()
         self.stdout.write(
             f"re-enqueued {report['requeued']}, recovered {report['recovered']} stuck, "
-            f"failed {report['failed']}, forgot {forgotten} idempotency keys, "
+            f"failed {report['failed']}, queued {report['screens_queued']} screens, forgot {forgotten} idempotency keys, "
             f"Redis {'up' if report['redis_up'] else 'down'}"
         )

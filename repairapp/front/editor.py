@@ -138,6 +138,9 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
     return JsonResponse(job_json(access.get_job_for_user(request.user, job_id)))
 
 
+MODEL_WAIT_SECONDS = 30  # a Find text held while the text model loads (~2.5 s; far more on a loaded machine)
+
+
 @require_POST
 @login_required
 def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
@@ -149,7 +152,8 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
     asking again. Otherwise a 1-bit PNG mask of the version's size over the overlays; an
     empty proposal is still a mask (all black). X-Mask-Pixels says how much it covers.
     While this process is still loading the text model: 503 with `loading: true` and
-    Retry-After (the editor says so and asks again).
+    Retry-After at once; with `?wait=1` (the editor's next request, once it shows
+    "loading") only after waiting up to MODEL_WAIT_SECONDS for the load.
     """
     version = access.get_version_for_user(request.user, version_id)
     try:
@@ -157,9 +161,12 @@ def version_find_text(request: HttpRequest, version_id: int) -> HttpResponse:
     except PermissionDenied as exc:
         return http.json_error(str(exc), 403)
     if not services.text_model_ready():
-        # The model loads in the background (~2.5 s once per process): say so at once
-        # rather than hold the request; the editor shows it and asks again.
+        # The model loads in the background (~2.5 s once per process): say so at once,
+        # so the editor can show it; its next request (?wait=1) waits for the load.
         services.text_model_warm()
+        if request.GET.get("wait") == "1":
+            services.text_model_wait(timeout=MODEL_WAIT_SECONDS)
+    if not services.text_model_ready():
         response = JsonResponse({"error": services.TEXT_MODEL_LOADING, "loading": True}, status=503)
         response["Retry-After"] = "1"
         response["Cache-Control"] = "no-store"

@@ -97,12 +97,14 @@ function setFinding(text) {
   if (text) findButton.setAttribute("aria-busy", "true"); else findButton.removeAttribute("aria-busy");
 }
 
-// POST Find text; while the web process is still loading the text model it answers 503
-// with `loading`: say so, and ask again when it says to (Retry-After).
+// POST Find text. While the web process is still loading the text model it answers 503
+// with `loading` at once: say so, then ask again with ?wait=1, which the server holds
+// until the model is in (or 30 s; then ask again, up to LOADING_PATIENCE_MS).
 async function askForLines() {
   const started = Date.now();
+  let url = state.findTextUrl;
   for (;;) {
-    const res = await fetch(state.findTextUrl, {
+    const res = await fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken, "Accept": "application/json" },
     });
@@ -111,9 +113,7 @@ async function askForLines() {
     if (Date.now() - started > LOADING_PATIENCE_MS) throw new Error("The text model is still loading on the server; try Find text again in a minute.");
     setFinding("Loading model…");
     toolMessage("Loading the text model… The first Find text since the server started waits for it; this takes a few seconds.", "loading");
-    const wait = Math.min(5, Math.max(1, parseInt(res.headers.get("Retry-After"), 10) || 1));
-    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
-    setFinding("Finding text…");
+    url = state.findTextUrl + "?wait=1";
   }
 }
 

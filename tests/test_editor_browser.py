@@ -449,19 +449,31 @@ def test_find_text_proposes_a_mask_over_text_and_nothing_elsewhere(page, live_se
     assert page.get_attribute("#editor", "data-mask-pixels") == "0"
 
 
-def test_find_text_lists_the_lines_and_a_toggle_changes_the_mask(page, live_server, alice):
-    # A perspective label (scene text, kept) and a flat caption (an overlay, proposed).
+def _milk_with_caption(alice):
+    """A perspective label (scene text, kept) and a flat caption (an overlay, proposed):
+    (asset, label pixels, caption coverage 0..1)."""
     from tests.engines.test_textdetect import overlay, with_label
     from tests.photos import scene_rgb
 
     img, on_label = with_label(scene_rgb(1), "FRESH MILK", (60, 60))
     img, coverage = overlay(img, "2019/08/14 17:32", (60, 440), (255, 255, 255))
-    asset = services.asset_create(owner=alice, data=encode(Image.fromarray(img)), file_name="milk.png")
+    return services.asset_create(owner=alice, data=encode(Image.fromarray(img)), file_name="milk.png"), on_label, coverage
+
+
+
+def _find_text_on_milk(page, live_server, alice):
+    """alice's milk photo open in the editor, Find text done: (label pixels, caption coverage)."""
+    asset, on_label, coverage = _milk_with_caption(alice)
     _login(page, live_server, alice, "alice-pass-123")
     _open(page, live_server, asset)
-    posted = PostedMasks(page)
     page.get_by_role("button", name="Find text").click()
     expect(page.locator("#tools-message")).to_contain_text("scene line", timeout=60_000)
+    return on_label, coverage
+
+
+def test_find_text_lists_the_lines_and_a_toggle_changes_the_mask(page, live_server, alice):
+    on_label, coverage = _find_text_on_milk(page, live_server, alice)
+    posted = PostedMasks(page)
     rows = page.locator("#text-lines-list li")
     overlay_row = rows.filter(has_text="2019")
     scene_row = rows.filter(has_text="MILK")
@@ -490,25 +502,10 @@ def test_find_text_lists_the_lines_and_a_toggle_changes_the_mask(page, live_serv
     assert all("MILK" in w for w in posted.found_text[-1])
 
 
-def _milk_with_caption(alice):
-    """A perspective label (scene text, kept) and a flat caption (an overlay, proposed):
-    (asset, label pixels, caption coverage 0..1)."""
-    from tests.engines.test_textdetect import overlay, with_label
-    from tests.photos import scene_rgb
-
-    img, on_label = with_label(scene_rgb(1), "FRESH MILK", (60, 60))
-    img, coverage = overlay(img, "2019/08/14 17:32", (60, 440), (255, 255, 255))
-    return services.asset_create(owner=alice, data=encode(Image.fromarray(img)), file_name="milk.png"), on_label, coverage
-
-
 def test_undo_and_redo_of_a_find_text_toggle_move_the_toggle_with_the_mask(page, live_server, alice):
-    asset, on_label, coverage = _milk_with_caption(alice)
+    on_label, coverage = _find_text_on_milk(page, live_server, alice)
     caption = coverage >= 0.5
-    _login(page, live_server, alice, "alice-pass-123")
-    _open(page, live_server, asset)
     posted = PostedMasks(page)
-    page.get_by_role("button", name="Find text").click()
-    expect(page.locator("#tools-message")).to_contain_text("scene line", timeout=60_000)
     rows = page.locator("#text-lines-list li")
     caption_box, label_box = rows.filter(has_text="2019").locator("input"), rows.filter(has_text="MILK").locator("input")
     summary = page.locator("#text-lines-summary")
@@ -568,12 +565,21 @@ def test_find_text_says_so_while_the_text_model_is_loading(page, live_server, al
     expect(page.locator("#text-lines-list li")).to_have_count(2)
 
 
-def test_a_repair_that_leaves_text_shows_its_flags_on_the_result(page, live_server, alice, run_worker):
+def test_a_find_text_that_fails_says_why_and_gives_the_button_back(page, live_server, alice):
     asset, _, _ = _milk_with_caption(alice)
     _login(page, live_server, alice, "alice-pass-123")
     _open(page, live_server, asset)
+    page.route("**/find-text*", lambda route: route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>"))
     page.get_by_role("button", name="Find text").click()
-    expect(page.locator("#tools-message")).to_contain_text("scene line", timeout=60_000)
+    expect(page.locator("#tools-message.is-error")).to_have_text("The server answered 502.")
+    expect(page.locator("#find-text")).to_have_text("Find text")
+    expect(page.locator("#find-text")).to_be_enabled()
+    page.locator("#mask-tools").screenshot(path=str(ARTIFACTS / "editor-find-text-error.png"))
+    assert page.get_attribute("#editor", "data-mask-pixels") == "0"
+
+
+def test_a_repair_that_leaves_text_shows_its_flags_on_the_result(page, live_server, alice, run_worker):
+    _find_text_on_milk(page, live_server, alice)
     page.locator("#text-lines-list li", has_text="2019").locator("input").uncheck()
     _set_brush(page, BRUSH)
     _dot(page, 75, 432, (512, 512))                           # only the caption's first figure

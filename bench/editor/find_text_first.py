@@ -9,7 +9,9 @@ it. Then it starts the server again, as after a deploy or a restart, and as soon
 web server answers (or --delay seconds later: an operator who comes a little later) it logs in, opens the editor on that photo and presses Find text: the time
 from the click until the lines are listed is the first call (what the operator waits,
 with the text model loading or not). Then --runs later calls (the page reloaded each
-time). It notes whether the editor showed "Loading the text model" meanwhile.
+time). It notes whether the editor showed "Loading the text model" meanwhile, the
+statuses of the find-text requests (503 while loading) and the server's own time for
+the find (Server-Timing "find": in a cold process without the warm-up, the model's load).
 Results go to bench/editor/results/find_text_first-<label>.{json,txt}.
 """
 
@@ -74,6 +76,13 @@ def find_text(page) -> dict:
     """Press Find text; seconds until the editor says what it found, and whether it said
     it was loading the model first."""
     message = page.locator("#tools-message")
+    answers = []  # (status, the server's own find time in ms) of each find-text request
+
+    def seen(response):
+        if "/find-text" in response.url:
+            answers.append((response.status, response.headers.get("server-timing", "")))
+
+    page.on("response", seen)
     t0 = time.perf_counter()
     page.get_by_role("button", name="Find text").click()
     loading_seen = False
@@ -81,7 +90,10 @@ def find_text(page) -> dict:
         text = message.inner_text()
         loading_seen |= "Loading the text model" in text
         if any(word in text for word in DONE):
+            page.remove_listener("response", seen)
+            timing = dict(part.strip().split(";dur=") for part in answers[-1][1].split(",") if ";dur=" in part)
             return {"seconds": round(time.perf_counter() - t0, 3), "loading_shown": loading_seen,
+                    "answers": [status for status, _ in answers], "find_ms": int(timing.get("find", -1)),
                     "lines": page.locator("#text-lines-list li").count()}
         if time.perf_counter() - t0 > 180:
             raise SystemExit(f"Find text did not finish: {text!r}")
@@ -148,8 +160,9 @@ def main() -> int:
     (RESULTS / f"find_text_first-{args.label}.json").write_text(json.dumps(out, indent=2) + "\n")
     text = (f"{args.label}: server answered {out['server_answers_s']} s after start; delay {args.delay} s; editor ready "
             f"{out['editor_ready_after_up_s']} s later; first Find text {out['first']['seconds']} s "
-            f"(loading shown: {out['first']['loading_shown']}, {out['first']['lines']} lines); later: "
-            f"{[r['seconds'] for r in out['later']]} (median {out['later_median_s']} s); "
+            f"(loading shown: {out['first']['loading_shown']}, answers {out['first']['answers']}, server find "
+            f"{out['first']['find_ms']} ms); later: {[r['seconds'] for r in out['later']]} (median "
+            f"{out['later_median_s']} s; server find {[r['find_ms'] for r in out['later']]} ms); "
             f"load average {', '.join(f'{x:.1f}' for x in out['load_average'])}")
     (RESULTS / f"find_text_first-{args.label}.txt").write_text(text + "\n")
     print(text)

@@ -61,7 +61,7 @@ export function addVersion(v, engine, finishedAt) {
         el("strong", { text: "v" + v.number }),
         el("span", { "class": "badge version-editing", text: "Editing" }),
         ...(v.flags && v.flags.length ? [el("span", {
-          "class": "badge badge-queued version-flagged", text: "Flagged", title: v.flags.map((f) => f.reason).join("\n"),
+          "class": "badge version-flagged", text: "Flagged", title: v.flags.map((f) => f.reason).join("\n"),
         })] : []),
       ]),
       el("div", { "class": "small muted" }, [(engine || "repair") + " · ", when]),

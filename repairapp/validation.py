@@ -33,6 +33,11 @@ def nul_problem(request: HttpRequest) -> str | None:
     for key, value in request.META.items():
         if key.startswith("HTTP_") and has_nul(value):
             return f"the {key[5:].replace('_', '-').title()} header"
+    # A quoted cookie value may spell a NUL as the escape \000, which only parsing reveals;
+    # the session key would carry it to the database.
+    for name, value in request.COOKIES.items():
+        if has_nul(name) or has_nul(value):
+            return f"the cookie {name!r}".replace("\\x00", "\\0")
     if request.content_type in FORM_TYPES and not body_too_large(request) and not _anonymous_api_call(request):
         for name, values in request.POST.lists():
             if has_nul(name) or any(has_nul(v) for v in values):

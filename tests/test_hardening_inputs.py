@@ -1,6 +1,7 @@
 """Issue 12: input that used to answer 500 or do the wrong thing now gets a clear 4xx
 (JSON on the API, a page in the UI) and stores nothing."""
 
+import html
 import io
 import subprocess
 import zlib
@@ -97,6 +98,17 @@ def test_nul_in_query_parameters_is_400(client, admin_user):
     for url in (reverse("history") + "?user=%00", reverse("review-queue") + "?submitter=a%00b"):
         response = client.get(url)
         assert response.status_code == 400 and "contains a NUL character" in response.content.decode(), url
+
+
+def test_a_nul_in_the_session_cookie_is_400_not_a_session_lookup(client, admin_user):
+    # The client quotes the value as "...\\000": Django's cookie parser turns it into a NUL.
+    client.force_login(admin_user)
+    client.cookies["sessionid"] = client.cookies["sessionid"].value + "\x00"
+    assert "\\000" in client.cookies["sessionid"].coded_value
+    response = client.get(reverse("history"))
+    assert response.status_code == 400
+    assert "The cookie 'sessionid' contains a NUL" in html.unescape(response.content.decode())
+    assert "Log out" not in response.content.decode()
 
 
 def test_nul_in_a_submit_note_or_review_comment_is_400_and_nothing_changes(client, alice, moderator, repaired):

@@ -8,6 +8,7 @@ as a page elsewhere.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -55,6 +56,10 @@ def refusal(request: HttpRequest, status: int, code: str, message: str) -> HttpR
     """A refused request, as JSON for the API and as a page for people."""
     if request.path.startswith("/api/"):
         return JsonResponse({"error": message, "code": code}, status=status)
+    if any(has_nul(k) or has_nul(v) for k, v in request.COOKIES.items()):
+        # The page's header must not look the session up: its key would carry the NUL
+        # to the database.
+        request.user = AnonymousUser()
     return render(request, "400.html", {"message": message}, status=status)
 
 

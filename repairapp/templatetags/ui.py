@@ -8,6 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from .. import diff
+
 register = template.Library()
 
 
@@ -31,3 +33,11 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
 def waited(value: datetime | None, now: datetime | None = None) -> str:
     """How long something has waited: "under a minute", then "3 minutes"."""
     return _elapsed(value, now, first_minute="under a minute", pattern="{}")
+
+
+@register.filter
+def review_flags(version) -> list[dict]:
+    """A version's flags, each {"code", "reason"}, as the review pages list them: what
+    the worker's checks recorded, then "changed nothing", read from its counts."""
+    unchanged = diff.unchanged_flag(mask_pixels=version.mask_pixels, changed_inside_mask=version.changed_inside_mask)
+    return [*version.fill_flags, *({"code": code, "reason": reason} for code, reason in unchanged)]

@@ -341,3 +341,13 @@ def fill_flags(*, seam_score: float | None, texture_ratio: float | None, structu
         flags.append(("seam", f"Seam: the fill's edge is {seam_score:.1f}× as sharp as its surroundings "
                               f"(above {SEAM_FLAG:g} the edge shows)."))
     return flags
+
+
+def unchanged_flag(*, mask_pixels: int, changed_inside_mask: int) -> list[tuple[str, str]]:
+    """The flag of a fill that changed nothing (the "repair" is a copy of its parent, so
+    what was painted over is still there), as (code, reason) like fill_flags, in a list
+    to add to theirs. Read from a version's counts: the worker does not record it."""
+    if mask_pixels > 0 and changed_inside_mask == 0:
+        return [("unchanged", f"Changed nothing: none of the {mask_pixels:,} masked pixels differs from the "
+                              "version it was made from, so what was painted over is still there.")]
+    return []

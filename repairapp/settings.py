@@ -97,11 +97,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Before anything reads the request into the database: a NUL is a 400, never a 500.
-    "repairapp.validation.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the request into the database (the session, the user and the
+    # CSRF check are read lazily or in process_view): a NUL is a 400, never a 500. After
+    # them, so that its refusal page has the usual header and a working Log out.
+    "repairapp.validation.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "repairapp.middleware.ContentSecurityPolicyMiddleware",

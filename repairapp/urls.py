@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .api import views as api_views
-from .front.auth import admins_only, decorator_include, login_brake
+from .front.auth import admin_login_page, admins_only, decorator_include, login_brake
 
 urlpatterns = [
     path("", include("repairapp.front.urls")),
     path("api/v1/", include("repairapp.api.urls")),
-    # Django admin's own login, behind the same brake (listed before admin's URLs).
-    path("admin/login/", login_brake(admin.site.login)),
+    # Django admin's own login, behind the same brake, refusing on its own page (listed
+    # before admin's URLs).
+    path("admin/login/", login_brake(admin.site.login, admin_login_page)),
     path("admin/", admin.site.urls),
     path("django-rq/", decorator_include(admins_only, "django_rq.urls")),
 ]

@@ -8,6 +8,7 @@ as a page elsewhere.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -33,6 +34,11 @@ def nul_problem(request: HttpRequest) -> str | None:
     for key, value in request.META.items():
         if key.startswith("HTTP_") and has_nul(value):
             return f"the {key[5:].replace('_', '-').title()} header"
+    # A quoted cookie value may spell a NUL as the escape \000, which only parsing reveals;
+    # the session key would carry it to the database.
+    for name, value in request.COOKIES.items():
+        if has_nul(name) or has_nul(value):
+            return f"the cookie {name!r}".replace("\\x00", "\\0")
     if request.content_type in FORM_TYPES and not body_too_large(request) and not _anonymous_api_call(request):
         for name, values in request.POST.lists():
             if has_nul(name) or any(has_nul(v) for v in values):
@@ -50,6 +56,10 @@ def refusal(request: HttpRequest, status: int, code: str, message: str) -> HttpR
     """A refused request, as JSON for the API and as a page for people."""
     if request.path.startswith("/api/"):
         return JsonResponse({"error": message, "code": code}, status=status)
+    if any(has_nul(k) or has_nul(v) for k, v in request.COOKIES.items()):
+        # The page's header must not look the session up: its key would carry the NUL
+        # to the database.
+        request.user = AnonymousUser()
     return render(request, "400.html", {"message": message}, status=status)
 
 

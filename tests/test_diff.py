@@ -203,3 +203,10 @@ def test_a_blur_under_fine_grain_is_flagged_though_its_texture_ratio_looks_right
     flags = [code for code, _ in diff.fill_flags(seam_score=None, texture_ratio=diff.texture_ratio(blurred, mask),
                                                  structure_ratio=diff.structure_ratio(blurred, mask))]
     assert flags == ["blur"]
+
+
+def test_unchanged_flag_only_for_a_mask_whose_pixels_all_stayed():
+    assert diff.unchanged_flag(mask_pixels=0, changed_inside_mask=0) == []  # no mask, no repair
+    assert diff.unchanged_flag(mask_pixels=500, changed_inside_mask=1) == []
+    ((code, reason),) = diff.unchanged_flag(mask_pixels=1500, changed_inside_mask=0)
+    assert code == "unchanged" and "none of the 1,500 masked pixels" in reason

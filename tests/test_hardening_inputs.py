@@ -1,13 +1,16 @@
 """Issue 12: input that used to answer 500 or do the wrong thing now gets a clear 4xx
 (JSON on the API, a page in the UI) and stores nothing."""
 
+import html
 import io
+import re
 import subprocess
 import zlib
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from PIL import Image, PngImagePlugin
 
@@ -97,6 +100,38 @@ def test_nul_in_query_parameters_is_400(client, admin_user):
     for url in (reverse("history") + "?user=%00", reverse("review-queue") + "?submitter=a%00b"):
         response = client.get(url)
         assert response.status_code == 400 and "contains a NUL character" in response.content.decode(), url
+
+
+def test_the_refusal_page_has_the_usual_header_of_the_logged_in_user(client, admin_user):
+    client.force_login(admin_user)
+    for url in (reverse("history") + "?user=%00", "/assets/%00/"):
+        page = client.get(url).content.decode()
+        assert "contains a NUL character" in page
+        assert 'aria-label="Main"' in page and "ad · admin" in page and "Log out" in page, url
+    # A body Django cannot parse: refused before any view, still with the header.
+    response = client.post(reverse("token-list"), b"--x\r\nbroken", content_type="multipart/form-data; boundary=")
+    assert response.status_code == 400 and "ad · admin" in response.content.decode()
+
+
+def test_log_out_works_from_the_refusal_page(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    client.get(reverse("history"))  # the CSRF cookie, as a browser would have it
+    page = client.get(reverse("history") + "?user=%00").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert client.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_nul_in_the_session_cookie_is_400_not_a_session_lookup(client, admin_user):
+    # The client quotes the value as "...\\000": Django's cookie parser turns it into a NUL.
+    client.force_login(admin_user)
+    client.cookies["sessionid"] = client.cookies["sessionid"].value + "\x00"
+    assert "\\000" in client.cookies["sessionid"].coded_value
+    response = client.get(reverse("history"))
+    assert response.status_code == 400
+    assert "The cookie 'sessionid' contains a NUL" in html.unescape(response.content.decode())
+    assert "Log out" not in response.content.decode()
 
 
 def test_nul_in_a_submit_note_or_review_comment_is_400_and_nothing_changes(client, alice, moderator, repaired):

@@ -66,6 +66,30 @@ def test_django_admin_login_has_the_same_brake(client, admin_user, settings, red
     assert login(client, "ad", "ad-pass-123").status_code == 429
 
 
+def test_a_locked_out_admin_login_answers_on_the_admin_login_page(client, admin_user, settings, redis_conn):
+    settings.LOGIN_MAX_FAILURES = 2
+    for _ in range(2):
+        login(client, "ad", "wrong", "/admin/login/")
+    response = client.post("/admin/login/?next=/admin/auth/user/",
+                           {"username": "ad", "password": "ad-pass-123", "next": "/admin/auth/user/"})
+    assert response.status_code == 429
+    assert [t.name for t in response.templates][0] == "admin/login.html"
+    html = response.content.decode()
+    assert '<p class="errornote">' in html and "Too many failed logins" in html
+    # The form posts back to the admin login, keeping the name and where to go after.
+    assert 'action="/admin/login/?next=/admin/auth/user/"' in html
+    assert 'name="next" value="/admin/auth/user/"' in html and 'value="ad"' in html
+
+
+def test_admin_login_says_why_it_is_paused_while_redis_is_down(client, admin_user, settings):
+    use_redis(settings, DOWN)
+    response = login(client, "ad", "ad-pass-123", "/admin/login/")
+    assert response.status_code == 503
+    assert [t.name for t in response.templates][0] == "admin/login.html"
+    assert "guards against password guessing is not answering" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_admin_login_still_works_under_the_brake(client, admin_user, redis_conn):
     response = login(client, "ad", "ad-pass-123", "/admin/login/")
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(admin_user.pk)

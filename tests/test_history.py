@@ -84,3 +84,13 @@ def test_history_rows_cannot_be_changed_or_deleted(repaired, admin_user, rf):
     assert not model_admin.has_change_permission(request, event)
     assert not model_admin.has_delete_permission(request, event)
     assert not model_admin.has_add_permission(request)
+
+
+def test_the_count_of_filtered_events_agrees_in_number(client, admin_user, repaired):
+    client.force_login(admin_user)
+    html = client.get(reverse("history") + "?kind=job.succeeded").content.decode()
+    assert "1 event matches the filters" in html
+    html = client.get(reverse("history") + "?kind=job.running").content.decode()
+    assert "1 event matches the filters" in html
+    html = client.get(reverse("history") + f"?asset={repaired.asset_id}").content.decode()
+    assert "6 events match the filters" in html

@@ -1,6 +1,7 @@
 """Issue 13's small things: "just now", the favicon, real role changes only, bad history
 filters named, the token page's Copy button, and others' photos opening read-only."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -98,3 +99,15 @@ def test_a_moderators_photos_page_leads_to_the_review_page(client, alice, modera
     assert f'href="{review_url}"' in page and reverse("editor", args=[version.asset_id]) not in page
     assert "by alice · read-only" in page
     assert client.get(review_url).status_code == 200
+
+
+def test_both_shown_once_secrets_have_the_same_copy_field_and_only_then_its_script(alice_client, client, admin_user):
+    client.force_login(admin_user)
+    token_page = alice_client.post(reverse("token-list"), {"name": "ci"}).content.decode()
+    user_page = client.post(reverse("user-list"), {"username": "dana", "role": "creator"}).content.decode()
+    for page, field in ((token_page, "token-value"), (user_page, "new-password")):
+        assert re.search(rf'<input id="{field}" class="mono" type="text" value="[^"]+" readonly', page)
+        assert f'data-copy="#{field}"' in page and page.count("js/copy.js") == 1
+    # Nothing to copy, no copy script.
+    assert "js/copy.js" not in alice_client.get(reverse("token-list")).content.decode()
+    assert "js/copy.js" not in client.get(reverse("user-list")).content.decode()

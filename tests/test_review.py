@@ -217,3 +217,17 @@ def test_a_clean_fill_shows_no_flag_box(client, alice, moderator, run_worker, dj
     client.force_login(moderator)
     html = client.get(reverse("review-page", args=[version.pk])).content.decode()
     assert "Why this fill is flagged" not in html and "Changed outside painted mask" in html
+
+
+def test_a_fill_that_changed_nothing_says_so_beside_the_other_flags(client, alice, moderator, repaired):
+    # As the worker records a fill that put back exactly what was there.
+    Version.objects.filter(pk=repaired.pk).update(changed_inside_mask=0, changed_fraction=0, fill_flags=[])
+    repaired.refresh_from_db()
+    assert services.version_submit(user=alice, version=repaired).flagged
+    client.force_login(moderator)
+    html = client.get(reverse("review-page", args=[repaired.pk])).content.decode()
+    assert "Why this fill is flagged" in html
+    assert (f'<li data-flag="unchanged">Changed nothing: none of the {repaired.mask_pixels:,} masked pixels '
+            "differs from the version it was made from") in html
+    queue = client.get(reverse("review-queue")).content.decode()
+    assert 'title="Changed nothing: none of the' in queue and ">unchanged ⚠</span>" in queue

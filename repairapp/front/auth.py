@@ -9,15 +9,18 @@ from functools import wraps
 
 import redis
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import include
+from django.urls import include, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 
 from .. import jobs, roles
 
@@ -46,17 +49,34 @@ def _count_attempt(key: str) -> int:
     return pipe.execute()[0]
 
 
-def _refused(request, *, status: int, message: str) -> HttpResponse:
+def app_login_page(request, message: str, status: int) -> HttpResponse:
+    """Our login page with the refusal above the form, the name kept."""
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
-    context = {"form": form, "refusal": message,
-               "next": request.POST.get("next", "")}
-    response = render(request, "registration/login.html", context, status=status)
+    context = {"form": form, "refusal": message, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=status)
+
+
+def admin_login_page(request, message: str, status: int) -> HttpResponse:
+    """Django admin's login page with the refusal as its error note: someone logging in
+    to the admin stays on the admin's page, which posts back to itself (`app_path`)."""
+    form = AdminAuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    # Not add_error(): an unbound form has no cleaned_data for it to tidy.
+    form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
+    context = {**admin.site.each_context(request), "title": _("Log in"), "subtitle": None, "form": form,
+               "app_path": request.get_full_path(), "username": request.user.get_username(),
+               "next": request.POST.get("next") or reverse("admin:index")}
+    return render(request, "admin/login.html", context, status=status)
+
+
+def _refused(request, page, *, status: int, message: str) -> HttpResponse:
+    response = page(request, message, status)
     response["Retry-After"] = str(settings.LOGIN_LOCKOUT_SECONDS if status == 429 else 30)
     return response
 
 
-def login_brake(view):
-    """A brake on password guessing for any login view (ours and Django admin's).
+def login_brake(view, page=app_login_page):
+    """A brake on password guessing for any login view (ours and Django admin's); a
+    refusal is drawn by `page` (the login page the person was on).
 
     Attempts are counted per normalised username and address. A successful login clears
     the count; past LOGIN_MAX_FAILURES attempts, logins for that name pause for
@@ -74,10 +94,10 @@ def login_brake(view):
         except redis.RedisError as exc:
             jobs.note_redis_down()
             log.error("login refused, the login brake cannot count attempts (Redis): %s", exc)
-            return _refused(request, status=503, message=BRAKE_DOWN)
+            return _refused(request, page, status=503, message=BRAKE_DOWN)
         if attempts > settings.LOGIN_MAX_FAILURES:
             minutes = settings.LOGIN_LOCKOUT_SECONDS // 60
-            return _refused(request, status=429,
+            return _refused(request, page, status=429,
                             message=f"Too many failed logins. Try again in {minutes} minutes.")
         before = request.user.pk if request.user.is_authenticated else None
         response = view(request, *args, **kwargs)

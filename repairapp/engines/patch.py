@@ -76,12 +76,15 @@ MIN_REACH = 24
 # into them cannot be upsampled, and an average over part of a footprint is biased
 # next to the hole (8 px stripes came out as bars). Continuing a brick wall or stripes
 # across a hole needs both. At every level, a thin stroke's coarse neighbourhood is
-# all touched and only far, foreign sources were left (a lawn pasted into a facade);
-# levels 0-2 keep the structure and the photos (bench/README.md, "Engines"). Levels 0-1
-# only let the strips of sky between a free-form mask's strokes stay sky (places 06529)
-# but broke 6 of 18 stripe patterns crossing a disc (a block of stripes out of phase,
-# "Third pass"): not taken.
-TOUCHED_LEVELS = 2
+# all touched and only far, foreign sources were left (a lawn pasted into a facade).
+# Levels 0-1 since the pyramid counts a coarser pixel known from any known finer one
+# (KNOWN_SHARE): with level 2 too, a thin stroke's touched band at level 2 was refilled
+# from far sources (sky pasted over the grass of a stroke, strokes' PSNR 21.9 against
+# 25.2 dB) and the strips of sky between a free-form mask's strokes got ice. The price:
+# 6 of 18 stripe patterns crossing a disc come out with a block out of phase (level 2
+# then copies from its averages next to the hole), where levels 0-2 broke none
+# (bench/README.md, "Third pass"; tests/engines/test_fill_quality.py).
+TOUCHED_LEVELS = 1
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 # The copied pieces are shaded to fit by a Poisson solve (_Level.fuse): multigrid
 # V-cycles, 3 of them within 0.6 grey levels on average of 3,000 conjugate-gradient

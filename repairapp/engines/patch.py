@@ -36,10 +36,15 @@ from .base import Engine, Param
 # The figures below were measured on the bench photos (bench/README.md, "Engines").
 PATCH_RADIUS = 3            # 7x7 patches, the common choice since Wexler 2007
 MIN_SOURCES = 64            # fewer fully known patches than this: nothing to copy from
-# A coarser pixel is known when known finer pixels weigh at least this share of its
-# footprint (cv2.pyrDown's 5x5 Gaussian). 0.05 and 0.5 gave the same medians, 0.25
-# fewer pasted blocks by eye.
-KNOWN_SHARE = 0.25
+# A coarser pixel is known when any known finer pixel lies under its footprint
+# (cv2.pyrDown's 5x5 Gaussian; its smallest weight is 1/256), as in Barnes et al. and
+# pypatchmatch: the hole shrinks by about two pixels a level instead of one, so the
+# coarsest level, which settles the layout, is nearly all known, and thin known strips
+# between the strokes of a free-form mask (a strip of sky) stay wide enough to copy
+# from. With a quarter of the footprint required, ice and rock were pasted into the sky
+# of places 06529 and 13448 and lawn into the siding of 32725 (bench/README.md, "Third
+# pass"); 0.05 was between the two.
+KNOWN_SHARE = 0.001
 # EM steps: coarse levels are cheap and decide the structure, so they get most of the
 # work (1 + 2 x level steps, as in Barnes et al., at most `iterations` + 2); level 1
 # gets 2; the finest level 1 step whose search only looks FINE_RADIUS px around the
@@ -71,9 +76,15 @@ MIN_REACH = 24
 # into them cannot be upsampled, and an average over part of a footprint is biased
 # next to the hole (8 px stripes came out as bars). Continuing a brick wall or stripes
 # across a hole needs both. At every level, a thin stroke's coarse neighbourhood is
-# all touched and only far, foreign sources were left (a lawn pasted into a facade);
-# levels 0-2 keep the structure and the photos (bench/README.md, "Engines").
-TOUCHED_LEVELS = 2
+# all touched and only far, foreign sources were left (a lawn pasted into a facade).
+# Levels 0-1 since the pyramid counts a coarser pixel known from any known finer one
+# (KNOWN_SHARE): with level 2 too, a thin stroke's touched band at level 2 was refilled
+# from far sources (sky pasted over the grass of a stroke, strokes' PSNR 21.9 against
+# 25.2 dB) and the strips of sky between a free-form mask's strokes got ice. The price:
+# 6 of 18 stripe patterns crossing a disc come out with a block out of phase (level 2
+# then copies from its averages next to the hole), where levels 0-2 broke none
+# (bench/README.md, "Third pass"; tests/engines/test_fill_quality.py).
+TOUCHED_LEVELS = 1
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 # The copied pieces are shaded to fit by a Poisson solve (_Level.fuse): multigrid
 # V-cycles, 3 of them within 0.6 grey levels on average of 3,000 conjugate-gradient
@@ -89,6 +100,13 @@ FUSE_SMOOTH = 2.0
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
 SPARSE_STEPS = 20
+# Levels up to this many pixels (padded) that search the whole reach compare patches by
+# all 49 luminance and 9 + 9 colour DCT coefficients (_RICH) instead of the 16 low ones:
+# these small levels settle the layout, and with only the low frequencies a patch of
+# foliage matched a blurred first guess as well as a patch of stone courses or of a
+# door's planks (objects 08993 and 30329 came out as smears). At most 2^18 px so the
+# feature grid stays under 70 MB; the same CPU within 6 % on the 40 judged cases.
+RICH_PIXELS = 1 << 18
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -156,6 +174,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
         local = lvl.hole_count > FULL_SEARCH_PIXELS
+        if not local and lvl.hp * lvl.wp <= RICH_PIXELS:
+            lvl.basis = _RICH
         steps = 1 if local else FINE_STEPS if level <= 1 else min(1 + 2 * level, iterations + 2)
         for step in range(steps):
             lvl.compute_features(full=step == 0)
@@ -288,6 +308,7 @@ class _Level:
             field_x[y0:y1, x0:x1] = np.arange(x0, x1, dtype=np.int32)[None, :]
         self.t_dist = np.full(len(self.t_idx), np.inf, np.float32)
         self.features = None
+        self.basis = _BASIS
 
     # --- filling the hole -------------------------------------------------------------
 
@@ -376,10 +397,10 @@ class _Level:
         r = self.r
         if self.features is None:
             # Never read outside the boxes below but at candidates that are then refused.
-            self.features = np.zeros((self.hp * self.wp, FEATURES), np.float32)
+            self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
-            grid[y0:y1, x0:x1] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r])[r:-r, r:-r]
+            grid[y0:y1, x0:x1] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis)[r:-r, r:-r]
         self.t_features = self.features[self.t_idx]
         self.t_dist = self._distance(self.nnf_y[self.t_idx], self.nnf_x[self.t_idx])[0]
 
@@ -740,7 +761,7 @@ def _dct_rows(size: int, count: int) -> list[np.ndarray]:
     return [row.astype(np.float32) for row in rows]
 
 
-_ROWS = _dct_rows(2 * PATCH_RADIUS + 1, 4)
+_ROWS = _dct_rows(2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
 # (channel weight vector, vertical frequency, horizontal frequency). Luminance keeps the
 # frequencies u + v <= 3, the two colour-opponent channels only the coarse ones: the
 # eye and natural photos put most of a patch's variation there.
@@ -752,9 +773,14 @@ _BASIS = (
     + [(chroma, u, v) for chroma in (_RED_BLUE, _GREEN) for u, v in ((0, 0), (0, 1), (1, 0))]
 )
 FEATURES = len(_BASIS)
+# Every luminance frequency and the three lowest in each direction of colour.
+_RICH = (
+    [(_LUMA, u, v) for u in range(7) for v in range(7)]
+    + [(chroma, u, v) for chroma in (_RED_BLUE, _GREEN) for u in range(3) for v in range(3)]
+)
 
 
-def _project(rgb: np.ndarray) -> np.ndarray:
+def _project(rgb: np.ndarray, basis=_BASIS) -> np.ndarray:
     """(H, W, FEATURES) float32: each pixel's 7x7x3 patch in a fixed orthonormal DCT basis.
 
     Orthonormal, so the distance between two projections never exceeds the patches' SSD
@@ -762,8 +788,8 @@ def _project(rgb: np.ndarray) -> np.ndarray:
     and each component is one separable filter.
     """
     planes = {}
-    out = np.empty(rgb.shape[:2] + (FEATURES,), np.float32)
-    for j, (weights, u, v) in enumerate(_BASIS):
+    out = np.empty(rgb.shape[:2] + (len(basis),), np.float32)
+    for j, (weights, u, v) in enumerate(basis):
         key = weights.tobytes()
         if key not in planes:
             # A weighted sum rather than `rgb @ weights`: BLAS threads are slow to wake for this.

@@ -100,6 +100,23 @@ def test_stripes_crossing_a_hole_are_continued():
     assert misplaced(fill(photo, mask, "telea")) > 15   # what a smear scores here
 
 
+# 6 of these 18 come out with a block of stripes out of phase since the third pass
+# (bench/README.md, "Third pass": the price of TOUCHED_LEVELS = 1); strict, so a fix shows.
+OUT_OF_PHASE = {(8, 24, 0), (8, 24, 30), (8, 32, 0), (8, 32, 30), (16, 24, 0), (16, 32, 0)}
+
+
+@pytest.mark.parametrize("period, radius, angle", [
+    pytest.param(p, r, a, marks=pytest.mark.xfail(strict=True, reason="known: a block out of phase"))
+    if (p, r, a) in OUT_OF_PHASE else (p, r, a)
+    for p in (8, 12, 16) for r in (16, 24, 32) for a in (0, 30)])
+def test_stripes_of_every_width_and_angle_are_continued_across_discs_of_every_size(period, radius, angle):
+    """The fill of 160 px stripes across a disc is within 5 grey levels of the truth on
+    average: a block of stripes out of phase costs 15-20."""
+    photo = stripes(160, 160, period=period, angle=angle)
+    mask = disc(photo.shape[:2], radius)
+    assert float(np.abs(grey(fill(photo, mask)) - grey(photo))[mask > 0].mean()) < 5
+
+
 def test_the_mortar_rows_of_a_brick_wall_are_continued():
     """Row by row across the hole's inner square, the fill's brightness profile (mortar
     rows bright, bricks dark) is the truth's, moved by at most 2 px."""
@@ -118,10 +135,10 @@ def test_the_mortar_rows_of_a_brick_wall_are_continued():
 
 
 def test_a_straight_horizon_crossing_a_hole_stays_straight():
-    """Column by column, the horizon in the fill is where the truth has it, within 4 px.
+    """Column by column, the horizon in the fill is where the truth has it, within 2 px.
 
-    The issue asks for 2 px; the engine bends this horizon by 4 px at one point
-    (bench/README.md, "Engines"), so this holds what it does today.
+    The issue asks for 2 px. The engine bent this horizon by 4 px at one point until the
+    coarse levels kept the known pixels next to the hole (bench/README.md, "Third pass").
     """
     photo = edge(256, 256)
     mask = disc(photo.shape[:2], 36)
@@ -134,7 +151,7 @@ def test_a_straight_horizon_crossing_a_hole_stays_straight():
 
     out_sky, true_sky = sky_rows(fill(photo, mask)), sky_rows(photo)
     offsets = [abs(int(out_sky[:, c].sum()) - int(true_sky[:, c].sum())) for c in columns]
-    assert max(offsets) <= 4, offsets
+    assert max(offsets) <= 2, offsets
 
 
 def high_frequency_peak(grey):
@@ -182,3 +199,27 @@ def test_copied_pieces_are_shaded_to_fit_a_gradient():
 
     error = np.abs(smooth(out) - smooth(img)).max(axis=2)[mask > 0]
     assert np.percentile(error, 95) < 6.0
+
+
+def test_strips_of_sky_between_the_strokes_of_a_mask_are_copied_from():
+    # A free-form mask leaves only strips of sky 10 px wide between its strokes, and a
+    # block covers the sky down to near the horizon. The sky must be filled with sky:
+    # when the pyramid dropped those strips (a coarser pixel was known only from a quarter
+    # of its footprint) the coarse levels had no sky to copy and the fill got blocks of
+    # the textured ground below (places 13448; main fails here).
+    rng = np.random.default_rng(3)
+    h, w = 256, 320
+    rows = np.arange(h)[:, None]
+    sky = np.stack([80 + 0.4 * rows, 130 + 0.3 * rows, 225 + 0 * rows], -1)[:100] + rng.normal(0, 2, (100, w, 3))
+    blocks = cv2.resize(rng.integers(70, 210, (20, 40)).astype(np.float32), (w, h - 100), interpolation=cv2.INTER_NEAREST)
+    ground = (blocks + rng.normal(0, 12, (h - 100, w)))[:, :, None] * np.array([1, 1, 1.05])
+    img = np.clip(np.vstack([sky, ground]), 0, 255).astype(np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    mask[:90, :130] = 255
+    for x in range(150, w - 20, 40):
+        mask[10:200, x:x + 30] = 255
+    out = pipeline.repair(img, mask, engine="auto", dilate=0, feather=0, seed=0).rgb.astype(int)
+    in_sky = (mask > 0) & (rows < 96)
+    # Sky is blue well above red and smooth; the ground is grey and coarse.
+    assert ((out[..., 2] - out[..., 0])[in_sky] > 60).mean() > 0.95
+    assert out[in_sky].std(axis=0).max() < 15

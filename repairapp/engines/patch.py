@@ -59,7 +59,7 @@ VOTE_PCT = 25
 VOTE_STRIDE = 2             # intermediate votes use every other overlapping patch: 17 % faster
 FAR = 1e30                 # a distance beyond any real one, finite so differences stay defined
 # Candidates are compared this many targets at a time: the differences of all of them at
-# once took 64 bytes a target (280 MB for a 24 MP photo's 15 % hole), no faster.
+# once took 128 bytes a target (560 MB for a 24 MP photo's 15 % hole), and were slower.
 DISTANCE_CHUNK = 1 << 16
 # Sources lie within SOURCE_REACH px of the hole, counted at the finest level (so
 # SOURCE_REACH >> level px at a coarser one, at least MIN_REACH): a match found at one
@@ -92,6 +92,7 @@ FUSE_SMOOTH = 2.0
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
 SPARSE_STEPS = 20
+FUSE_CHUNK = 1 << 18
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -384,7 +385,6 @@ class _Level:
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
             grid[y0:y1, x0:x1] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r])[r:-r, r:-r]
-        self.t_features = self.features[self.t_idx]
         self.t_dist = self._distance(self.nnf_y[self.t_idx], self.nnf_x[self.t_idx])[0]
 
     def _distance(self, sy: np.ndarray, sx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -400,7 +400,9 @@ class _Level:
         d = np.empty(len(src), np.float32)
         for start in range(0, len(src), DISTANCE_CHUNK):
             part = slice(start, start + DISTANCE_CHUNK)
-            diff = self.t_features[part] - self.features[src[part]]
+            # The targets' own features are gathered here too, not kept: a copy of them
+            # took 64 bytes a target (265 MB at 24 MP) for 8 % of this loop's time.
+            diff = self.features[self.t_idx[part]] - self.features[src[part]]
             d[part] = np.einsum("ij,ij->i", diff, diff)
         d[~self.source_flat[src]] = np.inf
         return d, sy, sx
@@ -454,9 +456,9 @@ class _Level:
         Solved for the change to the copy, x = f - copy: the Laplacian of x is what the
         steps should be minus what they are, summed over each pixel's neighbours.
         """
-        # The search is over: its features (64 bytes a pixel of the level, and as much
-        # again per target) would stay alive beside the fusion's buffers.
-        self.features = self.t_features = None
+        # The search is over: its features (64 bytes a pixel of the level) would stay
+        # alive beside the fusion's buffers.
+        self.features = None
         hp, wp = self.hp, self.wp
         in_hole = self.hole_p.ravel()
         pixels = self.h_idx
@@ -466,47 +468,56 @@ class _Level:
         # Colour planes (3, ...): every mask below is one per pixel, and broadcasting
         # it over contiguous planes is several times faster than over (N, 3) rows.
         planes = np.moveaxis(self.image, 2, 0).reshape(3, -1)
-        copy = planes[:, pixels]
         # Each hole pixel's source (x, y, padded; x = -1 where the last vote left the pixel).
         source = self.source_of.reshape(-1, 2)[pixels]
-        has_source = source[:, 0] >= 0
-        src = np.where(has_source, source[:, 1].astype(np.int64) * wp + source[:, 0], 0)
 
-        def says(dy, dx):
-            """(known, step) per hole pixel p: what its source says f(p) - f(p + (dy, dx))
-            is, where the source's neighbour is a known pixel on the array."""
-            sy, sx = source[:, 1] + dy, source[:, 0] + dx
-            known = has_source & (sy >= 0) & (sy < hp) & (sx >= 0) & (sx < wp)
-            beside = np.where(known, src + (dy * wp + dx), 0)
+        def says(rows, dy, dx):
+            """(known, step) for the hole pixels `rows`: what each one's source says
+            f(p) - f(p + (dy, dx)) is, where the source's neighbour is a known pixel on
+            the array."""
+            sx, sy = source[rows, 0], source[rows, 1]
+            known = (sx >= 0) & (sy + dy >= 0) & (sy + dy < hp) & (sx + dx >= 0) & (sx + dx < wp)
+            at = np.where(known, sy.astype(np.int64) * wp + sx, 0)
+            beside = np.where(known, at + (dy * wp + dx), 0)
             known &= ~in_hole[beside]
-            return known, planes[:, src] - planes[:, beside]
+            return known, planes[:, at] - planes[:, beside]
 
+        # Pixels FUSE_CHUNK at a time: all at once took ~160 bytes a hole pixel.
         residual = np.zeros((3, n), np.float32)
         for dy, dx in ((0, 1), (1, 0)):
-            ahead_known, ahead = says(dy, dx)
-            behind_known, behind = says(-dy, -dx)
-            for sign, known, guide in ((1, ahead_known, ahead), (-1, behind_known, behind)):
-                neighbour = row_of[pixels + sign * (dy * wp + dx)]
-                step_now = copy - planes[:, pixels + sign * (dy * wp + dx)]
-                # Next to a known pixel, a step far from what the source says is an edge
-                # the fill did not continue (a roof, a trunk at the hole's border): keep
-                # that step rather than bleed the edge's colour into the fill.
-                delta = guide - step_now
-                fits = known & (neighbour < 0)
-                for channel in delta:
-                    fits &= np.abs(channel) <= FUSE_EDGE
-                residual += delta * fits
-                if sign == 1:
-                    # Each pair of hole neighbours once, the same step in both equations:
-                    # the first pixel's source's, else the second's, else the copy's own.
-                    partner = np.maximum(neighbour, 0)
-                    use_second = ~known & behind_known[partner]
-                    delta = np.where(known, delta, np.where(use_second, -behind[:, partner] - step_now, 0))
-                    delta *= neighbour >= 0
-                    residual += delta
-                    # ... and the opposite in the second pixel's equation.
-                    before = row_of[pixels - (dy * wp + dx)]
-                    residual -= delta[:, np.maximum(before, 0)] * (before >= 0)
+            d = dy * wp + dx
+            # The step each pixel takes to its hole neighbour at +d, in both their equations.
+            pair = np.zeros((3, n), np.float32)
+            for start in range(0, n, FUSE_CHUNK):
+                part = slice(start, start + FUSE_CHUNK)
+                at = pixels[part]
+                copy = planes[:, at]
+                for sign in (1, -1):
+                    known, guide = says(part, sign * dy, sign * dx)
+                    neighbour = row_of[at + sign * d]
+                    step_now = copy - planes[:, at + sign * d]
+                    # Next to a known pixel, a step far from what the source says is an
+                    # edge the fill did not continue (a roof, a trunk at the hole's
+                    # border): keep that step rather than bleed the edge's colour into it.
+                    delta = guide - step_now
+                    fits = known & (neighbour < 0)
+                    for channel in delta:
+                        fits &= np.abs(channel) <= FUSE_EDGE
+                    residual[:, part] += delta * fits
+                    if sign == 1:
+                        # Between two hole pixels: the first one's source's step, else
+                        # the second's, else the copy's own.
+                        second_known, second = says(np.maximum(neighbour, 0), -dy, -dx)
+                        use_second = ~known & second_known
+                        delta = np.where(known, delta, np.where(use_second, -second - step_now, 0))
+                        pair[:, part] = delta * (neighbour >= 0)
+            residual += pair
+            # ... and the opposite step in the second pixel's equation.
+            for start in range(0, n, FUSE_CHUNK):
+                part = slice(start, start + FUSE_CHUNK)
+                first = row_of[pixels[part] - d]
+                residual[:, part] -= pair[:, np.maximum(first, 0)] * (first >= 0)
+            del pair
         residual = np.ascontiguousarray(residual.T)
         change = _smooth_solution(pixels, wp, residual, cycles)
         self.image.reshape(-1, 3)[pixels] += change
@@ -770,7 +781,7 @@ def _v_cycle(domain: np.ndarray, rhs: np.ndarray, smooth: int = 3, *, inside: np
     coarse_rhs *= _inside(coarse) * np.float32(4)
     correction = _v_cycle(coarse, coarse_rhs, smooth)
     up = cv2.resize(correction, (2 * ww, 2 * hh), interpolation=cv2.INTER_LINEAR)[:h, :w]
-    x += up * inside
+    x += np.multiply(up, inside, out=up)
     return _jacobi(inside, rhs, x, smooth)
 
 

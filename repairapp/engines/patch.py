@@ -93,7 +93,7 @@ FUSE_SMOOTH = 2.0
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
 SPARSE_STEPS = 20
-FUSE_CHUNK = 1 << 18
+FUSE_CHUNK = 1 << 18        # hole pixels whose equations are built at a time (fuse)
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -678,7 +678,7 @@ def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycle
         # A thin stroke across a big crop: every pixel is near the fixed boundary, so a
         # few conjugate-gradient steps over its own pixels settle it, where a multigrid
         # over its box would cost more than the fill.
-        x = _solve_on_cells(domain, rhs, SPARSE_STEPS)
+        x = _solve_on_pixels(domain, rhs, SPARSE_STEPS)
     else:
         x = _solve_poisson(domain, rhs, cycles)
     del rhs
@@ -695,19 +695,19 @@ def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycle
     return sums[:, :3] / sums[:, 3:]
 
 
-def _solve_on_cells(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndarray:
-    """`steps` conjugate-gradient steps for _laplace(x, domain) = rhs from x = 0, over
-    the cells of `domain` (H, W) bool alone; rhs (H, W, 3). Returns x, (H, W, 3)."""
+def _solve_on_pixels(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` conjugate-gradient steps for _laplace(x) = rhs in `domain` (H, W) bool from
+    x = 0, over the domain's pixels alone; rhs (H, W, 3). Returns x, (H, W, 3)."""
     h, w = domain.shape
     padded = np.zeros((h + 2, w + 2), bool)
     padded[1:-1, 1:-1] = domain
-    cells = np.flatnonzero(padded)
-    # Row len(cells) of the padded vector is 0: a neighbour outside the domain reads it.
-    row_of = np.full(padded.size, len(cells), np.intp)
-    row_of[cells] = np.arange(len(cells))
-    neighbours = [row_of[cells + d] for d in (1, -1, w + 2, -(w + 2))]
-    vector = np.zeros((len(cells) + 1, 3), np.float32)
-    gathered = np.empty((len(cells), 3), np.float32)
+    pixels = np.flatnonzero(padded)
+    # Row len(pixels) of the padded vector is 0: a neighbour outside the domain reads it.
+    row_of = np.full(padded.size, len(pixels), np.intp)
+    row_of[pixels] = np.arange(len(pixels))
+    neighbours = [row_of[pixels + d] for d in (1, -1, w + 2, -(w + 2))]
+    vector = np.zeros((len(pixels) + 1, 3), np.float32)
+    gathered = np.empty((len(pixels), 3), np.float32)
 
     def apply(v):
         vector[:-1] = v
@@ -717,7 +717,7 @@ def _solve_on_cells(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndarr
         return out
 
     x = np.zeros_like(rhs)
-    x[domain] = _conjugate_gradients_with(apply, rhs[domain], np.zeros((len(cells), 3), np.float32), steps)
+    x[domain] = _conjugate_gradients_with(apply, rhs[domain], np.zeros((len(pixels), 3), np.float32), steps)
     return x
 
 

@@ -1,7 +1,8 @@
 """Remove -> stored latency (issue 2), measured end to end with one real forking worker.
 
     .venv/bin/python -m bench.e2e.latency [--runs 5] [--sizes 2mp,12mp] [--engines telea,auto]
-                                            [--masks blob,strokes] [--photo NAME] [--out latency]
+                                            [--masks blob,strokes] [--mask-percent 5] [--photo NAME]
+                                            [--database NAME] [--redis URL] [--out latency]
 
 What one run measures, for each (size, engine, mask):
   - POST of the mask to `repair-create` through Django's test Client in this process
@@ -18,13 +19,13 @@ What one run measures, for each (size, engine, mask):
     of the work-horse, sampled from /proc every 5 ms while it lives.
 
 Setup, all torn down at the end (also on Ctrl-C): PostgreSQL database repairapp_bench
-(created if missing, migrated), Redis 127.0.0.1:6379 database 14 (only rq:* keys are
-removed, nothing is flushed), MEDIA_ROOT in a temporary folder, and one
+(--database; created if missing, migrated), Redis 127.0.0.1:6379 database 14 (--redis;
+only rq:* keys are removed, nothing is flushed), MEDIA_ROOT in a temporary folder, and one
 `manage.py rqworker repair --serializer rq.serializers.JSONSerializer` process.
 
 Photos: a real 512x512 photo from ../shared/data/places2_512_freeform/images, centre
 cropped to 4:3 and upscaled with cv2.resize(INTER_LANCZOS4) to 1632x1224 (2.0 MP) and
-4000x3000 (12 MP), uploaded as JPEG q95 (not timed). Masks at ~5 % of the photo, drawn
+4000x3000 (12 MP), uploaded as JPEG q95 (not timed). Masks at ~5 % of the photo (--mask-percent), drawn
 in normalised coordinates with a fixed seed so both sizes get the same shape: `blob`
 (one object-sized union of ellipses) and `strokes` (anti-aliased brush strokes, brush
 width 1.5 % of the photo width), posted as an opaque RGBA PNG like the editor's canvas.
@@ -89,8 +90,8 @@ def _scaled_to_fraction(draw, size: tuple[int, int], fraction: float) -> np.ndar
     return mask
 
 
-def blob_mask(size: tuple[int, int], seed: int = 7) -> np.ndarray:
-    """(H, W) uint8: one object-sized blob of overlapping ellipses, ~5 % of the photo."""
+def blob_mask(size: tuple[int, int], seed: int = 7, fraction: float = MASK_FRACTION) -> np.ndarray:
+    """(H, W) uint8: one object-sized blob of overlapping ellipses, ~`fraction` of the photo."""
     rng = np.random.default_rng(seed)
     lobes = [(rng.uniform(-0.08, 0.08), rng.uniform(-0.08, 0.08), rng.uniform(0.06, 0.12), rng.uniform(0.06, 0.12),
               rng.uniform(0, 180)) for _ in range(4)]
@@ -103,11 +104,11 @@ def blob_mask(size: tuple[int, int], seed: int = 7) -> np.ndarray:
             axes = (max(1, int(ax * scale * w)), max(1, int(ay * scale * w)))
             cv2.ellipse(mask, centre, axes, angle, 0, 360, 255, -1, lineType=cv2.LINE_AA)
 
-    return _scaled_to_fraction(draw, size, MASK_FRACTION)
+    return _scaled_to_fraction(draw, size, fraction)
 
 
-def stroke_mask(size: tuple[int, int], seed: int = 11) -> np.ndarray:
-    """(H, W) uint8: anti-aliased brush strokes 1.5 % of the width wide, ~5 % of the photo."""
+def stroke_mask(size: tuple[int, int], seed: int = 11, fraction: float = MASK_FRACTION) -> np.ndarray:
+    """(H, W) uint8: anti-aliased brush strokes 1.5 % of the width wide, ~`fraction` of the photo."""
     rng = np.random.default_rng(seed)
     w, h = size
     brush = max(3, round(0.015 * w))
@@ -130,7 +131,7 @@ def stroke_mask(size: tuple[int, int], seed: int = 11) -> np.ndarray:
                    for px, py in points]
             cv2.polylines(mask, [np.array(pts, np.int32)], False, 255, brush, lineType=cv2.LINE_AA)
 
-    return _scaled_to_fraction(draw, size, MASK_FRACTION)
+    return _scaled_to_fraction(draw, size, fraction)
 
 
 def canvas_png(mask: np.ndarray) -> bytes:
@@ -152,19 +153,19 @@ def jpeg_bytes(bgr: np.ndarray) -> bytes:
 # ---------------------------------------------------------------- services
 
 
-def ensure_database() -> None:
+def ensure_database(name: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-            print(f"created database {DB_NAME}")
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
 
 
-def clear_rq_keys() -> None:
+def clear_rq_keys(url: str = REDIS_URL) -> None:
     import redis
 
-    conn = redis.Redis.from_url(REDIS_URL)
+    conn = redis.Redis.from_url(url)
     keys = list(conn.scan_iter("rq:*"))
     if keys:
         conn.delete(*keys)
@@ -175,6 +176,7 @@ class Worker:
     with it), and a /proc sampler for the work-horses' peak RSS."""
 
     def __init__(self, env: dict, log_path: Path):
+        self.env = env
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "rqworker", "repair", "--serializer", "rq.serializers.JSONSerializer"],
@@ -189,7 +191,7 @@ class Worker:
         import redis
         from rq import Worker as RqWorker
 
-        conn = redis.Redis.from_url(REDIS_URL)
+        conn = redis.Redis.from_url(self.env["REDIS_URL"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -357,7 +359,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="2mp,12mp")
     parser.add_argument("--engines", default="telea,auto")
     parser.add_argument("--masks", default="blob,strokes")
+    parser.add_argument("--mask-percent", type=float, default=100 * MASK_FRACTION, help="mask area, % of the photo")
     parser.add_argument("--photo", default="Places365_val_00001629")
+    parser.add_argument("--database", default=DB_NAME, help="PostgreSQL database to create/migrate and use")
+    parser.add_argument("--redis", default=REDIS_URL, help="Redis URL whose rq:* keys this run uses and removes")
     parser.add_argument("--job-timeout", type=float, default=180, help="give up on one job after this many s")
     parser.add_argument("--max-minutes", type=float, default=25, help="stop starting new runs after this")
     parser.add_argument("--out", default="latency", help="results name under bench/e2e/results/")
@@ -371,8 +376,8 @@ def main() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "repairapp.settings",
         "DEBUG": "1",
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"{PG}/{args.database}",
+        "REDIS_URL": args.redis,
         "MEDIA_ROOT": str(media),
     }
     os.environ.update(env)
@@ -384,10 +389,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)  # also when started in the background
     try:
-        ensure_database()
+        ensure_database(args.database)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True,
                        timeout=300)
-        clear_rq_keys()
+        clear_rq_keys(args.redis)
         import django
 
         django.setup()
@@ -404,7 +409,8 @@ def main() -> None:
             wh = SIZES[size]
             photo = upscaled_photo(args.photo, wh)
             asset = services.asset_create(owner=user, data=jpeg_bytes(photo), file_name=f"{args.photo}-{size}.jpg")
-            masks = {"blob": blob_mask(wh), "strokes": stroke_mask(wh)}
+            fraction = args.mask_percent / 100
+            masks = {"blob": blob_mask(wh, fraction=fraction), "strokes": stroke_mask(wh, fraction=fraction)}
             inputs[size] = {
                 "asset": asset, "version": asset.latest_version(),
                 "masks": {k: (canvas_png(masks[k]), 100 * np.count_nonzero(masks[k] >= 128) / masks[k].size)
@@ -462,9 +468,9 @@ def main() -> None:
         if worker is not None:
             worker.stop()
         try:
-            clear_rq_keys()
+            clear_rq_keys(args.redis)
         except Exception as exc:  # Redis gone: nothing of ours is left there anyway
-            print(f"could not clear rq keys in {REDIS_URL}: {exc}", file=sys.stderr)
+            print(f"could not clear rq keys in {args.redis}: {exc}", file=sys.stderr)
         shutil.rmtree(media, ignore_errors=True)
 
 

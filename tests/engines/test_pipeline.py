@@ -276,3 +276,26 @@ def test_a_level_holds_exactly_the_padded_image_and_identity_field_it_reads():
         yy, xx = np.divmod(np.flatnonzero(near), level.wp)
         assert np.array_equal(level.nnf_y[np.flatnonzero(near)], yy)
         assert np.array_equal(level.nnf_x[np.flatnonzero(near)], xx)
+
+
+def test_cutting_the_search_and_the_fusion_into_chunks_changes_no_pixel(monkeypatch):
+    """Candidates are compared a chunk of targets at a time, the fusion's equations are
+    built a chunk of hole pixels at a time, and a level with many targets reads their
+    features from the grid instead of a copy: all to bound the memory, none of it may
+    change the fill. Chunks of a few dozen pixels put boundaries everywhere."""
+    import cv2
+
+    from repairapp.engines import patch
+
+    noise = np.random.default_rng(5).integers(0, 40, (96, 160, 3), dtype=np.uint8)
+    image = stripes(96, 160) // 2 + noise
+    blob = disc(image.shape[:2], 48, 40, 18)                 # solved by multigrid over its box
+    stroke = cv2.line(np.zeros_like(blob), (10, 90), (155, 5), 255, 5)  # over its own pixels
+    whole = [patch.PATCH.inpaint(image, mask, seed=3) for mask in (blob, stroke)]
+    for mask, fill in zip((blob, stroke), whole):
+        assert np.abs(fill.astype(int) - image)[mask > 0].mean() > 5  # it did fill something
+    monkeypatch.setattr(patch, "DISTANCE_CHUNK", 97)
+    monkeypatch.setattr(patch, "FUSE_CHUNK", 37)
+    monkeypatch.setattr(patch, "COPIED_TARGETS", 0)
+    for mask, fill in zip((blob, stroke), whole):
+        assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=3), fill)

@@ -565,17 +565,26 @@ class _Level:
         dist = np.full(self.hp * self.wp, np.finfo(np.float32).max, np.float32)
         dist[self.t_idx] = self.t_dist
         dist = dist.reshape(self.hp, self.wp)
-        for box in self.hole_boxes:
-            y0, y1, x0, x1 = box
+        r, side = self.r, 2 * self.r + 1
+        nnf_y, nnf_x = self.nnf_y.reshape(self.hp, self.wp), self.nnf_x.reshape(self.hp, self.wp)
+        for y0, y1, x0, x1 in self.hole_boxes:
+            # First which overlapping patch is best over each pixel (its offset's number, in
+            # _proposals' order, so ties go the same way), then one remap of what it says:
+            # a remap and a 3-channel copy per overlapping patch were a fifth of a 12 MP repair.
             best = np.full((y1 - y0, x1 - x0), np.inf, np.float32)
-            value = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
-            where = np.zeros((y1 - y0, x1 - x0, 2), np.int16)
-            for rows, cols, coords in self._proposals(box, step=1):
-                d = dist[rows, cols]
+            pick = np.zeros((y1 - y0, x1 - x0), np.int16)
+            for k in range(side * side):
+                dy, dx = k // side - r, k % side - r
+                d = dist[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
                 better = d < best
-                np.copyto(value, cv2.remap(self.image, coords, None, cv2.INTER_NEAREST), where=better[:, :, None])
-                np.copyto(where, coords, where=better[:, :, None])
                 np.copyto(best, d, where=better)
+                np.copyto(pick, k, where=better)
+            dy, dx = pick // side - r, pick % side - r
+            rows, cols = np.arange(y0, y1)[:, None] - dy, np.arange(x0, x1)[None, :] - dx
+            where = np.empty((y1 - y0, x1 - x0, 2), np.int16)
+            where[:, :, 0] = nnf_x[rows, cols] + dx
+            where[:, :, 1] = nnf_y[rows, cols] + dy
+            value = cv2.remap(self.image, where, None, cv2.INTER_NEAREST)
             hole = self.hole_p[y0:y1, x0:x1] & (best < np.finfo(np.float32).max)
             self.image[y0:y1, x0:x1][hole] = value[hole]
             # Where each hole pixel was copied from (x, y, padded): the fusion's gradients.

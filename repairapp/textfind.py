@@ -436,9 +436,10 @@ def _judge(crop: np.ndarray, glyphs: np.ndarray, strokes: np.ndarray, quad: np.n
                for a in (top, bottom) for b in (left, right))
     if tilt > MAX_TILT:
         # Around a small caption the detector's box is loose and may lean (a 9 px caption
-        # on a bright JPEG: 7°, its letters level); the strokes' own axis says how the
-        # letters run, when the line is long enough to have one.
-        tilt = min(tilt, _stroke_tilt(strokes))
+        # on a bright JPEG: 7°, its letters level); the glyphs' own axis says how the
+        # letters run, when the line is long enough to have one. (Not the strokes: over
+        # a busy photo they hold its specks above and below the line.)
+        tilt = min(tilt, _axis_tilt(glyphs))
     if tilt > MAX_TILT or skew > MAX_SKEW:
         return SCENE, f"scene text: kept (tilted {max(tilt, skew):.0f}°)"
     if strokes.sum() < 4:
@@ -467,10 +468,10 @@ def _judge(crop: np.ndarray, glyphs: np.ndarray, strokes: np.ndarray, quad: np.n
     return OVERLAY, f"overlay: {'flat ' if is_flat else ''}{colour}{', outlined' if outlined else ''}"
 
 
-def _stroke_tilt(strokes: np.ndarray) -> float:
-    """Degrees from level of the long axis of the `strokes` pixels (h, w) bool; 90 when
-    they do not run along a line (fewer than 20, or less than 3x longer than wide)."""
-    ys, xs = np.nonzero(strokes)
+def _axis_tilt(pixels: np.ndarray) -> float:
+    """Degrees from level of the long axis of the `pixels` (h, w) bool; 90 when they do
+    not run along a line (fewer than 20, or less than 3x longer than wide)."""
+    ys, xs = np.nonzero(pixels)
     if len(xs) < 20:
         return 90.0
     cov = np.cov(np.stack([xs, ys]).astype(np.float64))

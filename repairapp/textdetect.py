@@ -30,6 +30,7 @@ MAX_ENLARGE = 2.0           # small photos are enlarged at most this much for th
 TILES = 2                   # tiles a side for the second look (detect(tiles=True))
 TILE_OVERLAP = 0.15         # share of a tile's side it overlaps its neighbour by
 WHOLE_SHARE = 2 / 3         # of `side`: the whole picture's size when it is also seen in tiles
+MIN_TILE = 32               # px a side, at least, for the tiles to be worth a look
 TILE_MAX_HEIGHT = 0.25      # share of a tile's height: taller boxes found in a tile are dropped
 BOX_THRESHOLD = 0.5         # RapidOCR's default mean probability inside a box
 MODEL_FILES = {
@@ -108,7 +109,8 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
     """
     h, w = rgb.shape[:2]
     small, scale = _scaled(rgb, side)
-    if not tiles:
+    th, tw = (int(n / TILES * (1 + TILE_OVERLAP)) for n in small.shape[:2])
+    if not tiles or min(th, tw) < MIN_TILE:  # a strip has no room for tiles
         quads, scores = _detect(engine, small)
     else:
         # The whole picture is then seen smaller (WHOLE_SHARE): it is there for the big
@@ -116,7 +118,6 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
         whole, whole_scale = _scaled(rgb, side * WHOLE_SHARE)
         quads, scores = _detect(engine, whole)
         found = [(quads * np.float32(scale / whole_scale), scores)]
-        th, tw = (int(n / TILES * (1 + TILE_OVERLAP)) for n in small.shape[:2])
         for ty in np.linspace(0, small.shape[0] - th, TILES).astype(int):
             for tx in np.linspace(0, small.shape[1] - tw, TILES).astype(int):
                 more, more_scores = _detect(engine, small[ty:ty + th, tx:tx + tw])

@@ -302,7 +302,8 @@ def _line_glyphs(rgb: np.ndarray, box: tuple[int, int, int, int], height: float)
     letters (they are the photo), whatever the colours; an outline stands out as the
     strokes do. Beside a hard edge of the photo the median is wrong for half a window: a
     top-hat (black-hat) vetoes those pixels. The threshold is Otsu's over the box, within
-    GLYPH_CONTRAST..MAX_GLYPH_THRESHOLD; then the anti-aliased rim, as the classical finder adds it.
+    GLYPH_CONTRAST..MAX_GLYPH_THRESHOLD. That pick says where the strokes are and their
+    colour; the glyphs are then picked by that colour (`_glyph_pixels`).
     """
     x0, y0, x1, y1 = box
     # Tall lines have their photo-around (the median) and top-hats measured at

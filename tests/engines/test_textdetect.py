@@ -217,7 +217,8 @@ def test_a_white_jpeg_caption_is_removed_without_a_trace():
     # Found by trying it through the API: the detector's glyph pick alone missed the
     # letters' rims on a q90 JPEG, and the fill copied them back as white smudges (the
     # 99th percentile of the error in the caption's box was 95 grey levels).
-    # Inside a found line the classical finder's pixels are taken too.
+    # The classical finder's pixels were then taken too; now the glyphs are picked by the
+    # text's colour with their anti-aliased rim, which removes it as cleanly.
     rng = np.random.default_rng(1)
     yy, xx = np.mgrid[0:300, 0:500]
     clean = np.dstack([120 + 80 * yy / 300, 150 + 60 * xx / 500, 220 - 50 * yy / 300]) + rng.normal(0, 4, (300, 500, 3))
@@ -231,3 +232,70 @@ def test_a_white_jpeg_caption_is_removed_without_a_trace():
     box = np.s_[205:255, 30:470]
     error = np.abs(out[box].astype(int) - clean[box].astype(int)).max(axis=2)
     assert np.percentile(error, 99) < 40
+
+
+def flowerbed(seed=0, size=(300, 560)):
+    """A busy bed of flowers: green leaves with bright pink and white blossoms 2-6 px
+    across, the texture inside a caption's box that stands out as much as its letters."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    leaves = rng.normal(0, 1, (h // 4, w // 4, 1)) * np.float32([15, 25, 10]) + np.float32([60, 110, 50])
+    img = cv2.resize(leaves.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    for _ in range(900):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(1, 4))
+        colour = (250, 250, 245) if rng.random() < 0.5 else (235, 120, 190)
+        cv2.circle(img, (x, y), r, colour, -1, cv2.LINE_AA)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_over_busy_scenery_the_mask_takes_the_letters_not_the_flowers():
+    # Inside the detector's box the contrast pick also took blossoms as bright as the
+    # letters (bench: extra area 58 % of the text's); the glyphs are picked by the text's
+    # colour, so a yellow caption over pink and white flowers leaves the flowers alone.
+    img, coverage = overlay(flowerbed(), "Camera 2 Front Door", (30, 160), (255, 220, 0), scale=1.2, thickness=3)
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert line.kind == textfind.OVERLAY
+    proposed, text = found.mask > 0, coverage >= 0.25
+    assert (proposed & text).sum() >= 0.95 * text.sum()
+    assert (proposed & (coverage == 0)).sum() <= 0.3 * text.sum()
+
+
+def test_thick_letters_are_taken_whole():
+    # Strokes wider than half the window: the median there is the text's own colour, so
+    # the core is followed through the text's colour into them (no holes in the fill).
+    img, coverage = overlay(scene_rgb(3), "SALE 49", (40, 300), (40, 90, 255), scale=3.0, thickness=14)
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    text = coverage >= 0.25
+    assert ((found.mask > 0) & text).sum() >= 0.97 * text.sum()
+    assert ((found.mask > 0) & (coverage == 0)).sum() <= 0.2 * text.sum()
+
+
+def jpeg(rgb, quality=75):
+    ok, data = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1])
+
+
+def test_a_small_caption_the_whole_look_misses_is_found_in_a_tile():
+    # A 9 px yellow caption with 1 px strokes on a bright JPEG sky: the detector sees
+    # nothing there in the whole picture, and finds and reads it in a quarter of it.
+    img, coverage = overlay(scene_rgb(0), "Summer 2021", (40, 60), (255, 220, 0), scale=0.4, thickness=1)
+    img = jpeg(img)
+    assert not line_over(textfind.find_lines(img, glyphs=False), coverage)  # one look, as the upload screen
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert line.kind == textfind.OVERLAY
+    assert line.words.replace(" ", "") == "Summer2021"
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+
+
+def test_a_line_seen_whole_and_in_a_tile_is_listed_once():
+    img, coverage = overlay(scene_rgb(1), "2019/08/14 17:32", (60, 420), (255, 255, 255))
+    quads, scores = textdetect.detect(textdetect.load(), img, tiles=True)
+    assert len(quads) == len(scores)
+    over = [q for q in quads if coverage[int(q[:, 1].min()):int(q[:, 1].max()) + 1, int(q[:, 0].min()):int(q[:, 0].max()) + 1].any()]
+    assert len(over) == 1
+    assert len(line_over(textfind.find_lines(img), coverage)) == 1

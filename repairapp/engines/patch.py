@@ -105,12 +105,14 @@ FUSE_SMOOTH = 2.0
 SPARSE_SHARE = 0.3
 SPARSE_STEPS = 20
 FUSE_CHUNK = 1 << 18        # hole pixels whose equations are built at a time (fuse)
-# Levels up to this many pixels (padded) that search the whole reach compare patches by
-# all 49 luminance and 9 + 9 colour DCT coefficients (_RICH) instead of the 16 low ones:
-# these small levels settle the layout, and with only the low frequencies a patch of
+# Coarser levels of up to this many pixels (padded) that search the whole reach compare
+# patches by all 49 luminance and 9 + 9 colour DCT coefficients (_RICH) instead of the 16
+# low ones: these levels settle the layout, and with only the low frequencies a patch of
 # foliage matched a blurred first guess as well as a patch of stone courses or of a
 # door's planks (objects 08993 and 30329 came out as smears). At most 2^18 px so the
-# feature grid stays under 70 MB; the same CPU within 6 % on the 40 judged cases.
+# feature grid stays under 70 MB; never the finest level, where they cost a small photo
+# half its repair time again (strokes and objects at 0.3 MP: x1.51 the CPU, x1.13
+# without the finest level) for fills that looked the same (bench/README.md, "Third pass").
 RICH_PIXELS = 1 << 18
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
@@ -180,7 +182,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
         local = lvl.hole_count > FULL_SEARCH_PIXELS
-        if not local and lvl.hp * lvl.wp <= RICH_PIXELS:
+        if level > 0 and not local and lvl.hp * lvl.wp <= RICH_PIXELS:
             lvl.basis = _RICH
         steps = 1 if local else FINE_STEPS if level <= 1 else min(1 + 2 * level, iterations + 2)
         for step in range(steps):

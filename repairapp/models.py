@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import imaging
+from . import diff, imaging
 
 
 # The editor's display renditions have no row: a version's are stored as
@@ -188,6 +188,14 @@ class Version(AppendOnlyModel):
             "changed_outside_painted": self.changed_outside_painted,
             "changed_fraction": self.changed_fraction,
         }
+
+    def flags(self) -> list[dict]:
+        """Why the fill is flagged, each {"code", "reason"}: what the worker's checks
+        recorded (fill_flags), then "changed nothing", read from the counts (the worker
+        does not record it, so versions stored before it was shown get it too). The
+        review pages and the API's checks list the same."""
+        unchanged = diff.unchanged_flag(mask_pixels=self.mask_pixels, changed_inside_mask=self.changed_inside_mask)
+        return [*self.fill_flags, *({"code": code, "reason": reason} for code, reason in unchanged)]
 
     def file_name_for(self, fmt: str) -> str:
         """What a download is called: the upload's name, the version, the format's

@@ -293,9 +293,8 @@ def _needs_attention(version: Version) -> bool:
     from .diff import SEAM_FLAG, TEXTURE_FLAG
 
     smear = version.texture_ratio is not None and version.texture_ratio < TEXTURE_FLAG
-    unchanged = version.mask_pixels > 0 and version.changed_inside_mask == 0
-    return (version.changed_outside_mask > 0 or bool(version.fill_flags)
-            or (version.seam_score or 0) > SEAM_FLAG or smear or unchanged)
+    return (version.changed_outside_mask > 0 or bool(version.flags())
+            or (version.seam_score or 0) > SEAM_FLAG or smear)
 
 
 class OwnVersion(Exception):

@@ -149,6 +149,16 @@ def test_a_repair_of_an_uploaded_photo_is_queued_and_ends_with_urls_and_checks(
         assert Image.open(__import__("io").BytesIO(b"".join(image.streaming_content))).size == (512, 512)
 
 
+def test_a_repair_that_changed_nothing_says_so_in_its_checks(client, alice_token, repaired):
+    # As the worker records a fill that put back exactly what was there: the review page
+    # says "changed nothing", and other systems reading the API must learn it too.
+    Version.objects.filter(pk=repaired.pk).update(changed_inside_mask=0, changed_fraction=0, fill_flags=[])
+    status = client.get(f"/api/v1/repairs/{repaired.made_by_job_id}", **bearer(alice_token)).json()
+    ((flag,),) = [status["checks"]["flags"]]
+    assert flag["code"] == "unchanged"
+    assert flag["reason"].startswith(f"Changed nothing: none of the {repaired.mask_pixels:,} masked pixels")
+
+
 def test_file_is_an_alias_of_image(client, alice_token):
     response = post_repair(client, alice_token, file=photo_file("alias.jpg"))
     assert response.status_code == 202

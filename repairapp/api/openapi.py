@@ -292,7 +292,8 @@ def document() -> dict:
                                            "flags": {"type": ["array", "null"], "description":
                                                      "what the checks found a moderator would likely reject: "
                                                      "{code, reason}; code `text` (with `words`) when text "
-                                                     "remains after a text removal", "items": {
+                                                     "remains after a text removal, `unchanged` when the fill "
+                                                     "changed none of the masked pixels", "items": {
                                                          "type": "object", "required": ["code", "reason"],
                                                          "properties": {"code": {"type": "string"},
                                                                         "reason": {"type": "string"},

@@ -50,7 +50,7 @@ def job_to_dict(request: HttpRequest, job: RepairJob) -> dict:
             "changed_outside_mask": version.changed_outside_mask if version else None,
             "changed_fraction": version.changed_fraction if version else None,
             "seam_score": version.seam_score if version else None,
-            "flags": version.fill_flags if version else None,
+            "flags": version.flags() if version else None,
         },
     }
 

@@ -9,7 +9,6 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .. import diff
 
 register = template.Library()
 
@@ -44,7 +43,5 @@ def as_json(value) -> str:
 
 @register.filter
 def review_flags(version) -> list[dict]:
-    """A version's flags, each {"code", "reason"}, as the review pages list them: what
-    the worker's checks recorded, then "changed nothing", read from its counts."""
-    unchanged = diff.unchanged_flag(mask_pixels=version.mask_pixels, changed_inside_mask=version.changed_inside_mask)
-    return [*version.fill_flags, *({"code": code, "reason": reason} for code, reason in unchanged)]
+    """A version's flags, each {"code", "reason"}, as the review pages list them (Version.flags)."""
+    return version.flags()

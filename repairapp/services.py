@@ -89,7 +89,6 @@ TEXT_MODEL_LOADING = ("The text model is loading (the first Find text since the 
                       "it is ready in a few seconds.")
 _text_model_lock = threading.Lock()
 _text_model_thread: threading.Thread | None = None
-_text_model_loaded = False
 
 
 def text_model_warm() -> None:
@@ -102,22 +101,15 @@ def text_model_warm() -> None:
     with _text_model_lock:
         if text_model_ready() or (_text_model_thread is not None and _text_model_thread.is_alive()):
             return
-        _text_model_thread = threading.Thread(target=_load_text_model, name="text-model", daemon=True)
+        _text_model_thread = threading.Thread(target=textdetect.load, name="text-model", daemon=True)
         _text_model_thread.start()
-
-
-def _load_text_model() -> None:
-    global _text_model_loaded
-    textdetect.load()
-    _text_model_loaded = True
 
 
 def text_model_ready() -> bool:
     """Whether this process has the text model loaded, or knows it cannot load it (the
-    classical finder then answers at once). load() caches either answer; its cache says
-    so (and forgets it when a test clears it), else whether the warm-up has run."""
-    cache_info = getattr(textdetect.load, "cache_info", None)
-    return cache_info().currsize > 0 if cache_info else _text_model_loaded
+    classical finder then answers at once): load() caches either answer, and its cache
+    says so (and forgets it when a test clears it)."""
+    return textdetect.load.cache_info().currsize > 0
 
 
 def text_model_wait(timeout: float | None = None) -> bool:

@@ -17,7 +17,8 @@ reads the pixels under the hole, and no diffusion is blended into the result.
 Two choices keep it fast in numpy without a compiled inner loop:
 - Patches are compared by their first DCT coefficients (luminance and two colour-opponent
   channels), computed for the whole level with a few separable filters, so a candidate
-  costs a gather of `FEATURES` (16) floats instead of 147 multiply-adds.
+  costs a gather of `FEATURES` (16) floats instead of 147 multiply-adds (the coarser,
+  smaller levels that settle the layout take 67: every luminance one, `_RICH`).
 - Propagation runs as a vectorised jump flood (steps 4 and 1 in four directions)
   over all targets at once instead of a raster scan, so every pass is a handful of
   numpy gathers.
@@ -860,7 +861,7 @@ _RICH = (
 
 
 def _project(rgb: np.ndarray, basis=_BASIS) -> np.ndarray:
-    """(H, W, FEATURES) float32: each pixel's 7x7x3 patch in a fixed orthonormal DCT basis.
+    """(H, W, len(basis)) float32: each pixel's 7x7x3 patch in a fixed orthonormal DCT basis.
 
     Orthonormal, so the distance between two projections never exceeds the patches' SSD
     and the largest components carry most of it. A fixed basis costs nothing to fit

@@ -9,7 +9,6 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-
 register = template.Library()
 
 

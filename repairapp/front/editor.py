@@ -77,8 +77,8 @@ def version_json(version: Version) -> dict:
             parent_image_url=reverse("version-image", args=[version.parent_id]),
             diff_url=reverse("version-diff", args=[version.pk]),
             figures=version.figures(),
-            # The fill checks' flags and the "text remains" flag: {code, reason[, words]}.
-            flags=version.fill_flags,
+            # Why the fill is flagged, as the review page lists it: {code, reason[, words]}.
+            flags=version.flags(),
         )
     return data
 

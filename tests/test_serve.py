@@ -10,7 +10,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from repairapp.management.commands.serve import free_port
+import pytest
+
+from repairapp.management.commands.serve import ensure_demo_users, free_port
+from repairapp.roles import role_of, set_role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +79,24 @@ def test_sigterm_stops_the_web_server_the_worker_and_the_embedded_redis(tmp_path
         for pid in children + _children(serve.pid):
             if _alive(pid):  # only after a failure: never leave a server behind
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.django_db
+def test_a_demo_login_someone_changed_is_not_reset_on_the_next_start():
+    from django.contrib.auth import get_user_model
+
+    first = ensure_demo_users()
+    assert "Log in as  demo       / repair-demo-2026     (creator)" in first
+    demo = get_user_model().objects.get(username="demo")
+    assert demo.check_password("repair-demo-2026")
+    demo.set_password("a-password-of-their-own")
+    demo.save()
+    moderator = get_user_model().objects.get(username="moderator")
+    set_role(moderator, "creator")  # an admin demoted it in the app
+
+    again = ensure_demo_users()
+    demo.refresh_from_db()
+    assert demo.check_password("a-password-of-their-own")
+    assert "Log in as  demo       / (changed since it was created) (creator)" in again
+    assert role_of(get_user_model().objects.get(username="moderator")) == "creator"
+    assert "Log in as  admin      / admin-demo-2026      (admin)" in again

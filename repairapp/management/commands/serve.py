@@ -49,6 +49,27 @@ def _wait_for_port(port: int, seconds: float) -> bool:
     return False
 
 
+def ensure_demo_users() -> list[str]:
+    """Create the demo logins that are missing; returns the "Log in as" lines to print.
+
+    A login that exists is left as it is: someone who changed its password or role in
+    the app keeps that change across restarts (resetting it every start would undo an
+    operator's decision and reopen a known password). Its line then says the password
+    is no longer the printed one.
+    """
+    User = get_user_model()
+    lines = []
+    for username, password, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(password)
+            user.save()
+            set_role(user, role)
+        shown = password if created or user.check_password(password) else "(changed since it was created)"
+        lines.append(f"Log in as  {username:<10} / {shown:<20} ({role_of(user)})")
+    return lines
+
+
 class Command(BaseCommand):
     help = "Start Redis (if REDIS_URL is unset), migrate, create the demo login, run the web server and a worker."
 
@@ -120,7 +141,7 @@ class Command(BaseCommand):
             if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
                 os.makedirs(os.path.dirname(settings.DATABASES["default"]["NAME"]), exist_ok=True)
             call_command("migrate", verbosity=0)
-            self._ensure_demo_user()
+            logins = "".join(f"  {line}\n" for line in ensure_demo_users())
 
             worker_procs = [start_worker() for _ in range(max(1, workers))]
             # --nostatic: WhiteNoise (with finders, as DEBUG is on) serves static/ and answers a
@@ -129,7 +150,6 @@ class Command(BaseCommand):
             web = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload", "--nostatic"], env=env)
             if not _wait_for_port(port, 20):
                 raise CommandError(f"The web server did not start on port {port}")
-            logins = "".join(f"  Log in as  {u:<10} / {p:<20} ({role})\n" for u, p, role in DEMO_USERS)
             self.stdout.write(self.style.SUCCESS(
                 f"\n  repairapp is running at http://{host}:{port}/\n{logins}"
                 f"  Ctrl-C stops the web server, the worker and Redis.\n"
@@ -151,13 +171,3 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping ...")
         finally:
             stop_all()
-
-    def _ensure_demo_user(self) -> None:
-        User = get_user_model()
-        for username, password, role in DEMO_USERS:
-            user, _ = User.objects.get_or_create(username=username)
-            # Reset each time so the logins printed below always work.
-            user.set_password(password)
-            user.save()
-            if role_of(user) != role or not user.groups.exists():
-                set_role(user, role)

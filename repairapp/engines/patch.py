@@ -90,6 +90,21 @@ MIN_REACH = 24
 # then copies from its averages next to the hole), where levels 0-2 broke none
 # (bench/README.md, "Third pass"; tests/engines/test_fill_quality.py).
 TOUCHED_LEVELS = 1
+# ... except around a compact hole: at level TOUCHED_LEVELS + 1 (2), the touched pixels
+# of a round, solid hole known all around (area at most COMPACT_MAX x the disc of its
+# inscribed radius, at least COMPACT_SOLID of its convex hull, off the image's edge) are
+# filled again too where less than REFILL_SHARE of their footprint is known at the
+# finest level: their averages are the stripes blurred and shifted, and copying them
+# put blocks of stripes out of phase (6 of the 18 patterns of
+# tests/engines/test_fill_quality.py; with this, none). Such a hole has known pixels
+# close by on every side, so its sources stay near. Strokes and free-form masks are
+# long or wrap around strips of known pixels, and refilling theirs brought back the far
+# sources above (and, for a share of 1, cost objects 0.5 dB); objects' blobs are
+# compact (1.1-2.7, solidity 0.86-1.0), strokes 1.1-17, mostly above 2.5 or less solid
+# (bench/README.md, "Fourth pass").
+REFILL_SHARE = 0.5
+COMPACT_MAX = 2.5
+COMPACT_SOLID = 0.85
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 # The copied pieces are shaded to fit by a Poisson solve (_Level.fuse): multigrid
 # V-cycles, 3 of them within 0.6 grey levels on average of 3,000 conjugate-gradient
@@ -157,6 +172,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
     rng = np.random.default_rng(seed)
 
     images, holes, touched = _pyramid(image, hole, r)
+    refill = _compact_refill(hole, holes, touched)
     # The coarsest level's hole is small (the pyramid shrinks it): diffusion, which
     # reads only known pixels, is a fair first guess there.
     level_image = _telea(_to_uint8(images[-1]), holes[-1])
@@ -166,6 +182,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # is filled again (its average as the first guess) and never a source. At the
         # finest level that is the hole itself (touched[0] is hole).
         fill = touched[level] if level <= TOUCHED_LEVELS else holes[level]
+        if level == TOUCHED_LEVELS + 1 and refill is not None:
+            fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
@@ -201,6 +219,45 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
+
+
+def _compact_refill(hole: np.ndarray, holes: list, touched: list) -> np.ndarray | None:
+    """(H, W) bool at level TOUCHED_LEVELS + 1: the touched pixels around compact holes
+    known from less than REFILL_SHARE of their footprint (see COMPACT_MAX); None if none."""
+    level = TOUCHED_LEVELS + 1
+    if len(holes) <= level:
+        return None
+    compact = _compact_parts(hole)
+    if not compact.any():
+        return None
+    # The share of each footprint known at the finest level, and the pixels whose
+    # footprint touches a compact hole, halved as _pyramid halves `touched`.
+    share = (~hole).astype(np.float32)
+    for finer in range(1, level + 1):
+        h, w = holes[finer].shape
+        share = cv2.pyrDown(share, dstsize=(w, h), borderType=cv2.BORDER_REFLECT_101)
+        compact = compact[:h * 2, :w * 2].reshape(h, 2, w, 2).any(axis=(1, 3))
+    return touched[level] & compact & (share < REFILL_SHARE)
+
+
+def _compact_parts(hole: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the hole's components that are round and solid and lie inside the
+    image, known all around (see COMPACT_MAX)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    out = np.zeros(hole.shape, bool)
+    h, w = hole.shape
+    for c in range(1, count):
+        x, y, bw, bh, area = stats[c]
+        if x == 0 or y == 0 or x + bw == w or y + bh == h:
+            continue
+        part = (labels[y:y + bh, x:x + bw] == c).astype(np.uint8)
+        padded = cv2.copyMakeBorder(part, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        radius = float(cv2.distanceTransform(padded, cv2.DIST_L2, 5).max())
+        contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
+        if area <= COMPACT_MAX * np.pi * radius ** 2 and area >= COMPACT_SOLID * hull:
+            out[y:y + bh, x:x + bw] |= part > 0
+    return out
 
 
 def _to_uint8(level: np.ndarray) -> np.ndarray:

@@ -85,23 +85,21 @@ MIN_REACH = 24
 # Levels 0-1 since the pyramid counts a coarser pixel known from any known finer one
 # (KNOWN_SHARE): with level 2 too, a thin stroke's touched band at level 2 was refilled
 # from far sources (sky pasted over the grass of a stroke, strokes' PSNR 21.9 against
-# 25.2 dB) and the strips of sky between a free-form mask's strokes got ice. The price:
-# 6 of 18 stripe patterns crossing a disc come out with a block out of phase (level 2
-# then copies from its averages next to the hole), where levels 0-2 broke none
-# (bench/README.md, "Third pass"; tests/engines/test_fill_quality.py).
+# 25.2 dB) and the strips of sky between a free-form mask's strokes got ice
+# (bench/README.md, "Third pass").
 TOUCHED_LEVELS = 1
-# ... except around a compact hole: at level TOUCHED_LEVELS + 1 (2), the touched pixels
-# of a round, solid hole known all around (area at most COMPACT_MAX x the disc of its
-# inscribed radius, at least COMPACT_SOLID of its convex hull, off the image's edge) are
-# filled again too where less than REFILL_SHARE of their footprint is known at the
-# finest level: their averages are the stripes blurred and shifted, and copying them
-# put blocks of stripes out of phase (6 of the 18 patterns of
+# One level more, TOUCHED_LEVELS + 1 (2), around a compact hole only: a round, solid hole
+# known all around (area at most COMPACT_MAX x the disc of its inscribed radius, at
+# least COMPACT_SOLID of its convex hull, not touching the edge of the crop). There the
+# touched pixels known from less than REFILL_SHARE of their footprint (at the finest
+# level) are filled again too: their averages are stripes blurred and shifted, and
+# copying them put blocks of stripes out of phase (6 of the 18 patterns of
 # tests/engines/test_fill_quality.py; with this, none). Such a hole has known pixels
 # close by on every side, so its sources stay near. Strokes and free-form masks are
 # long or wrap around strips of known pixels, and refilling theirs brought back the far
-# sources above (and, for a share of 1, cost objects 0.5 dB); objects' blobs are
-# compact (1.1-2.7, solidity 0.86-1.0), strokes 1.1-17, mostly above 2.5 or less solid
-# (bench/README.md, "Fourth pass").
+# sources above; refilling every touched pixel, whatever its share, cost objects 0.5 dB.
+# Objects' blobs measure 1.1-2.7 and 0.86-1.0; no part of the bench strokes or places
+# masks passes (bench/README.md, "Fourth pass").
 REFILL_SHARE = 0.5
 COMPACT_MAX = 2.5
 COMPACT_SOLID = 0.85

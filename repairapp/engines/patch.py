@@ -114,6 +114,14 @@ DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 FUSE_CYCLES = 3
 FUSE_EDGE = 30.0
 FUSE_SMOOTH = 2.0
+# ... except where the copy is flat (a sky): there a seam between two copied pieces of
+# different shade needs a sharp change, and its smoothed part left a thin light and dark
+# line where the seam was (the streak at 13448's horizon, the outline of a 12 MP blob in
+# its sky). A hole pixel whose source's 5 x 5 neighbourhood varies by a standard
+# deviation s below FUSE_FLAT grey levels keeps (1 - s / FUSE_FLAT) of the full change;
+# noisy textures, whose detail the full change would flatten, keep only its smooth
+# part as before (bench/README.md, "Fourth pass").
+FUSE_FLAT = 4.0
 # A hole covering less than this share of its box (a thin stroke) is solved over its own
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
@@ -602,9 +610,25 @@ class _Level:
                 residual[:, part] -= pair[:, np.maximum(first, 0)] * (first >= 0)
             del pair
         residual = np.ascontiguousarray(residual.T)
-        change = _smooth_solution(pixels, wp, residual, cycles)
+        change = _smooth_solution(pixels, wp, residual, cycles, self._flatness(source))
         self.image.reshape(-1, 3)[pixels] += change
         self._refresh_border()
+
+    def _flatness(self, source: np.ndarray) -> np.ndarray:
+        """(N,) float32 in 0..1 per hole pixel: 1 - (the standard deviation of the grey
+        levels in the 5 x 5 neighbourhood of its source, `source` (N, 2) x, y padded, -1
+        where none) / FUSE_FLAT, at least 0; 0 where the pixel has no source."""
+        grey = self.image.mean(axis=2)
+        mean = cv2.blur(grey, (5, 5))
+        np.multiply(grey, grey, out=grey)
+        square = cv2.blur(grey, (5, 5))
+        del grey
+        has = source[:, 0] >= 0
+        sy, sx = source[has, 1].astype(np.intp), source[has, 0].astype(np.intp)
+        spread = np.sqrt(np.maximum(square[sy, sx] - mean[sy, sx] ** 2, 0))
+        keep = np.zeros(len(source), np.float32)
+        keep[has] = np.clip(1 - spread / FUSE_FLAT, 0, 1)
+        return keep
 
     # --- voting -----------------------------------------------------------------------
 
@@ -747,12 +771,14 @@ def _conjugate_gradients_with(apply, rhs, x, iterations):
     return x
 
 
-def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycles: int) -> np.ndarray:
+def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycles: int,
+                     keep: np.ndarray | None = None) -> np.ndarray:
     """The smooth part of x, where _laplace(x) = residual over `pixels` and x = 0 elsewhere.
 
     `pixels` (N,) are sorted flat indices into an array of rows `width` long and
     `residual` (N, 3) float32 their right-hand sides; returns x at the pixels, (N, 3)
-    float32, smoothed by a Gaussian of FUSE_SMOOTH px normalised over the pixels.
+    float32, smoothed by a Gaussian of FUSE_SMOOTH px normalised over the pixels, and
+    moved back towards x itself by `keep` (N,) float32 in 0..1, if given (FUSE_FLAT).
     """
     ys, xs = np.divmod(pixels, width)
     ys -= ys[0]
@@ -777,10 +803,14 @@ def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycle
     # is normalised over the hole, so the change at its border is not pulled to 0.
     sums = np.empty(shape + (4,), np.float32)
     sums[:, :, :3] = x
+    flat = np.flatnonzero(keep > 0) if keep is not None else np.zeros(0, np.intp)
+    full = x[ys[flat], xs[flat]]
     del x
     sums[:, :, 3] = domain
     sums = cv2.GaussianBlur(sums, (0, 0), FUSE_SMOOTH)[ys, xs]
-    return sums[:, :3] / sums[:, 3:]
+    smooth = sums[:, :3] / sums[:, 3:]
+    smooth[flat] += keep[flat, None] * (full - smooth[flat])
+    return smooth
 
 
 def _solve_on_pixels(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndarray:

@@ -85,11 +85,24 @@ MIN_REACH = 24
 # Levels 0-1 since the pyramid counts a coarser pixel known from any known finer one
 # (KNOWN_SHARE): with level 2 too, a thin stroke's touched band at level 2 was refilled
 # from far sources (sky pasted over the grass of a stroke, strokes' PSNR 21.9 against
-# 25.2 dB) and the strips of sky between a free-form mask's strokes got ice. The price:
-# 6 of 18 stripe patterns crossing a disc come out with a block out of phase (level 2
-# then copies from its averages next to the hole), where levels 0-2 broke none
-# (bench/README.md, "Third pass"; tests/engines/test_fill_quality.py).
+# 25.2 dB) and the strips of sky between a free-form mask's strokes got ice
+# (bench/README.md, "Third pass").
 TOUCHED_LEVELS = 1
+# One level more, TOUCHED_LEVELS + 1 (2), around a compact hole only: a round, solid hole
+# known all around (area at most COMPACT_MAX x the disc of its inscribed radius, at
+# least COMPACT_SOLID of its convex hull, not touching the edge of the crop). There the
+# touched pixels known from less than REFILL_SHARE of their footprint (at the finest
+# level) are filled again too: their averages are stripes blurred and shifted, and
+# copying them put blocks of stripes out of phase (6 of the 18 patterns of
+# tests/engines/test_fill_quality.py; with this, none). Such a hole has known pixels
+# close by on every side, so its sources stay near. Strokes and free-form masks are
+# long or wrap around strips of known pixels, and refilling theirs brought back the far
+# sources above; refilling every touched pixel, whatever its share, cost objects 0.5 dB.
+# Objects' blobs measure 1.1-2.7 and 0.86-1.0; no part of the bench strokes or places
+# masks passes (bench/README.md, "Fourth pass").
+REFILL_SHARE = 0.5
+COMPACT_MAX = 2.5
+COMPACT_SOLID = 0.85
 DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 # The copied pieces are shaded to fit by a Poisson solve (_Level.fuse): multigrid
 # V-cycles, 3 of them within 0.6 grey levels on average of 3,000 conjugate-gradient
@@ -101,6 +114,14 @@ DIRECTIONS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 FUSE_CYCLES = 3
 FUSE_EDGE = 30.0
 FUSE_SMOOTH = 2.0
+# ... except where the copy is flat (a sky): there a seam between two copied pieces of
+# different shade needs a sharp change, and its smoothed part left a thin light and dark
+# line where the seam was (the streak at 13448's horizon, the outline of a 12 MP blob in
+# its sky). A hole pixel whose source's 5 x 5 neighbourhood varies by a standard
+# deviation s below FUSE_FLAT grey levels keeps (1 - s / FUSE_FLAT) of the full change;
+# noisy textures, whose detail the full change would flatten, keep only its smooth
+# part as before (bench/README.md, "Fourth pass").
+FUSE_FLAT = 4.0
 # A hole covering less than this share of its box (a thin stroke) is solved over its own
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
@@ -157,6 +178,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
     rng = np.random.default_rng(seed)
 
     images, holes, touched = _pyramid(image, hole, r)
+    refill = _compact_refill(hole, holes, touched)
     # The coarsest level's hole is small (the pyramid shrinks it): diffusion, which
     # reads only known pixels, is a fair first guess there.
     level_image = _telea(_to_uint8(images[-1]), holes[-1])
@@ -166,6 +188,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # is filled again (its average as the first guess) and never a source. At the
         # finest level that is the hole itself (touched[0] is hole).
         fill = touched[level] if level <= TOUCHED_LEVELS else holes[level]
+        if level == TOUCHED_LEVELS + 1 and refill is not None:
+            fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
@@ -201,6 +225,45 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
+
+
+def _compact_refill(hole: np.ndarray, holes: list, touched: list) -> np.ndarray | None:
+    """(H, W) bool at level TOUCHED_LEVELS + 1: the touched pixels around compact holes
+    known from less than REFILL_SHARE of their footprint (see COMPACT_MAX); None if none."""
+    level = TOUCHED_LEVELS + 1
+    if len(holes) <= level:
+        return None
+    compact = _compact_parts(hole)
+    if not compact.any():
+        return None
+    # The share of each footprint known at the finest level, and the pixels whose
+    # footprint touches a compact hole, halved as _pyramid halves `touched`.
+    share = (~hole).astype(np.float32)
+    for finer in range(1, level + 1):
+        h, w = holes[finer].shape
+        share = cv2.pyrDown(share, dstsize=(w, h), borderType=cv2.BORDER_REFLECT_101)
+        compact = compact[:h * 2, :w * 2].reshape(h, 2, w, 2).any(axis=(1, 3))
+    return touched[level] & compact & (share < REFILL_SHARE)
+
+
+def _compact_parts(hole: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the hole's components that are round and solid and lie inside the
+    image, known all around (see COMPACT_MAX)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    out = np.zeros(hole.shape, bool)
+    h, w = hole.shape
+    for c in range(1, count):
+        x, y, bw, bh, area = stats[c]
+        if x == 0 or y == 0 or x + bw == w or y + bh == h:
+            continue
+        part = (labels[y:y + bh, x:x + bw] == c).astype(np.uint8)
+        padded = cv2.copyMakeBorder(part, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        radius = float(cv2.distanceTransform(padded, cv2.DIST_L2, 5).max())
+        contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
+        if area <= COMPACT_MAX * np.pi * radius ** 2 and area >= COMPACT_SOLID * hull:
+            out[y:y + bh, x:x + bw] |= part > 0
+    return out
 
 
 def _to_uint8(level: np.ndarray) -> np.ndarray:
@@ -547,9 +610,25 @@ class _Level:
                 residual[:, part] -= pair[:, np.maximum(first, 0)] * (first >= 0)
             del pair
         residual = np.ascontiguousarray(residual.T)
-        change = _smooth_solution(pixels, wp, residual, cycles)
+        change = _smooth_solution(pixels, wp, residual, cycles, self._flatness(source))
         self.image.reshape(-1, 3)[pixels] += change
         self._refresh_border()
+
+    def _flatness(self, source: np.ndarray) -> np.ndarray:
+        """(N,) float32 in 0..1 per hole pixel: 1 - (the standard deviation of the grey
+        levels in the 5 x 5 neighbourhood of its source, `source` (N, 2) x, y padded, -1
+        where none) / FUSE_FLAT, at least 0; 0 where the pixel has no source."""
+        grey = self.image.mean(axis=2)
+        mean = cv2.blur(grey, (5, 5))
+        np.multiply(grey, grey, out=grey)
+        square = cv2.blur(grey, (5, 5))
+        del grey
+        has = source[:, 0] >= 0
+        sy, sx = source[has, 1].astype(np.intp), source[has, 0].astype(np.intp)
+        spread = np.sqrt(np.maximum(square[sy, sx] - mean[sy, sx] ** 2, 0))
+        keep = np.zeros(len(source), np.float32)
+        keep[has] = np.clip(1 - spread / FUSE_FLAT, 0, 1)
+        return keep
 
     # --- voting -----------------------------------------------------------------------
 
@@ -692,12 +771,14 @@ def _conjugate_gradients_with(apply, rhs, x, iterations):
     return x
 
 
-def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycles: int) -> np.ndarray:
+def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycles: int,
+                     keep: np.ndarray | None = None) -> np.ndarray:
     """The smooth part of x, where _laplace(x) = residual over `pixels` and x = 0 elsewhere.
 
     `pixels` (N,) are sorted flat indices into an array of rows `width` long and
     `residual` (N, 3) float32 their right-hand sides; returns x at the pixels, (N, 3)
-    float32, smoothed by a Gaussian of FUSE_SMOOTH px normalised over the pixels.
+    float32, smoothed by a Gaussian of FUSE_SMOOTH px normalised over the pixels, and
+    moved back towards x itself by `keep` (N,) float32 in 0..1, if given (FUSE_FLAT).
     """
     ys, xs = np.divmod(pixels, width)
     ys -= ys[0]
@@ -722,10 +803,14 @@ def _smooth_solution(pixels: np.ndarray, width: int, residual: np.ndarray, cycle
     # is normalised over the hole, so the change at its border is not pulled to 0.
     sums = np.empty(shape + (4,), np.float32)
     sums[:, :, :3] = x
+    flat = np.flatnonzero(keep > 0) if keep is not None else np.zeros(0, np.intp)
+    full = x[ys[flat], xs[flat]]
     del x
     sums[:, :, 3] = domain
     sums = cv2.GaussianBlur(sums, (0, 0), FUSE_SMOOTH)[ys, xs]
-    return sums[:, :3] / sums[:, 3:]
+    smooth = sums[:, :3] / sums[:, 3:]
+    smooth[flat] += keep[flat, None] * (full - smooth[flat])
+    return smooth
 
 
 def _solve_on_pixels(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndarray:

@@ -413,7 +413,7 @@ class _Level:
         # A copy of the targets' features is quicker to read than the grid (11 % of the
         # whole repair at 2 MP) but takes 64 bytes a target: 265 MB for the 4.3 M of a
         # 24 MP photo's 15 % hole, whose candidates then read the grid.
-        self.t_features = self.features[self.t_idx] if len(self.t_idx) <= COPIED_TARGETS else None
+        self.t_features = self.features.take(self.t_idx, axis=0) if len(self.t_idx) <= COPIED_TARGETS else None
         self.t_dist = self._distance(self.nnf_y[self.t_idx], self.nnf_x[self.t_idx])[0]
 
     def _distance(self, sy: np.ndarray, sx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,30 +423,47 @@ class _Level:
         `sy` and `sx` are the caller's fresh arrays, clamped in place (np.clip's checks cost
         more than the clamping at these sizes).
         """
+        src = self._clamped(sy, sx)
+        valid = self.source_flat[src]
+        d = np.full(len(src), np.inf, np.float32)
+        rows = np.flatnonzero(valid)
+        d[rows] = self._distances(rows, src[rows])
+        return d, sy, sx
+
+    def _clamped(self, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
+        """Flat (padded) indices of the candidates (sy, sx), clamped onto the array in place."""
         np.minimum(np.maximum(sy, 0, out=sy), self.hp - 1, out=sy)
         np.minimum(np.maximum(sx, 0, out=sx), self.wp - 1, out=sx)
-        src = sy * self.wp + sx
-        d = np.empty(len(src), np.float32)
-        for start in range(0, len(src), DISTANCE_CHUNK):
+        return sy * self.wp + sx
+
+    def _distances(self, rows: np.ndarray, src: np.ndarray) -> np.ndarray:
+        """Squared feature distances (float32) between the targets numbered `rows` and the
+        source patches at the flat indices `src`, DISTANCE_CHUNK at a time. A target's
+        distance does not depend on which others are computed with it."""
+        # Rows are gathered with take(axis=0): 3-4x faster than fancy indexing (numpy 2.4).
+        d = np.empty(len(rows), np.float32)
+        for start in range(0, len(rows), DISTANCE_CHUNK):
             part = slice(start, start + DISTANCE_CHUNK)
-            own = self.features[self.t_idx[part]] if self.t_features is None else self.t_features[part]
-            diff = own - self.features[src[part]]
+            which = rows[part]
+            own = (self.features.take(self.t_idx[which], axis=0) if self.t_features is None
+                   else self.t_features.take(which, axis=0))
+            diff = self.features.take(src[part], axis=0)
+            diff -= own  # the source's minus the target's: the same squares
             d[part] = np.einsum("ij,ij->i", diff, diff)
-        d[~self.source_flat[src]] = np.inf
-        return d, sy, sx
+        return d
 
     # --- PatchMatch -------------------------------------------------------------------
 
     def search(self, rng: np.random.Generator, *, passes: int, radius: int | None = None) -> None:
         span = max(self.hp, self.wp)
         n = len(self.t_idx)
+        # Each target's current source patch (flat index), kept up to date by _try.
+        self.t_src = self.nnf_y[self.t_idx].astype(np.int64) * self.wp + self.nnf_x[self.t_idx]
         for _ in range(passes):
             for jump in JUMPS:
                 for dy, dx in DIRECTIONS:
                     # Neighbour's match, shifted back: coherent copies grow across the hole.
-                    ny = np.clip(self.ty - dy * jump, 0, self.hp - 1)
-                    nx = np.clip(self.tx - dx * jump, 0, self.wp - 1)
-                    nidx = ny * self.wp + nx
+                    nidx = self._neighbour(jump, dy, dx)
                     self._try(self.nnf_y[nidx] + dy * jump, self.nnf_x[nidx] + dx * jump)
             if radius is None:
                 self._try(*np.divmod(self.source_idx[rng.integers(0, len(self.source_idx), n)], self.wp))
@@ -456,12 +473,36 @@ class _Level:
                           self.nnf_x[self.t_idx] + rng.integers(-step, step + 1, n, dtype=np.int32))
                 step //= 2
 
+    def _neighbour(self, jump: int, dy: int, dx: int) -> np.ndarray:
+        """Flat index of each target's neighbour at -jump * (dy, dx), clamped onto the
+        array; the same at every step of the level, so made once."""
+        if not hasattr(self, "_neighbours"):
+            self._neighbours = {}
+        key = (jump, dy, dx)
+        if key not in self._neighbours:
+            ny = np.clip(self.ty - dy * jump, 0, self.hp - 1)
+            nx = np.clip(self.tx - dx * jump, 0, self.wp - 1)
+            self._neighbours[key] = ny * self.wp + nx
+        return self._neighbours[key]
+
     def _try(self, sy: np.ndarray, sx: np.ndarray) -> None:
-        d, sy, sx = self._distance(sy, sx)
-        better = np.flatnonzero(d < self.t_dist)
-        t = self.t_idx[better]
-        self.nnf_y[t], self.nnf_x[t] = sy[better], sx[better]
-        self.t_dist[better] = d[better]
+        """Take each candidate (sy, sx) that is nearer than its target's current match.
+
+        Only valid sources other than the current match are compared: the match itself
+        would come out at exactly its distance and never win (about half the candidates
+        of a propagation pass once the field is coherent), an invalid one at inf.
+        """
+        src = self._clamped(sy, sx)
+        keep = self.source_flat[src]
+        keep &= src != self.t_src
+        rows = np.flatnonzero(keep)
+        d = self._distances(rows, src[rows])
+        better = d < self.t_dist[rows]
+        won = rows[better]
+        t = self.t_idx[won]
+        self.nnf_y[t], self.nnf_x[t] = sy[won], sx[won]
+        self.t_dist[won] = d[better]
+        self.t_src[won] = src[won]
 
     # --- gradient-domain fusion --------------------------------------------------------
 

@@ -467,13 +467,13 @@ class _Level:
                 for dy, dx in DIRECTIONS:
                     # Neighbour's match, shifted back: coherent copies grow across the hole.
                     nidx = self._neighbour(jump, dy, dx)
-                    self._try(self.nnf_y[nidx] + dy * jump, self.nnf_x[nidx] + dx * jump)
+                    self._try(self.nnf_y.take(nidx) + dy * jump, self.nnf_x.take(nidx) + dx * jump)
             if radius is None:
                 self._try(*np.divmod(self.source_idx[rng.integers(0, len(self.source_idx), n)], self.wp))
             step = max(1, span // RANDOM_SPAN_DIVISOR) if radius is None else radius
             while step >= 1:
-                self._try(self.nnf_y[self.t_idx] + rng.integers(-step, step + 1, n, dtype=np.int32),
-                          self.nnf_x[self.t_idx] + rng.integers(-step, step + 1, n, dtype=np.int32))
+                self._try(self.nnf_y.take(self.t_idx) + rng.integers(-step, step + 1, n, dtype=np.int32),
+                          self.nnf_x.take(self.t_idx) + rng.integers(-step, step + 1, n, dtype=np.int32))
                 step //= 2
 
     def _neighbour(self, jump: int, dy: int, dx: int) -> np.ndarray:
@@ -496,7 +496,7 @@ class _Level:
         of a propagation pass once the field is coherent), an invalid one at inf.
         """
         src = self._clamped(sy, sx)
-        keep = self.source_flat[src]
+        keep = self.source_flat.take(src)
         keep &= src != self.t_src
         rows = np.flatnonzero(keep)
         d = self._distances(rows, src[rows])

@@ -182,6 +182,14 @@ def decode_stored(data: bytes) -> Photo:
     return Photo(rgb=cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB), alpha=None, source_format="PNG")
 
 
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's header (its IHDR chunk), None when `data` does not
+    start like a PNG."""
+    if len(data) < 24 or not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def decode_mask(data: bytes, *, size: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode a mask to (H, W) uint8 with 0 = keep, 255 = remove.
 
@@ -195,20 +203,32 @@ def decode_mask(data: bytes, *, size: tuple[int, int], max_pixels: int = DEFAULT
             f"The mask is {img.size[0]}×{img.size[1]} but the photo is {size[0]}×{size[1]}; "
             "they must be the same size."
         )
+    import cv2  # local, as elsewhere here: Pillow alone decodes the uploads
+
     if img.mode in ("RGBA", "LA", "PA", "P"):
-        rgba = img.convert("RGBA")
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
         # Pillow's own RGBA -> L ignores alpha and is ~15x faster than via numpy.
         grey = np.asarray(rgba.convert("L"))
         alpha = np.asarray(rgba.getchannel("A"))
-        plane = alpha if grey.max() == 0 else np.where(alpha >= 128, grey, 0)
+        # Where alpha >= 128, grey >= 128; an empty colour takes the alpha alone. On
+        # OpenCV's compares: np.where's full-frame int64 temporaries cost 0.05 s at 12 MP.
+        mask = _at_least_128(alpha)
+        if grey.max() != 0:
+            mask = cv2.bitwise_and(mask, _at_least_128(grey))
     elif img.mode.startswith("I"):
-        plane = _to_rgb_alpha(img)[0][:, :, 0]  # 16-bit grey, scaled like a photo
+        mask = _at_least_128(np.ascontiguousarray(_to_rgb_alpha(img)[0][:, :, 0]))  # 16-bit grey, scaled like a photo
     else:
-        plane = np.asarray(img.convert("L"))
-    mask = np.where(plane >= 128, 255, 0).astype(np.uint8)
-    if not mask.any():
+        mask = _at_least_128(np.asarray(img.convert("L")))
+    if not cv2.countNonZero(mask):
         raise ImageError("The mask is empty: paint over what should be removed.")
     return mask
+
+
+def _at_least_128(plane: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 255 where the uint8 `plane` is at least 128, else 0."""
+    import cv2
+
+    return cv2.compare(plane, 127, cv2.CMP_GT)
 
 
 def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:
@@ -216,7 +236,11 @@ def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:
 
     OpenCV 5's default PNG settings are both faster and smaller than an explicit zlib
     level 1 or Pillow's encoder (12 MP: 0.27 s and 5.2 MB against 0.51 s / 6.4 MB and
-    ~0.7 s / 7.0 MB); on large photos encoding is much of what a user waits for.
+    ~0.7 s / 7.0 MB); on large photos encoding is much of what a user waits for. Every
+    row filtered "up" (the row above) rather than OpenCV's default: on the 20 bench
+    photos 11 % faster to encode and 3.5 % to decode (the next repair of the version
+    decodes it) for 0.4 % more bytes; on the upscaled 12 MP bench photo 0.26 -> 0.21 s,
+    decoding 0.18 -> 0.17 s and 5.2 -> 3.9 MB.
     """
     import cv2
 
@@ -224,7 +248,7 @@ def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:
         bgr = cv2.cvtColor(np.dstack([rgb, alpha]), cv2.COLOR_RGBA2BGRA)
     else:
         bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    ok, buffer = cv2.imencode(".png", bgr)
+    ok, buffer = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP])
     if not ok:
         raise RuntimeError("PNG encoding failed")
     return buffer.tobytes()

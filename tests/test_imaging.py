@@ -140,6 +140,35 @@ def test_rgba_mask_with_empty_colour_uses_its_alpha():
     assert mask.tolist() == [[0, 255, 0], [0, 0, 0]]
 
 
+def test_a_canvas_mask_is_its_colour_where_alpha_is_opaque_in_every_mode():
+    """Grey >= 128 where alpha >= 128 (an RGBA, LA or palette canvas with colour), alpha
+    alone where the colour is empty, grey alone without alpha: pixel by pixel."""
+    rng = np.random.default_rng(4)
+    grey = rng.integers(0, 256, (9, 11), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (9, 11), dtype=np.uint8)
+    both = np.where((grey >= 128) & (alpha >= 128), 255, 0)
+    cases = {
+        "RGBA": (Image.fromarray(np.dstack([grey, grey, grey, alpha]), "RGBA"), both),
+        "LA": (Image.fromarray(np.dstack([grey, alpha]), "LA"), both),
+        "empty colour": (Image.fromarray(np.dstack([grey * 0, grey * 0, grey * 0, alpha]), "RGBA"),
+                         np.where(alpha >= 128, 255, 0)),
+        "L": (Image.fromarray(grey, "L"), np.where(grey >= 128, 255, 0)),
+        "16-bit": (Image.fromarray(grey.astype(np.uint16) * 257), np.where(grey >= 128, 255, 0)),
+    }
+    for name, (img, expected) in cases.items():
+        mask = imaging.decode_mask(encode(img), size=(11, 9))
+        assert mask.dtype == np.uint8 and mask.shape == (9, 11), name
+        assert np.array_equal(mask, expected), name
+
+
+def test_png_size_reads_the_header_only():
+    data = imaging.encode_png(textured_rgb())
+    assert imaging.png_size(data) == (96, 64)
+    assert imaging.png_size(data[:30]) == (96, 64)  # the rest is not needed
+    assert imaging.png_size(photo_bytes(0)) is None  # a JPEG
+    assert imaging.png_size(b"") is None
+
+
 def test_png_encoding_round_trips_every_pixel_and_alpha():
     rgb = textured_rgb()
     alpha = np.random.default_rng(3).integers(0, 256, (64, 96), dtype=np.uint8)

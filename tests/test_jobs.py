@@ -16,7 +16,7 @@ from repairapp import engines, imaging, jobs, services
 from repairapp.engines import pipeline
 from repairapp.engines.base import Engine
 from repairapp.models import Event, RepairJob, Version
-from tests.conftest import decode_png, mask_png, photo_bytes
+from tests.conftest import decode_png, encode, mask_png, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,47 @@ def test_a_mask_that_no_longer_fits_fails_with_a_readable_reason(alice, asset, r
     run_worker()
     job.refresh_from_db()
     assert job.status == RepairJob.FAILED and "mask is 10×10 but the photo is 512×512" in job.error
+
+
+def test_the_stored_version_is_the_engines_output_pixel_for_pixel(
+    alice, asset, run_worker, django_capture_on_commit_callbacks
+):
+    """The version's PNG is encoded beside the diff and the checks (another thread): what
+    is stored must still be exactly what the pipeline made from the base and the mask,
+    and nothing outside the grown mask may differ from the base."""
+    base = asset.latest_version()
+    job = _submit(alice, base, box=(180, 140, 300, 260), engine="auto", capture=django_capture_on_commit_callbacks)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED, job.error
+    photo = imaging.decode_stored(_read(base.file))
+    mask = imaging.decode_mask(_read(job.mask_file), size=(photo.width, photo.height))
+    expected = pipeline.repair(photo.rgb, mask, engine="auto", dilate=job.params["dilate"],
+                               feather=job.params["feather"], seed=0)
+    stored = _read(job.result_version.file)
+    assert np.array_equal(decode_png(stored), expected.rgb)
+    assert not (decode_png(stored) != photo.rgb).any(axis=2)[expected.mask == 0].any()
+    assert job.result_version.checksum == imaging.sha256(stored) and job.result_version.size == len(stored)
+    thumb = Image.open(io.BytesIO(_read(job.result_version.thumbnail)))
+    assert max(thumb.size) <= max(imaging.THUMBNAIL_SIZE)
+
+
+def test_a_base_version_that_is_not_a_png_is_still_repaired_with_its_mask_checked(
+    alice, asset, run_worker, django_capture_on_commit_callbacks
+):
+    """The mask is decoded beside the photo, sized by the photo's PNG header; a version
+    file that is not one of our PNGs (no such header) takes the careful path."""
+    base = asset.latest_version()
+    job = _submit(alice, base, capture=django_capture_on_commit_callbacks)
+    rgb = decode_png(_read(base.file))
+    default_storage.delete(base.file.name)
+    with default_storage.open(base.file.name, "wb") as fh:
+        fh.write(encode(Image.fromarray(rgb), "WEBP", lossless=True))
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == RepairJob.SUCCEEDED, job.error
+    after = decode_png(_read(job.result_version.file))
+    assert after.shape == rgb.shape and (after != rgb).any()
 
 
 def test_the_same_job_delivered_twice_makes_one_version(alice, asset, run_worker, django_capture_on_commit_callbacks):

@@ -46,6 +46,9 @@ TILE = 1024
 TILE_MIN = 1536
 TILE_DENSITY = 0.2
 TILE_CONTEXT = 128
+# Zero px kept around the (grown) mask where it is grown and split: more than the 2 px
+# a step of the 5 x 5 distance transform (regions.inscribed_radius) spans.
+SPLIT_FRAME = 3
 
 
 @dataclass
@@ -79,14 +82,27 @@ def repair(
     resolved = chosen.resolve_params(params)
 
     started = time.perf_counter()
-    drawn = np.where(mask > 0, 255, 0).astype(np.uint8)
-    effective = imaging.dilate_mask(drawn, dilate)
+    drawn = cv2.compare(mask, 0, cv2.CMP_GT)  # 0/255
+    # Growing the mask and judging its parts only look near it: on the mask's box plus
+    # what the dilation and the distance transform reach, the same pixels as on the
+    # whole photo (the frame's zeros stop a 5 x 5 distance mask, whose steps are at
+    # most 2 px, and cv2.dilate adds nothing at a crop's edge), for the cost of the
+    # mask instead of the photo (at 12 MP auto's split was 0.14 s of the repair).
+    box = regions.box(drawn)
+    if box is None:
+        return RepairResult(rgb=image.copy(), mask=drawn, timings={"dilate": 0.0, "engine": 0.0, "total": 0.0})
+    near = regions.grow(box, dilate + SPLIT_FRAME, drawn.shape)
+    near = (slice(near[0], near[1]), slice(near[2], near[3]))
+    effective = np.zeros_like(drawn)
+    effective[near] = imaging.dilate_mask(drawn[near], dilate)
     # An engine's parts are judged as drawn (auto's widths: dilation merges the letters
     # of a caption into blobs that a disc fits in, though every stroke is thin), then
     # grown with the mask.
-    split = chosen.split(drawn, resolved)
+    split = chosen.split(drawn[near], resolved)
     if split is not None:
-        split = (imaging.dilate_mask(split.astype(np.uint8) * 255, dilate) > 0) & (effective > 0)
+        part = (imaging.dilate_mask(split.astype(np.uint8) * 255, dilate) > 0) & (effective[near] > 0)
+        split = np.zeros(drawn.shape, bool)
+        split[near] = part
     grown = time.perf_counter()
     rgb = fill_regions(chosen, image, effective, seed=seed, feather=feather, params=resolved, split=split,
                        painted=drawn)

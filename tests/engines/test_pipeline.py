@@ -299,3 +299,91 @@ def test_cutting_the_search_and_the_fusion_into_chunks_changes_no_pixel(monkeypa
     monkeypatch.setattr(patch, "COPIED_TARGETS", 0)
     for mask, fill in zip((blob, stroke), whole):
         assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=3), fill)
+
+
+def _random_masks(count, seed):
+    """uint8 masks of discs and thick lines, some running off the edges, some far apart."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        h, w = (int(v) for v in rng.integers(24, 320, 2))
+        mask = np.zeros((h, w), np.uint8)
+        for _ in range(int(rng.integers(1, 6))):
+            if rng.random() < 0.5:
+                centre = (int(rng.integers(-8, w + 8)), int(rng.integers(-8, h + 8)))
+                cv2.circle(mask, centre, int(rng.integers(1, 30)), int(rng.integers(1, 256)), -1)
+            else:
+                a, b = (tuple(int(v) for v in rng.integers(-8, max(h, w) + 8, 2)) for _ in range(2))
+                cv2.line(mask, a, b, 255, int(rng.integers(1, 14)))
+        yield mask
+
+
+def test_groups_found_on_the_masks_box_are_those_of_the_whole_photo_in_the_same_order():
+    """groups() only looks at the mask's box (and what its merging reaches): the boxes,
+    and their order, must be what grouping every cell of the photo gives."""
+    for mask in _random_masks(400, seed=11):
+        found = regions.groups(mask)
+        whole = regions._groups(mask, regions.MERGE_DISTANCE)
+        assert [tuple(map(int, b)) for b in found] == [tuple(map(int, b)) for b in whole]
+    assert regions.groups(np.zeros((40, 50), np.uint8)) == []
+
+
+def test_the_mask_is_grown_and_split_on_its_box_as_on_the_whole_photo(monkeypatch):
+    """repair() grows the mask and lets auto judge its parts on the mask's box only: the
+    grown mask and the parts handed to the fill must be the whole-photo ones."""
+    from repairapp import imaging
+    from repairapp.engines import pipeline
+
+    handed = {}
+
+    def capture(engine, image, mask, **kw):
+        handed.update(mask=mask.copy(), split=kw["split"])
+        return image.copy()
+
+    monkeypatch.setattr(pipeline, "fill_regions", capture)
+    for i, mask in enumerate(_random_masks(150, seed=12)):
+        dilate = i % 7
+        image = np.zeros(mask.shape + (3,), np.uint8)
+        handed.clear()
+        result = repair(image, mask, engine="auto", dilate=dilate)
+        if not mask.any():  # every shape fell off the photo: nothing to fill
+            assert not handed and not result.mask.any() and np.array_equal(result.rgb, image)
+            continue
+        drawn = np.where(mask > 0, 255, 0).astype(np.uint8)
+        grown = imaging.dilate_mask(drawn, dilate)
+        wide = auto.wide_components(drawn, thin_radius=auto.THIN_RADIUS.default)
+        parts = (imaging.dilate_mask(wide.astype(np.uint8) * 255, dilate) > 0) & (grown > 0)
+        assert np.array_equal(result.mask, grown) and np.array_equal(handed["mask"], grown)
+        assert np.array_equal(handed["split"], parts)
+
+
+def test_the_search_finds_the_field_that_comparing_every_candidate_finds():
+    """_try compares only valid candidates other than the current match (the match itself
+    can never win, an invalid one is at infinity): the field and the distances must be
+    those of comparing every candidate, as the search did before."""
+    from repairapp.engines import patch
+
+    class EveryCandidate(patch._Level):
+        def _try(self, sy, sx):
+            d, sy, sx = self._distance(sy, sx)
+            better = np.flatnonzero(d < self.t_dist)
+            t = self.t_idx[better]
+            self.nnf_y[t], self.nnf_x[t] = sy[better], sx[better]
+            self.t_dist[better] = d[better]
+
+    image = (stripes(90, 120) // 2 + np.random.default_rng(3).integers(0, 60, (90, 120, 3))).astype(np.float32)
+    hole = disc(image.shape[:2], 45, 60, 16) > 0
+    fields = []
+    for kind in (patch._Level, EveryCandidate):
+        rng = np.random.default_rng(9)
+        level = kind(image, hole, patch.PATCH_RADIUS, hole, reach=64)
+        level.set_hole_pixels(np.full(image.shape, 128, np.uint8))
+        level.random_field(rng)
+        for step in range(3):
+            level.compute_features(full=step == 0)
+            level.search(rng, passes=2 if step == 0 else 1, radius=None if step < 2 else 4)
+        fields.append((level.nnf_y.copy(), level.nnf_x.copy(), level.t_dist.copy()))
+    for ours, every in zip(*fields):
+        assert np.array_equal(ours, every)
+    assert np.isfinite(fields[0][2]).all()  # every target found a real source

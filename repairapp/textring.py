@@ -37,9 +37,11 @@ QUALITY = 75      # the test JPEG's quality: a common web quality (the upload's 
                   # a better one rippled less, and the repair then takes a few px too many)
 LEVEL = 6         # grey levels, in some channel, the test JPEG's ripple must reach (4: a
                   # pixel in two near a caption was taken, and the fill cost 2-3 dB in the box)
-REFERENCE = 6     # px beyond REACH: the photo that says whether the place is smooth ...
-SMOOTH = 5.0      # ... its mean deviation from its mean, in grey levels, at most (a sky or a
-                  # wall; on grass or stone a halo is hidden and a fill shows)
+REFERENCE = 6     # px beyond 2 x REACH: the photo that says whether the place is smooth ...
+SMOOTH = 3.0      # ... its mean deviation from its mean, in grey levels, at most (a sky or a
+                  # wall; on grass or stone a halo is hidden and a fill shows. 5, measured
+                  # nearer, 8-14 px, also took dark shaded places: 16 of 60 JPEG captions
+                  # lost 0.3-1.3 dB in the box)
 MIN_REFERENCE = 8  # reference pixels in a window, at least, to judge by
 JPEG_FORMATS = ("JPEG",)  # source formats whose text rings (WebP's lossy mode would too: not measured)
 
@@ -48,13 +50,13 @@ def ringing(rgb: np.ndarray, mask: np.ndarray, *, dilate: int = 2) -> np.ndarray
     """(H, W) bool: the pixels beside the text of `mask` where a JPEG of it ripples.
 
     Looked for farther than `dilate` px from the mask (the repair takes those anyway) and
-    at most REACH, where the photo REACH to REACH + REFERENCE px from the text is smooth.
+    at most REACH, where the photo 2 x REACH to 2 x REACH + REFERENCE px from the text is smooth.
     """
     text = mask > 0
     out = np.zeros(text.shape, bool)
     if not text.any():
         return out
-    margin = REACH + REFERENCE
+    margin = 2 * REACH + REFERENCE
     h, w = text.shape
     # Each line by itself, in a crop: a caption in a 24 MP photo costs what the caption does.
     near = cv2.dilate(text.astype(np.uint8), np.ones((2 * margin + 1,) * 2, np.uint8))
@@ -78,12 +80,14 @@ def _ringing(rgb: np.ndarray, text: np.ndarray, dilate: int) -> np.ndarray:
     _, data = cv2.imencode(".jpg", composed[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
     ripples = np.abs(cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.int16) - composed).max(axis=2)
     # Where the photo around is smooth: its mean deviation over the REFERENCE ring, by window.
-    reference = ((distance > REACH) & (distance <= REACH + REFERENCE)).astype(np.float32)
-    window = (2 * (REACH + REFERENCE) + 1,) * 2
+    # The ring starts past the colour ripples' reach (2 x REACH: the colour planes are
+    # stored at half size), which would make the smoothest sky around a strong caption look rough.
+    reference = ((distance > 2 * REACH) & (distance <= 2 * REACH + REFERENCE)).astype(np.float32)
+    window = (2 * (2 * REACH + REFERENCE) + 1,) * 2
     count = np.maximum(cv2.boxFilter(reference, -1, window, normalize=False), 1)[:, :, None]
-    pixels = rgb.astype(np.float32) * reference[:, :, None]
-    mean = cv2.boxFilter(pixels, -1, window, normalize=False) / count
-    apart = np.abs(rgb.astype(np.float32) - mean) * reference[:, :, None]
+    photo = rgb.astype(np.float32)
+    mean = cv2.boxFilter(photo * reference[:, :, None], -1, window, normalize=False) / count
+    apart = np.abs(photo - mean) * reference[:, :, None]
     spread = (cv2.boxFilter(apart, -1, window, normalize=False) / count).max(axis=2)
     smooth = (count[:, :, 0] >= MIN_REFERENCE) & (spread <= SMOOTH)
     return band & (ripples > LEVEL) & smooth

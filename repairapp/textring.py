@@ -5,8 +5,8 @@ letter's edge is made of fine ones, so the blocks around it come back with rippl
 copies of the letters' outlines (the colour planes, stored at half size, spread them over
 16 px). Find text's mask covers the letters and their anti-aliased rim, and the repair
 grows it by `dilate` px; the ripples beyond stay, and after the text is gone its shape
-can still be seen on a smooth sky, up to ~8 grey levels (bench/README.md, "Fourth round:
-reading and removing").
+can still be seen on a smooth sky, a few grey levels (20 at worst beside a strong blue
+caption) (bench/README.md, "Fourth round: reading and removing").
 
 The ripples belong to the repair, not to Find text's mask: that mask is where the text
 is (the editor shows it, the operator toggles its lines, the bench's extra area counts
@@ -35,8 +35,8 @@ import numpy as np
 REACH = 8         # px from the text the ripples are looked for in: one JPEG block
 QUALITY = 75      # the test JPEG's quality: a common web quality (the upload's is not kept;
                   # a better one rippled less, and the repair then takes a few px too many)
-LEVEL = 6         # grey levels, in some channel, the test JPEG's ripple must reach (4: a
-                  # pixel in two near a caption was taken, and the fill cost 2-3 dB in the box)
+LEVEL = 6         # grey levels, in some channel, the test JPEG's ripple must reach (4, with no
+                  # smoothness test: 0.9 x the text's area was taken, and the box lost 2-3 dB)
 REFERENCE = 6     # px beyond 2 x REACH: the photo that says whether the place is smooth ...
 SMOOTH = 3.0      # ... its mean deviation from its mean, in grey levels, at most (a sky or a
                   # wall; on grass or stone a halo is hidden and a fill shows. 5, measured

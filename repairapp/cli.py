@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import imaging, textfind
+from . import imaging, textfind, textring
 from .engines import DEFAULT_ENGINE, EngineError, get, names, pipeline
 from .env import envint
 
@@ -74,6 +74,7 @@ def repair_file(photo_path: Path, mask_path: Path | None, out_path: Path, *, eng
         mask = textfind.find_text(photo.rgb)
         if not mask.any():
             raise ValueError("no text found in the photo, nothing to remove")
+        mask = textring.grow_over_ringing(photo.rgb, mask, photo.source_format, dilate=dilate)  # as the worker does
     else:
         mask = imaging.decode_mask(mask_path.read_bytes(), size=(photo.width, photo.height), max_pixels=max_pixels)
     result = pipeline.repair(photo.rgb, mask, engine=engine, dilate=dilate, feather=feather, seed=seed)

@@ -26,7 +26,7 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
 
-from . import diff, imaging, textfind
+from . import diff, imaging, textfind, textring
 from .engines import EngineError, pipeline
 from .models import Asset, Event, RepairJob, Version
 from .storage import DiskFull, delete_quietly, save_bytes
@@ -292,9 +292,14 @@ def _repair(job: RepairJob, written: list[str]) -> Version:
                                        max_pixels=settings.MAX_IMAGE_PIXELS)
         lap("decode")
         params = dict(job.params)
+        dilate = int(params.pop("dilate", pipeline.DEFAULT_DILATE))
+        filled = mask
+        if job.text_source:
+            # Text in a JPEG upload: the repair also takes the JPEG's ripples beside the
+            # letters, which Find text's mask leaves (a halo of their shapes on a smooth sky).
+            filled = textring.grow_over_ringing(photo.rgb, mask, job.asset.original_format, dilate=dilate)
         result = pipeline.repair(
-            photo.rgb, mask, engine=job.engine,
-            dilate=int(params.pop("dilate", pipeline.DEFAULT_DILATE)),
+            photo.rgb, filled, engine=job.engine, dilate=dilate,
             feather=int(params.pop("feather", pipeline.DEFAULT_FEATHER)),
             seed=int(params.pop("seed", 0)),
             params=params,

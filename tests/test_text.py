@@ -141,6 +141,50 @@ def test_the_guard_flags_a_version_where_text_was_left(client, alice, moderator,
     assert not [f for f in painted.result_version.fill_flags if f["code"] == "text"]
 
 
+def test_remove_text_on_a_jpeg_takes_the_ripples_and_the_guard_still_reads_what_was_left(
+        alice, run_worker, django_capture_on_commit_callbacks):
+    # A caption on a smooth sky, uploaded as a JPEG and, the same pixels, as a PNG.
+    img, coverage = overlay(sky_rgb(), CAPTION, (40, 260), (40, 70, 220), scale=1.0)
+    jpeg_data = encode(Image.fromarray(img), "JPEG", quality=75)
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg_data)).convert("RGB"))
+    versions = {}
+    for name, data in (("sale.jpg", jpeg_data), ("sale.png", encode(Image.fromarray(decoded)))):
+        asset = services.asset_create(owner=alice, data=data, file_name=name)
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.repair_create(user=alice, version=asset.latest_version(), mask_data=None,
+                                         mode=services.MODE_REMOVE_TEXT)
+        run_worker()
+        job.refresh_from_db()
+        assert job.status == "succeeded", job.error
+        assert job.text_words == [CAPTION]
+        versions[asset.original_format] = job.result_version
+    jpeg, png = versions["JPEG"], versions["PNG"]
+    # Find text's mask is the same; the JPEG's repair also took the ripples beside it.
+    assert jpeg.mask_pixels > png.mask_pixels
+    assert jpeg.changed_outside_painted > png.changed_outside_painted
+    assert not [f for f in jpeg.fill_flags if f["code"] == "text"]
+
+    # The guard on a JPEG: half the caption masked, the ripples taken beside that half; the
+    # rest is still read.
+    asset = Asset.objects.get(original_format="JPEG")
+    half = np.where(coverage > 0, 255, 0).astype(np.uint8)
+    half[:, 190:] = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.repair_create(user=alice, version=asset.versions.get(number=1), mask_data=png_of(half),
+                                     found_text=[CAPTION])
+    run_worker()
+    job.refresh_from_db()
+    (flag,) = [f for f in job.result_version.fill_flags if f["code"] == "text"]
+    assert any("TODAY" in w for w in flag["words"])
+
+
+def sky_rgb(h: int = 512, w: int = 512) -> np.ndarray:
+    """A smooth pale sky: where the ripples of a JPEG's caption show after it is removed."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.stack([190 + 30 * x / w, 210 + 20 * y / h, np.full((h, w), 245, np.float32)], axis=2)
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
 # ---------------------------------------------------------------- the upload screen
 
 

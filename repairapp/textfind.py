@@ -33,8 +33,8 @@ With the trained detector (`textdetect`, PP-OCRv6 in the rapidocr wheel) the wor
 split where each is better (issue 15): the model finds the lines, whatever their size,
 stroke or colour (the classical filters missed 1-2 px captions and dark-on-dark stamps),
 and reads them; inside each line's box the glyph pixels are picked by the text's colour
-(found by contrast), with the classical finder's outline step and a thin anti-aliased rim,
-because the model's boxes are boxes (`_glyph_pixels`). Each line is then judged overlay
+(found by contrast), with an outline's or shadow's second colour and the anti-aliased
+edge, because the model's boxes are boxes (`_glyph_pixels`). Each line is then judged overlay
 or scene text (`_judge`): only overlays go into the proposed mask.
 When the model cannot load, the classical finder above runs alone (`classical_find_text`).
 """

@@ -33,8 +33,8 @@ With the trained detector (`textdetect`, PP-OCRv6 in the rapidocr wheel) the wor
 split where each is better (issue 15): the model finds the lines, whatever their size,
 stroke or colour (the classical filters missed 1-2 px captions and dark-on-dark stamps),
 and reads them; inside each line's box the glyph pixels are picked by the text's colour
-(found by contrast), with the classical finder's outline step and a thin anti-aliased rim,
-because the model's boxes are boxes (`_glyph_pixels`). Each line is then judged overlay
+(found by contrast), with an outline's or shadow's second colour and the anti-aliased
+edge, because the model's boxes are boxes (`_glyph_pixels`). Each line is then judged overlay
 or scene text (`_judge`): only overlays go into the proposed mask.
 When the model cannot load, the classical finder above runs alone (`classical_find_text`).
 """
@@ -104,11 +104,17 @@ OVERLAY, SCENE = "overlay", "scene"
 MAX_LINES = 60              # lines judged and read per photo; a page of text is not an overlay
 GLYPH_CONTRAST = 20         # grey levels, at least, between a glyph and its surroundings
                             # (a 70 % opaque caption on a bright sky: ~40; dark-on-dark: ~30)
-RIM_THRESHOLD = GLYPH_CONTRAST // 2  # the least contrast of a glyph's core pixel (its rim: RIM_ALPHA)
+RIM_THRESHOLD = GLYPH_CONTRAST // 2  # the least contrast of a glyph's core pixel
 TEXT_TOLERANCE = 1.5        # x the 80th percentile of the strokes' spread around the text's colour,
 MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE = 24, 64  # ... within these levels per channel
 CORE_ALPHA = 0.5            # of the way from the photo around a pixel to the text's colour: a glyph's core
-RIM_ALPHA = 0.2             # ... and its anti-aliased rim (next to the core, the outline)
+EDGE_ALPHA = 0.15           # ... and its anti-aliased edge, from the photo beside the text (`_edge`)
+BESIDE = 7                  # px: the window the photo beside the text is measured in (`_beside`)
+PEAK_CELL = 16              # levels: the colour histogram's cells (`_peak_colour`)
+SECOND_SHARE = 0.3          # an outline's pixels: at least this share of the text's,
+SECOND_CENTRAL = 0.65       # ... this share in the box's middle half,
+SECOND_HUG = 0.6            # ... and this share within 4 px of the glyphs
+HUG_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
 FILL_REACH = 0.25           # x the window: how far the text's colour is followed into thick strokes
 MAX_GLYPH_THRESHOLD = 64    # ... and at most this: any overlay meant to be read stands out so far
 BOX_MARGIN = 2              # px around the detector's box that glyph pixels (an outline) may take
@@ -180,7 +186,7 @@ def find_text(rgb: np.ndarray) -> np.ndarray:
     return find_lines(rgb).mask
 
 
-def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, glyphs: bool = True) -> TextFound:
+def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bool = True) -> TextFound:
     """The text lines in `rgb` (H, W, 3) uint8, each judged overlay or scene, and the
     mask over the overlays; the detector sees the photo at `side` px. The classical
     finder alone when the model cannot load.
@@ -188,14 +194,14 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, glyphs: b
     Inside each line's box the glyph pixels are picked by the text's colour
     (`_glyph_pixels`). The detector looks twice: at the whole photo and in tiles
     (`textdetect.detect`), which finds small low-contrast captions the whole look misses.
-    `glyphs=False` (the upload screen, which only wants the words, with half Find text's
-    time) looks once.
+    `tiles=False` (the upload screen, which only wants the words, with half Find text's
+    time) looks once, at the whole photo.
     """
     _check(rgb)
     engine = textdetect.load()
     if engine is None:
         return _classical_lines(rgb)
-    quads, _ = textdetect.detect(engine, rgb, side, tiles=glyphs)
+    quads, _ = textdetect.detect(engine, rgb, side, tiles=tiles)
     quads = quads[:MAX_LINES]
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), np.uint8)
@@ -226,7 +232,7 @@ def screen(rgb: np.ndarray) -> list[TextLine]:
     """The overlay lines in `rgb`, with their words: the upload pre-filter's answer
     (empty: no overlaid text found). Scene text is not reported. The detector sees the
     photo smaller than Find text's (SCREEN_SIDE): screening runs on every upload."""
-    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE, glyphs=False).lines if line.kind == OVERLAY]
+    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE, tiles=False).lines if line.kind == OVERLAY]
 
 
 REMAINS_REACH = 3           # px around the repaired pixels that a line left behind may start
@@ -342,14 +348,15 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     (the median), the strongest top-hat `hats` (h, w) and how far thick strokes are
     followed, `reach` px: (glyphs, strokes) inside `box` (x0, y0, x1, y1) of the crop.
 
-    Two steps. The contrast pick (median and top-hat, Otsu) says which side the strokes
-    are on and their colour; but inside a box over busy scenery it also takes the
-    scenery's own bright or dark bits (56 % extra area on the bench). So the glyphs are
-    then picked by colour: a pixel is text when it is close to the strokes' colour
-    (TEXT_TOLERANCE) and lies at least CORE_ALPHA of the way from the photo around it (the
-    median) to that colour; grown through the strokes' colour into thick strokes, where
-    the median is the text's own colour; then the outline (a third colour ringing the
-    glyphs), a 1 px grow and the anti-aliased rim (RIM_ALPHA of the way).
+    The contrast pick (median and top-hat, Otsu) says which side the strokes are on and
+    their colour; but inside a box over busy scenery it also takes the scenery's own
+    bright or dark bits (56 % extra area on the bench). So the glyphs are then picked by
+    colour: a pixel is text when it is close to the text's colour (TEXT_TOLERANCE) and
+    lies at least CORE_ALPHA of the way from the photo around it (the median) to that
+    colour; grown through the text's colour into thick strokes, where the median is the
+    text's own colour. Outlined or shadowed text has a second colour of its own
+    (`_second_colour`). Last, the anti-aliased edge: the pixels next to the glyphs that
+    lean towards one of their colours (`_edge`).
     """
     x0, y0, x1, y1 = box
     inner = (slice(y0, y1), slice(x0, x1))
@@ -360,49 +367,138 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     # flowers under an orange caption) that is the scenery's own edges, above the text's.
     picked = response >= np.clip(otsu, GLYPH_CONTRAST, MAX_GLYPH_THRESHOLD)
     # Strokes: the picked pixels brighter than the photo around them, or those darker,
-    # whichever lies farther from the box's frame (the photo: the detector's box has a
-    # margin around the letters).
+    # whichever stand out more in all (their count times their median contrast): text is
+    # drawn to be read. (Not the side farther from the colour of the box's frame: a white
+    # caption over a mountain against a white sky has the sky in the frame, and the
+    # mountain's darker bits were taken for the text; bench recall 0.07 -> 0.37 there.)
     colours = crop[inner].astype(np.int16)
-    frame = np.ones(colours.shape[:2], bool)
-    frame[2:-2, 2:-2] = False
-    background = np.median(colours[frame], axis=0)
     luma = difference[inner] @ LUMA
-    strokes, apart = np.zeros(colours.shape[:2], bool), -1.0
+    strokes, most = np.zeros(colours.shape[:2], bool), 0.0
     for side in (luma > 0, luma < 0):
         pixels = picked & side
-        if pixels.sum() >= 4:
-            distance = float(np.abs(np.median(colours[pixels], axis=0) - background).max())
-            if distance > apart:
-                strokes, apart = pixels, distance
+        if pixels.sum() >= 4 and float(np.median(response[pixels])) * pixels.sum() > most:
+            strokes, most = pixels, float(np.median(response[pixels])) * pixels.sum()
     if strokes.sum() < 4:
         return picked, strokes
-    # The text's colour: the strokes' pixels that stand out most (the rest is their
-    # anti-aliased edge, half photo). The tolerance follows their spread: a JPEG's
-    # ringing and halved chroma spread a flat caption over tens of levels.
+    # The detector's box is about 1.6x the letters' height, centred on them: the text's
+    # pixels crowd its middle half, the photo's fill it evenly.
+    rows = np.arange(colours.shape[0])[:, None] + 0.5
+    middle = np.broadcast_to(np.abs(rows - colours.shape[0] / 2) <= colours.shape[0] / 4, colours.shape[:2])
+    # The text's colour: the colour that most of the strokes' pixels that stand out most
+    # (the rest is their anti-aliased edge, half photo) crowd around, in the box's middle
+    # half. Not their median: over a flowerbed the strokes' side also holds blossoms as
+    # bright as the letters, and the median of both is neither (a yellow caption over
+    # pink and white flowers was judged white, and took the flowers: 2.9x its area).
+    # The tolerance follows their spread: a JPEG's ringing and halved chroma spread a
+    # flat caption over tens of levels.
     strength = response[strokes]
-    strong = colours[strokes][strength >= np.median(strength)]
-    text = np.median(strong, axis=0)
+    stronger = strength >= np.median(strength)
+    strong = colours[strokes][stronger]
+    central = middle[strokes][stronger]
+    text = _peak_colour(strong[central] if central.sum() >= 4 else strong)
     spread = np.percentile(np.abs(strong - text).max(axis=1), 80)
     tolerance = float(np.clip(TEXT_TOLERANCE * spread, MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE))
-    # How far each pixel lies from the photo around it towards the text's colour (0: the
-    # photo, 1: the text): bright scenery under white text is close in colour but not
-    # along that line, pink flowers under a yellow caption are along neither.
-    towards = text.astype(np.float32) - local[inner].astype(np.float32)
-    alpha = (difference[inner].astype(np.float32) * towards).sum(axis=2) / np.maximum((towards * towards).sum(axis=2), 1.0)
+    photo, away = local[inner].astype(np.float32), difference[inner].astype(np.float32)
+
+    def towards(colour):
+        """How far each pixel lies from the photo around it (the median) towards `colour`
+        (0: the photo, 1: the colour): bright scenery under white text is close in colour
+        but not along that line, pink flowers under a yellow caption are along neither."""
+        way = colour.astype(np.float32) - photo
+        return (away * way).sum(axis=2) / np.maximum((way * way).sum(axis=2), 1.0)
+
     close = np.abs(colours - text).max(axis=2) <= tolerance
-    core = close & (alpha >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
+    core = close & (towards(text) >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
     # Inside a stroke wider than half the window the median is the text's colour, and
-    # alpha means nothing: the strokes' colour near the core is text too.
+    # the lean towards it means nothing: the text's colour near the core is text too.
     near = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
     core = close & near
-    glyph = cv2.dilate(core.astype(np.uint8), CROSS) > 0
-    outline = _outline_colour(colours, core)
-    if outline is not None:
-        ring = (cv2.dilate(core.astype(np.uint8), RING_KERNEL) > 0) & ~core
-        glyph |= ring & (np.abs(colours - outline).max(axis=2) <= OUTLINE_TOLERANCE)
-    rim = cv2.dilate(glyph.astype(np.uint8), CROSS) > 0
-    glyph |= rim & (alpha >= RIM_ALPHA)
-    return glyph, strokes
+    used = [text]
+    candidates = (response >= GLYPH_CONTRAST) & ~close & middle
+    second = _second_colour(colours, core, text, candidates, response, middle, towards)
+    if second is not None:
+        colour, pixels = second
+        used.append(colour)
+        core = core | pixels
+    return _edge(colours, core, used), strokes
+
+
+def _beside(colours: np.ndarray, text: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(h, w, 3) float32 mean colour of the pixels that are not `text` (h, w) bool in a
+    `size` x `size` window around each pixel, and (h, w) how many there are: the photo
+    beside the text, which the median misses where bold letters fill half its window."""
+    photo = (~text).astype(np.float32)
+    count = cv2.boxFilter(photo, -1, (size, size), normalize=False)
+    total = np.stack([cv2.boxFilter(colours[:, :, c].astype(np.float32) * photo, -1, (size, size), normalize=False)
+                      for c in range(3)], axis=2)
+    return total / np.maximum(count, 1e-3)[:, :, None], count
+
+
+def _lean(colours: np.ndarray, photo: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """(h, w) how far each pixel of `colours` lies from `photo` (h, w, 3) towards `colour` (3,)."""
+    way = colour.astype(np.float32) - photo
+    return ((colours.astype(np.float32) - photo) * way).sum(axis=2) / np.maximum((way * way).sum(axis=2), 1.0)
+
+
+def _second_colour(colours: np.ndarray, core: np.ndarray, text: np.ndarray, candidates: np.ndarray,
+                   response: np.ndarray, middle: np.ndarray, towards) -> tuple[np.ndarray, np.ndarray] | None:
+    """(colour, pixels (h, w) bool) of an outline or shadow drawn with the text `core`
+    (h, w) bool of colour `text`, or None.
+
+    An outline (or a drop shadow, or a second layer of text offset from the first) is a
+    second flat colour in the line's box, far from the text's (OUTLINE_APART). Its
+    colour is the one the `candidates` (pixels that stand out from the photo, not of the
+    text's colour, in the box's middle half) crowd around most; its pixels are those close
+    to it (MIN_TEXT_TOLERANCE) that lean at least CORE_ALPHA towards it, both from the
+    median around them and from the photo beside the text (BESIDE): next to bold
+    letters the median is half text, and the dark photo between blue letters seemed to
+    stand out as an outline. It is taken when it is at least SECOND_SHARE of the text's
+    pixels, runs along the line (SECOND_CENTRAL of it in the box's middle half) and hugs
+    the glyphs (SECOND_HUG of it within 4 px of them): the photo's own colour fills the
+    box evenly, and a JPEG's ringing around a caption is one pixel thin.
+    Not a ring test against the photo around the glyphs (the classical finder's
+    `_outline_colour`): it refuses an outline whose colour is common in the photo, and
+    misses a shadow drawn a few pixels off.
+    """
+    if candidates.sum() < max(8, SECOND_SHARE * core.sum()):
+        return None
+    colour = _peak_colour(colours[candidates])
+    if np.abs(colour - text).max() < OUTLINE_APART:
+        return None
+    photo, count = _beside(colours, cv2.dilate(core.astype(np.uint8), CROSS) > 0, BESIDE)
+    pixels = ((np.abs(colours - colour).max(axis=2) <= MIN_TEXT_TOLERANCE) & (towards(colour) >= CORE_ALPHA)
+              & (response >= RIM_THRESHOLD) & (_lean(colours, photo, colour) >= CORE_ALPHA) & (count >= 1))
+    if pixels.sum() < SECOND_SHARE * core.sum():
+        return None
+    hug = cv2.dilate(core.astype(np.uint8), HUG_KERNEL) > 0
+    if middle[pixels].mean() < SECOND_CENTRAL or hug[pixels].mean() < SECOND_HUG:
+        return None
+    return colour, pixels
+
+
+def _edge(colours: np.ndarray, core: np.ndarray, used: list[np.ndarray]) -> np.ndarray:
+    """`core` (h, w) bool and its anti-aliased edge: the pixels next to it (a 1 px cross)
+    that lean at least EDGE_ALPHA from the photo beside the text towards one of the
+    colours `used`. Growing by 1 px everywhere took the photo next to every hard edge
+    (bench: about 9 of the 13 points of extra area); the median is no measure here, as next to
+    bold letters it is half text."""
+    grown = cv2.dilate(core.astype(np.uint8), CROSS) > 0
+    photo, count = _beside(colours, grown, BESIDE)
+    lean = np.max([_lean(colours, photo, colour) for colour in used], axis=0)
+    lean[count < 1] = 1.0   # inside a bold letter no photo is near: its edge is the letter's
+    return core | (grown & (lean >= EDGE_ALPHA))
+
+
+def _peak_colour(pixels: np.ndarray) -> np.ndarray:
+    """The colour that most of `pixels` (N, 3) int16 crowd around: the median of those
+    near the fullest cell of a 16-level colour histogram summed over its 3x3x3
+    neighbours (a JPEG spreads a flat colour across cells)."""
+    cells = (pixels // PEAK_CELL).astype(np.int64) + 1
+    count = np.zeros((18, 18, 18), np.int64)
+    np.add.at(count, (cells[:, 0], cells[:, 1], cells[:, 2]), 1)
+    summed = sum(np.roll(count, (a, b, c), axis=(0, 1, 2)) for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (-1, 0, 1))
+    centre = np.array(np.unravel_index(int(np.argmax(summed[1:17, 1:17, 1:17])), (16, 16, 16))) * PEAK_CELL + PEAK_CELL // 2
+    return np.median(pixels[np.abs(pixels - centre).max(axis=1) <= PEAK_CELL * 3 // 2], axis=0)
 
 
 COLOUR_NAMES = ((0, "red"), (20, "orange"), (40, "yellow"), (80, "green"), (160, "cyan"),

@@ -1,0 +1,117 @@
+"""Find text's glyph pick inside the detector's box (textfind._glyph_pixels): which pixels
+of a found line go into the mask. Each kind of text here was mis-picked on the bench
+(bench/README.md, "Fourth round: finding"); every picture is made here.
+"""
+
+import cv2
+import numpy as np
+import pytest
+
+from repairapp import textdetect, textfind
+from tests.photos import scene_rgb
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@pytest.fixture(autouse=True)
+def model():
+    if textdetect.load() is None:
+        pytest.skip("the text model is not installed")
+
+
+def layer(shape, text, origin, scale, thickness):
+    out = np.zeros(shape[:2], np.uint8)
+    cv2.putText(out, text, origin, FONT, scale, 255, thickness, cv2.LINE_AA)
+    return out.astype(np.float32) / 255
+
+
+def paint(img, coverage, colour):
+    out = img.astype(np.float32) * (1 - coverage[:, :, None]) + np.float32(colour) * coverage[:, :, None]
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def jpeg(rgb, quality=75):
+    ok, data = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1])
+
+
+def overlay_line(found, coverage):
+    text = coverage > 0
+    (line,) = [line for line in found.lines
+               if text[line.box[1]:line.box[3], line.box[0]:line.box[2]].sum() >= 0.8 * text.sum()]
+    assert line.kind == textfind.OVERLAY, line.reason
+    return line
+
+
+def test_a_shadow_drawn_a_few_pixels_off_is_taken_with_the_text():
+    # A second flat colour along the line: the old pick took the text's colour and a
+    # ring 2 px around it, and left the shadow's letters where they stood clear of it.
+    img = scene_rgb(1)
+    shadow = layer(img.shape, "Price 1250 EUR", (63, 123), 1.3, 3)
+    text = layer(img.shape, "Price 1250 EUR", (60, 120), 1.3, 3)
+    photo = paint(paint(img, shadow, (255, 255, 255)), text, (200, 20, 20))
+    found = textfind.find_lines(photo)
+    overlay_line(found, np.maximum(shadow, text))
+    proposed = found.mask > 0
+    shadow_only = (shadow >= 0.5) & (text == 0)
+    assert (proposed & shadow_only).sum() >= 0.8 * shadow_only.sum()
+    assert (proposed & (text >= 0.5)).sum() >= 0.95 * (text >= 0.5).sum()
+    assert (proposed & (np.maximum(shadow, text) == 0)).sum() <= 0.1 * (np.maximum(shadow, text) >= 0.25).sum()
+
+
+def test_white_text_over_a_dark_hill_under_a_white_sky_is_taken_where_it_shows():
+    # The box's frame is the white sky, so the darker hill was taken for the strokes'
+    # side; the strokes are the side that stands out more in all.
+    rng = np.random.default_rng(3)
+    img = np.full((300, 600, 3), 252, np.float32)
+    yy, xx = np.mgrid[0:300, 0:600]
+    hill = yy > 150 - 60 * np.exp(-((xx - 150) / 90.0) ** 2)
+    img[hill] = np.float32([150, 175, 195]) + rng.normal(0, 10, (int(hill.sum()), 1))
+    img = cv2.GaussianBlur(img, (0, 0), 1.0).clip(0, 255).astype(np.uint8)
+    text = layer(img.shape, "12/08/2023 09:15", (20, 140), 1.6, 4)
+    photo = paint(img, text, (255, 255, 255))
+    shows = (text >= 0.5) & (np.abs(photo.astype(int) - img.astype(int)).max(axis=2) > 40)
+    found = textfind.find_lines(photo)
+    proposed = found.mask > 0
+    assert (proposed & shows).sum() >= 0.8 * shows.sum()
+    assert (proposed & (text == 0)).sum() <= 0.15 * (text >= 0.25).sum()
+
+
+def flowerbed(seed=0, size=(300, 560)):
+    """Green leaves with pink and white blossoms as bright as a yellow caption."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    leaves = rng.normal(0, 1, (h // 4, w // 4, 1)) * np.float32([15, 25, 10]) + np.float32([60, 110, 50])
+    img = cv2.resize(leaves.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    for _ in range(1500):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(1, 4))
+        colour = (250, 250, 245) if rng.random() < 0.5 else (235, 150, 200)
+        cv2.circle(img, (x, y), r, colour, -1, cv2.LINE_AA)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_a_jpeg_caption_over_pink_and_white_blossoms_takes_the_letters_alone():
+    # The strokes' side held the letters and the blossoms; their median colour was
+    # neither, and the mask took the flowerbed. The text's colour is the one most of
+    # the strongest pixels in the box's middle half crowd around.
+    text = layer((300, 560), "Camera 2 Front Door", (30, 160), 1.0, 3)
+    photo = jpeg(paint(flowerbed(), text, (255, 220, 0)))
+    found = textfind.find_lines(photo)
+    overlay_line(found, text)
+    proposed = found.mask > 0
+    assert (proposed & (text >= 0.25)).sum() >= 0.9 * (text >= 0.25).sum()
+    assert (proposed & (text == 0)).sum() <= 0.3 * (text >= 0.25).sum()
+
+
+def test_bold_letters_take_their_edge_but_no_ring_of_photo():
+    # A 1 px grow all round took the photo next to every hard edge of the letters; the
+    # edge pixels are taken where they lean towards the text from the photo beside it.
+    img = scene_rgb(3)
+    text = layer(img.shape, "SALE 49", (40, 300), 2.4, 9)
+    photo = paint(img, text, (40, 90, 255))
+    found = textfind.find_lines(photo)
+    overlay_line(found, text)
+    proposed = found.mask > 0
+    assert (proposed & (text >= 0.25)).sum() >= 0.97 * (text >= 0.25).sum()
+    assert (proposed & (text == 0)).sum() <= 0.05 * (text >= 0.25).sum()

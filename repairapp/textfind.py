@@ -229,7 +229,6 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bo
         if kind == OVERLAY:
             x0, x1, picked, quad, text, confidence = _continue_line(
                 engine, rgb, (x0, y0, x1, y1), quad, picked, text, confidence)
-        if kind == OVERLAY:
             mask[y0:y1, x0:x1][picked] = 255
         lines.append(TextLine(
             box=(int(x0), int(y0), int(x1), int(y1)), quad=tuple((float(x), float(y)) for x, y in quad),
@@ -336,9 +335,10 @@ def _continue_line(engine, rgb: np.ndarray, box: tuple[int, int, int, int], quad
     inside a line ("12/08/2" of a timestamp, "Camera 2 Front" without "Door", a box
     starting 7 px after the first digit). The box is grown along the line's band (same
     rows) while its glyphs, picked as in the box (`_line_glyphs`: the text's colour from
-    the whole band), recur within CONTINUE_GAP line heights; the grown line is read
-    again and kept when it reads as text, with at least as many letters and digits and
-    at least the confidence of the first read. Otherwise the line is as found.
+    the whole band), recur within CONTINUE_GAP line heights. The grown line is kept when
+    its pick inside the first box is still the first one's (CONTINUE_SAME) and, read
+    again, it reads as text with more letters and digits than the first read, at most
+    CONTINUE_SLACK less sure. Otherwise the line is as found.
     """
     x0, y0, x1, y1 = box
     h, w = rgb.shape[:2]

@@ -128,6 +128,13 @@ MIN_READ = 0.7              # recogniser confidence for a detected box to count 
 MIN_CHARACTERS = 2          # letters or digits read in it, at least
 MIN_LINE_HEIGHT = 10        # px: the detector's box around a 7 px caption is 10 px tall; an 8 px
                             # box on a clean photo's railing read "II" at 0.94 (with the tiled look)
+CONTINUE_GAP = 1.0          # line heights: a line goes on past its box while its glyphs recur this near
+CONTINUE_STEP = 4           # line heights looked at past the last glyph at a time
+CONTINUE_MAX = 40           # line heights a box may grow by on each side, at most
+CONTINUE_PAD = 0.25         # line heights around the last glyphs in the box that is read again
+CONTINUE_SAME = 0.9         # share of the first box's glyphs the grown line's pick keeps there
+CONTINUE_SLACK = 0.05       # the grown line's read may be this much less sure than the cut one's:
+                            # "12/08/2" read 0.99998, the whole timestamp 0.991
 
 
 @dataclass(frozen=True)
@@ -220,12 +227,50 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bo
         picked, strokes = _line_glyphs(rgb, (x0, y0, x1, y1), _line_height(quad))
         kind, reason = _judge(rgb[y0:y1, x0:x1], picked, strokes, quad)
         if kind == OVERLAY:
+            x0, x1, picked, quad, text, confidence = _continue_line(
+                engine, rgb, (x0, y0, x1, y1), quad, picked, text, confidence)
             mask[y0:y1, x0:x1][picked] = 255
         lines.append(TextLine(
             box=(int(x0), int(y0), int(x1), int(y1)), quad=tuple((float(x), float(y)) for x, y in quad),
             glyphs=picked, words=text, confidence=confidence, kind=kind, reason=reason, source="model",
         ))
-    return TextFound(mask=mask, lines=tuple(lines), model=True)
+    return TextFound(mask=mask, lines=_merge_duplicates(lines), model=True)
+
+
+def _merge_duplicates(lines: list[TextLine]) -> tuple[TextLine, ...]:
+    """`lines` with each line whose box lies at least half inside another line's of the
+    same kind and a like height (within 2x), which reads at least as many letters and
+    digits, folded into that one: its box grows to hold both, its glyphs are both's.
+    The detector's whole look and its tiles box one line twice when the smaller box came
+    first ("Camora" inside "Camera 2 Front Door": `textdetect._merge` keeps a later box
+    only when it is not half inside an earlier one); a line grown past its box
+    (`_continue_line`) can take in another's. Read twice, the words came twice."""
+    lines = list(lines)
+    area = lambda b: max(1, (b[2] - b[0]) * (b[3] - b[1]))
+    # Largest first: a small box folds into the line that holds it.
+    order = sorted(range(len(lines)), key=lambda i: -area(lines[i].box))
+    for i in order[::-1]:
+        small = lines[i]
+        if small is None:
+            continue
+        for j in order:
+            big = lines[j]
+            if j == i or big is None or big.kind != small.kind:
+                continue
+            (a0, b0, a1, b1), (c0, d0, c1, d1) = small.box, big.box
+            inside = max(0, min(a1, c1) - max(a0, c0)) * max(0, min(b1, d1) - max(b0, d0))
+            if (inside < 0.5 * area(small.box) or not 0.5 <= (d1 - d0) / (b1 - b0) <= 2
+                    or sum(c.isalnum() for c in big.words) < sum(c.isalnum() for c in small.words)):
+                continue
+            x0, y0, x1, y1 = min(a0, c0), min(b0, d0), max(a1, c1), max(b1, d1)
+            glyphs = np.zeros((y1 - y0, x1 - x0), bool)
+            glyphs[d0 - y0:d1 - y0, c0 - x0:c1 - x0] |= big.glyphs
+            glyphs[b0 - y0:b1 - y0, a0 - x0:a1 - x0] |= small.glyphs
+            lines[j] = TextLine(box=(x0, y0, x1, y1), quad=big.quad, glyphs=glyphs, words=big.words,
+                                confidence=big.confidence, kind=big.kind, reason=big.reason, source=big.source)
+            lines[i] = None
+            break
+    return tuple(line for line in lines if line is not None)
 
 
 def screen(rgb: np.ndarray) -> list[TextLine]:
@@ -281,6 +326,85 @@ def text_remains(before_rgb: np.ndarray, after_rgb: np.ndarray, mask: np.ndarray
         return []
     # The same test as find_lines: a smear the detector boxes but nobody can read is not text.
     return [text for text, confidence in textdetect.read(engine, region, np.array(touching)) if _reads(text, confidence)]
+
+
+def _continue_line(engine, rgb: np.ndarray, box: tuple[int, int, int, int], quad: np.ndarray, picked: np.ndarray,
+                   text: str, confidence: float):
+    """(x0, x1, glyphs, quad, words, confidence) of an overlay line whose glyphs `picked`
+    reach the side of its `box` (x0, y0, x1, y1): the detector's box sometimes ends
+    inside a line ("12/08/2" of a timestamp, "Camera 2 Front" without "Door", a box
+    starting 7 px after the first digit). The box is grown along the line's band (same
+    rows) while its glyphs, picked as in the box (`_line_glyphs`: the text's colour from
+    the whole band), recur within CONTINUE_GAP line heights. The grown line is kept when
+    its pick inside the first box is still the first one's (CONTINUE_SAME) and, read
+    again, it reads as text with more letters and digits than the first read, at most
+    CONTINUE_SLACK less sure. Otherwise the line is as found.
+    """
+    x0, y0, x1, y1 = box
+    h, w = rgb.shape[:2]
+    height = _line_height(quad)
+    gap = max(2, int(round(CONTINUE_GAP * height)))
+    step = max(gap + 1, int(round(CONTINUE_STEP * height)))
+    limit = int(round(CONTINUE_MAX * height))
+    # A glyph column counts where it has pixels in the band's middle half: the text
+    # crowds it, specks of the photo above and below the line do not.
+    rows = np.arange(y1 - y0)[:, None] + 0.5
+    middle = np.abs(rows - (y1 - y0) / 2) <= (y1 - y0) / 4
+
+    def columns(glyphs, left):
+        return left + np.flatnonzero((glyphs & middle).any(axis=0))
+
+    found = columns(picked, x0)
+    if found.size == 0:
+        return x0, x1, picked, quad, text, confidence
+    first, last = int(found[0]), int(found[-1])
+    edge = BOX_MARGIN + 1
+    new0, new1 = x0, x1
+    for side in (-1, 1):
+        end = first if side < 0 else last
+        if (end - x0 > edge) if side < 0 else (x1 - 1 - end > edge):
+            continue    # the glyphs stop inside the box: the detector saw the line's end
+        while (end > 0) if side < 0 else (end < w - 1):
+            a, b = (max(0, end - step), new1) if side < 0 else (new0, min(w, end + step + 1))
+            glyphs, _ = _line_glyphs(rgb, (a, y0, b, y1), height)
+            seen = columns(glyphs, a)
+            beyond = seen[seen < end][::-1] if side < 0 else seen[seen > end]
+            moved = end
+            for x in beyond:
+                if abs(x - moved) > gap:
+                    break
+                moved = int(x)
+            if moved == end:
+                break
+            end = moved
+            if side < 0:
+                first, new0 = end, max(0, end - BOX_MARGIN)
+            else:
+                last, new1 = end, min(w, end + BOX_MARGIN + 1)
+            if abs(end - (x0 if side < 0 else x1)) > limit or ((end - a > gap) if side < 0 else (b - 1 - end > gap)):
+                break   # the glyphs stopped before the strip's end (or the line is long enough)
+    if (new0, new1) == (x0, x1):
+        return x0, x1, picked, quad, text, confidence
+    pad = CONTINUE_PAD * height
+    grown = quad.astype(np.float32).copy()
+    if new0 < x0:
+        grown[[0, 3], 0] -= grown[[0, 3], 0].min() - max(0.0, first - pad)
+    if new1 > x1:
+        grown[[1, 2], 0] += min(float(w), last + 1 + pad) - grown[[1, 2], 0].max()
+    # The same colour rule: inside the first box the grown line's pick must be the
+    # first one's (a band that runs on over scenery can move the text's colour, and a
+    # black "DO NOT COPY" was then picked as the photo around it).
+    glyphs, _ = _line_glyphs(rgb, (new0, y0, new1, y1), height)
+    inside = glyphs[:, x0 - new0:x1 - new0]
+    if (inside & picked).sum() < CONTINUE_SAME * max(inside.sum(), picked.sum()):
+        return x0, x1, picked, quad, text, confidence
+    # The reader must see more letters or digits in it, as surely: a run of the photo's
+    # bright specks past the line's end adds none, or reads as junk.
+    (words, sure), = textdetect.read(engine, rgb, grown[None])
+    letters = sum(c.isalnum() for c in words)
+    if not _reads(words, sure) or sure < confidence - CONTINUE_SLACK or letters <= sum(c.isalnum() for c in text):
+        return x0, x1, picked, quad, text, confidence
+    return new0, new1, glyphs, grown, words, sure
 
 
 def _reads(text: str, confidence: float) -> bool:

@@ -115,3 +115,73 @@ def test_bold_letters_take_their_edge_but_no_ring_of_photo():
     proposed = found.mask > 0
     assert (proposed & (text >= 0.25)).sum() >= 0.97 * (text >= 0.25).sum()
     assert (proposed & (text == 0)).sum() <= 0.05 * (text >= 0.25).sum()
+
+
+def cut_short(engine, photo, quad, keep):
+    """A line found with its detector box cut to the `keep` share of its width (on the
+    bench the box ended at "12/08/2" of a timestamp), picked and read as find_lines does,
+    then continued along its band (textfind._continue_line)."""
+    cut = quad.copy()
+    cut[[1, 2], 0] = quad[0, 0] + keep * (quad[1, 0] - quad[0, 0])
+    ((text, confidence),) = textdetect.read(engine, photo, cut[None])
+    x0, y0 = np.floor(cut.min(axis=0)).astype(int) - textfind.BOX_MARGIN
+    x1, y1 = np.ceil(cut.max(axis=0)).astype(int) + textfind.BOX_MARGIN + 1
+    box = (x0, y0, x1, y1)
+    picked, _ = textfind._line_glyphs(photo, box, textfind._line_height(cut))
+    short = np.zeros(photo.shape[:2], bool)
+    short[y0:y1, x0:x1] = picked
+    x0, x1, glyphs, _, words, _ = textfind._continue_line(engine, photo, box, cut, picked, text, confidence)
+    grown = np.zeros(photo.shape[:2], bool)
+    grown[y0:y1, x0:x1] = glyphs
+    return text, short, words, grown
+
+
+def test_a_caption_whose_box_is_cut_short_is_masked_to_its_end():
+    img = scene_rgb(1)
+    text = layer(img.shape, "12/08/2023 09:15:44", (30, 120), 1.0, 2)
+    photo = paint(img, text, (255, 255, 255))
+    engine = textdetect.load()
+    quads, _ = textdetect.detect(engine, photo)
+    (quad,) = quads
+    first, short, words, grown = cut_short(engine, photo, quad, 0.4)
+    letters = text >= 0.5
+    assert (short & letters).sum() < 0.6 * letters.sum()        # the cut box holds part of the line
+    assert words.replace(" ", "") == "12/08/202309:15:44", (first, words)
+    assert (grown & letters).sum() >= 0.97 * letters.sum()
+    assert (grown & (text == 0)).sum() <= 0.1 * (text >= 0.25).sum()
+
+
+def test_a_line_is_not_continued_into_the_photo_past_its_end():
+    # The box holds the whole caption: nothing past it is the line's, even where the
+    # photo beside it has bright detail of the text's colour.
+    img = scene_rgb(1)
+    text = layer(img.shape, "Lot 17", (30, 120), 1.0, 2)
+    photo = paint(img, text, (255, 255, 255))
+    engine = textdetect.load()
+    quads, _ = textdetect.detect(engine, photo)
+    (quad,) = quads
+    first, short, words, grown = cut_short(engine, photo, quad, 1.0)
+    assert words == first
+    assert (grown == short).all()
+
+
+def test_a_line_boxed_twice_is_listed_once_with_both_boxes_glyphs():
+    # The whole look boxed "Camora" (the start of the line), a tile the whole line:
+    # both were read and listed, and the words came twice.
+    def line(box, words, fill):
+        x0, y0, x1, y1 = box
+        glyphs = np.zeros((y1 - y0, x1 - x0), bool)
+        glyphs[:, fill] = True
+        return textfind.TextLine(box=box, quad=((x0, y0), (x1, y0), (x1, y1), (x0, y1)), glyphs=glyphs, words=words,
+                                 confidence=0.96, kind=textfind.OVERLAY, reason="overlay: flat green", source="model")
+
+    part = line((10, 102, 190, 130), "Camora", slice(0, 3))
+    whole = line((14, 100, 460, 134), "Camera 2 Front Door", slice(100, 110))
+    other = line((14, 200, 120, 230), "Lot 17", slice(0, 5))
+    merged = textfind._merge_duplicates([part, whole, other])
+    assert [m.words for m in merged] == ["Camera 2 Front Door", "Lot 17"]
+    kept = merged[0]
+    assert kept.box == (10, 100, 460, 134)
+    found = textfind.TextFound(mask=np.zeros((300, 500), np.uint8), lines=merged, model=True).mask_with()
+    assert found[102:130, 10:13].all() and found[100:134, 114:124].all()   # both boxes' glyphs
+    assert found[200:230, 14:19].all()

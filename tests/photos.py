@@ -137,3 +137,18 @@ def photo_folder(folder: Path, count: int, masks: Path | None = None) -> list[Pa
             (masks / f"scene-{index:02d}.png").write_bytes(stroke_mask_png(index))
         paths.append(path)
     return paths
+
+
+def flowerbed(seed=0, size=(300, 560), *, blossoms=900, pink=(235, 120, 190)):
+    """(H, W, 3) uint8 RGB: a busy bed of flowers, green leaves with bright white and
+    `pink` blossoms 2-6 px across, as bright as a caption's letters: the texture inside
+    a text box that stands out as much as the text does."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    leaves = rng.normal(0, 1, (h // 4, w // 4, 1)) * np.float32([15, 25, 10]) + np.float32([60, 110, 50])
+    img = cv2.resize(leaves.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    for _ in range(blossoms):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(1, 4))
+        colour = (250, 250, 245) if rng.random() < 0.5 else pink
+        cv2.circle(img, (x, y), r, colour, -1, cv2.LINE_AA)
+    return np.clip(img, 0, 255).astype(np.uint8)

@@ -14,7 +14,7 @@ import pytest
 
 from repairapp import textdetect, textfind
 from repairapp.engines import pipeline
-from tests.photos import scene_rgb
+from tests.photos import flowerbed, scene_rgb
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -232,20 +232,6 @@ def test_a_white_jpeg_caption_is_removed_without_a_trace():
     box = np.s_[205:255, 30:470]
     error = np.abs(out[box].astype(int) - clean[box].astype(int)).max(axis=2)
     assert np.percentile(error, 99) < 40
-
-
-def flowerbed(seed=0, size=(300, 560)):
-    """A busy bed of flowers: green leaves with bright pink and white blossoms 2-6 px
-    across, the texture inside a caption's box that stands out as much as its letters."""
-    rng = np.random.default_rng(seed)
-    h, w = size
-    leaves = rng.normal(0, 1, (h // 4, w // 4, 1)) * np.float32([15, 25, 10]) + np.float32([60, 110, 50])
-    img = cv2.resize(leaves.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
-    for _ in range(900):
-        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(1, 4))
-        colour = (250, 250, 245) if rng.random() < 0.5 else (235, 120, 190)
-        cv2.circle(img, (x, y), r, colour, -1, cv2.LINE_AA)
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def test_over_busy_scenery_the_mask_takes_the_letters_not_the_flowers():

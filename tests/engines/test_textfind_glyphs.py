@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from repairapp import textdetect, textfind
+from tests import photos
 from tests.photos import scene_rgb
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -80,15 +81,7 @@ def test_white_text_over_a_dark_hill_under_a_white_sky_is_taken_where_it_shows()
 
 def flowerbed(seed=0, size=(300, 560)):
     """Green leaves with pink and white blossoms as bright as a yellow caption."""
-    rng = np.random.default_rng(seed)
-    h, w = size
-    leaves = rng.normal(0, 1, (h // 4, w // 4, 1)) * np.float32([15, 25, 10]) + np.float32([60, 110, 50])
-    img = cv2.resize(leaves.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
-    for _ in range(1500):
-        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(1, 4))
-        colour = (250, 250, 245) if rng.random() < 0.5 else (235, 150, 200)
-        cv2.circle(img, (x, y), r, colour, -1, cv2.LINE_AA)
-    return np.clip(img, 0, 255).astype(np.uint8)
+    return photos.flowerbed(seed, size, blossoms=1500, pink=(235, 150, 200))
 
 
 def test_a_jpeg_caption_over_pink_and_white_blossoms_takes_the_letters_alone():

@@ -152,6 +152,11 @@ def _detect(engine, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(boxes, np.float32).reshape(-1, 4, 2), np.asarray(result.scores, np.float32)
 
 
+def overlap(a, b) -> float:
+    """The area two boxes (x0, y0, x1, y1) share, 0 when they do not meet."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def _merge(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """The quads of the first (quads, scores) pair, then those of the others, largest
     first, unless half of one lies inside a box already kept that is at most twice as
@@ -166,8 +171,7 @@ def _merge(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.n
             x1, y1 = quads[i].max(axis=0)
             area = max((x1 - x0) * (y1 - y0), 1.0)
             same = [b for b in boxes if b[3] - b[1] <= 2 * (y1 - y0)]
-            inside = max((max(0.0, min(x1, b[2]) - max(x0, b[0])) * max(0.0, min(y1, b[3]) - max(y0, b[1])) for b in same),
-                         default=0.0)
+            inside = max((overlap((x0, y0, x1, y1), b) for b in same), default=0.0)
             if index and inside >= 0.5 * area:
                 continue
             boxes.append((x0, y0, x1, y1))

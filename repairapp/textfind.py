@@ -258,7 +258,7 @@ def _merge_duplicates(lines: list[TextLine]) -> tuple[TextLine, ...]:
             if j == i or big is None or big.kind != small.kind:
                 continue
             (a0, b0, a1, b1), (c0, d0, c1, d1) = small.box, big.box
-            inside = max(0, min(a1, c1) - max(a0, c0)) * max(0, min(b1, d1) - max(b0, d0))
+            inside = textdetect.overlap(small.box, big.box)
             if (inside < 0.5 * area(small.box) or not 0.5 <= (d1 - d0) / (b1 - b0) <= 2
                     or sum(c.isalnum() for c in big.words) < sum(c.isalnum() for c in small.words)):
                 continue

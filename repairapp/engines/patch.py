@@ -259,8 +259,7 @@ def _compact_parts(hole: np.ndarray) -> np.ndarray:
         if x == 0 or y == 0 or x + bw == w or y + bh == h:
             continue
         part = (labels[y:y + bh, x:x + bw] == c).astype(np.uint8)
-        padded = cv2.copyMakeBorder(part, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-        radius = float(cv2.distanceTransform(padded, cv2.DIST_L2, 5).max())
+        radius = float(regions.inscribed_radius(part).max())
         contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         hull = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
         if area <= COMPACT_MAX * np.pi * radius ** 2 and area >= COMPACT_SOLID * hull:

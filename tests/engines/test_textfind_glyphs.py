@@ -110,33 +110,35 @@ def test_bold_letters_take_their_edge_but_no_ring_of_photo():
     assert (proposed & (text == 0)).sum() <= 0.05 * (text >= 0.25).sum()
 
 
-def cut_short(engine, photo, quad, keep):
-    """A line found with its detector box cut to the `keep` share of its width (on the
-    bench the box ended at "12/08/2" of a timestamp), picked and read as find_lines does,
-    then continued along its band (textfind._continue_line)."""
+def cut_short(caption, keep):
+    """`caption` drawn white over a scene and found with its detector box cut to the
+    `keep` share of its width (on the bench the box ended at "12/08/2" of a timestamp),
+    picked and read as find_lines does, then continued along its band
+    (textfind._continue_line). Returns (the caption's coverage, the cut box's read, its
+    glyphs, the continued line's read, its glyphs)."""
+    img = scene_rgb(1)
+    text = layer(img.shape, caption, (30, 120), 1.0, 2)
+    photo = paint(img, text, (255, 255, 255))
+    engine = textdetect.load()
+    quads, _ = textdetect.detect(engine, photo)
+    (quad,) = quads
     cut = quad.copy()
     cut[[1, 2], 0] = quad[0, 0] + keep * (quad[1, 0] - quad[0, 0])
-    ((text, confidence),) = textdetect.read(engine, photo, cut[None])
+    ((first_read, confidence),) = textdetect.read(engine, photo, cut[None])
     x0, y0 = np.floor(cut.min(axis=0)).astype(int) - textfind.BOX_MARGIN
     x1, y1 = np.ceil(cut.max(axis=0)).astype(int) + textfind.BOX_MARGIN + 1
     box = (x0, y0, x1, y1)
     picked, _ = textfind._line_glyphs(photo, box, textfind._line_height(cut))
     short = np.zeros(photo.shape[:2], bool)
     short[y0:y1, x0:x1] = picked
-    x0, x1, glyphs, _, words, _ = textfind._continue_line(engine, photo, box, cut, picked, text, confidence)
+    x0, x1, glyphs, _, words, _ = textfind._continue_line(engine, photo, box, cut, picked, first_read, confidence)
     grown = np.zeros(photo.shape[:2], bool)
     grown[y0:y1, x0:x1] = glyphs
-    return text, short, words, grown
+    return text, first_read, short, words, grown
 
 
 def test_a_caption_whose_box_is_cut_short_is_masked_to_its_end():
-    img = scene_rgb(1)
-    text = layer(img.shape, "12/08/2023 09:15:44", (30, 120), 1.0, 2)
-    photo = paint(img, text, (255, 255, 255))
-    engine = textdetect.load()
-    quads, _ = textdetect.detect(engine, photo)
-    (quad,) = quads
-    first, short, words, grown = cut_short(engine, photo, quad, 0.4)
+    text, first, short, words, grown = cut_short("12/08/2023 09:15:44", 0.4)
     letters = text >= 0.5
     assert (short & letters).sum() < 0.6 * letters.sum()        # the cut box holds part of the line
     assert words.replace(" ", "") == "12/08/202309:15:44", (first, words)
@@ -147,13 +149,7 @@ def test_a_caption_whose_box_is_cut_short_is_masked_to_its_end():
 def test_a_line_is_not_continued_into_the_photo_past_its_end():
     # The box holds the whole caption: nothing past it is the line's, even where the
     # photo beside it has bright detail of the text's colour.
-    img = scene_rgb(1)
-    text = layer(img.shape, "Lot 17", (30, 120), 1.0, 2)
-    photo = paint(img, text, (255, 255, 255))
-    engine = textdetect.load()
-    quads, _ = textdetect.detect(engine, photo)
-    (quad,) = quads
-    first, short, words, grown = cut_short(engine, photo, quad, 1.0)
+    _, first, short, words, grown = cut_short("Lot 17", 1.0)
     assert words == first
     assert (grown == short).all()
 

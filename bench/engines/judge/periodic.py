@@ -5,15 +5,18 @@
         --sets large --candidate auto=repo:.:auto
     .venv/bin/python -m bench.engines.judge.periodic /tmp/judge-run-large --candidate auto \\
         [--before /tmp/judge-base]
+    .venv/bin/python -m bench.engines.judge.periodic /tmp/judge-run --sets places --name places \\
+        [--before /tmp/judge-base]
     .venv/bin/python -m bench.engines.judge.periodic --cost [--before /tmp/judge-base]
 
-For every case of the `large` set (4 mosaics at 4 and 12 MP, a 5 % blob) the candidate's
-fill is scored as it is, and with a dot grid of ±16 grey levels added inside the mask (a
-bright dot every 2 px, every 3 px, and every 2 px down by 3 across, the rest darkened so
-the mean stays): the screen door an upsampled pyramid leaves, which an editor sees at
-100 %. The truth is scored too (a flag on it is a false alarm). Prints and writes
+Every fill of the run's candidates (--candidate, repeated: only those) and the truth (a
+flag on it is a false alarm) is scored as it is. On the `large` set (4 mosaics at 4 and
+12 MP, a 5 % blob) each candidate's fill is also scored with a dot grid of ±16 grey
+levels added inside the mask (a bright dot every 2 px, every 3 px, and every 2 px down by
+3 across, the rest darkened so the mean stays): the screen door an upsampled pyramid
+leaves, which an editor sees at 100 %. Prints and writes
 bench/engines/judge/results/periodic-NAME.json|txt: periodicity and whether the pattern
-flag fires, per case and grid. --before PATH scores the same with PATH's
+flag fires, per case and fill, and the counts. --before PATH scores the same with PATH's
 repairapp/diff.py (a `git archive` of main, say) beside this checkout's.
 
 --cost: CPU seconds of one diff.periodicity call on a 24 MP photo (6000×4000, a fine
@@ -55,6 +58,11 @@ def dotted(fill: np.ndarray, mask: np.ndarray, grid: tuple[int, int]) -> np.ndar
     return out
 
 
+def group_of(fill_name: str) -> str:
+    """"auto+dots2x3" -> "auto+dots": the dotted fills are counted together."""
+    return fill_name.split("+")[0] + ("+dots" if "+dots" in fill_name else "")
+
+
 def diff_from(checkout: Path) -> ModuleType:
     """repairapp/diff.py of another checkout (pure numpy, so it loads on its own)."""
     spec = importlib.util.spec_from_file_location("diff_before", checkout / "repairapp" / "diff.py")
@@ -71,20 +79,23 @@ def cost(checks: dict[str, ModuleType], calls: int) -> None:
     grain = (noise[:-1, :-1] + noise[1:, :-1] + noise[:-1, 1:] + noise[1:, 1:]) / 2
     photo = np.clip(np.array([95, 110, 140], np.float32) + grain[..., None], 0, 255).astype(np.uint8)
     mask = common.object_mask((height, width), rng, area=0.15)
-    for name, module in checks.items():
-        seconds = []
-        for _ in range(calls):
+    seconds = {name: [] for name in checks}
+    values = {}
+    for _ in range(calls):  # the checkouts in turn, call by call, so a change of load hits both
+        for name, module in checks.items():
             start = time.process_time()
-            value = module.periodicity(photo, mask)
-            seconds.append(time.process_time() - start)
-        print(f"{name}: periodicity {value:.3f}, CPU s per call median {np.median(seconds):.3f} "
-              f"(min {min(seconds):.3f}, max {max(seconds):.3f}, {calls} calls)")
+            values[name] = module.periodicity(photo, mask)
+            seconds[name].append(time.process_time() - start)
+    for name, times in seconds.items():
+        print(f"{name}: periodicity {values[name]:.3f}, CPU s per call median {np.median(times):.3f} "
+              f"(min {min(times):.3f}, max {max(times):.3f}, {calls} calls)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, nargs="?")
-    parser.add_argument("--candidate", default="auto")
+    parser.add_argument("--candidate", action="append", default=None, help="default: every candidate of the run")
+    parser.add_argument("--sets", default="large")
     parser.add_argument("--name", default="large", help="results go to results/periodic-NAME.json|txt")
     parser.add_argument("--before", type=Path, default=None, help="a checkout whose repairapp/diff.py to score beside")
     parser.add_argument("--cost", action="store_true")
@@ -94,35 +105,39 @@ def main() -> None:
     if args.cost:
         cost(checks, args.calls)
         return
-    _, cases_dir, cases = load_run(args.run, "large")
+    record, cases_dir, cases = load_run(args.run, args.sets)
+    candidates = args.candidate or sorted(record["candidates"])
     rows = []
     for case in cases:
         folder = cases_dir / case["set"] / case["case"]
         mask = cv2.imread(str(folder / "mask.png"), cv2.IMREAD_GRAYSCALE)
         fills = {"truth": read_rgb(folder / "truth.png")}
-        path = args.run / args.candidate / case["set"] / f"{case['case']}.png"
-        if path.exists():
-            fill = read_rgb(path)
-            fills[args.candidate] = fill
-            fills |= {f"{args.candidate}+dots{grid}": dotted(fill, mask, shape) for grid, shape in GRIDS.items()}
-        for kind, image in fills.items():
-            row = {"case": case["case"], "fill": kind}
+        for candidate in candidates:
+            path = args.run / candidate / case["set"] / f"{case['case']}.png"
+            if not path.exists():
+                continue
+            fills[candidate] = read_rgb(path)
+            if case["set"] == "large":
+                fills |= {f"{candidate}+dots{grid}": dotted(fills[candidate], mask, shape)
+                          for grid, shape in GRIDS.items()}
+        for fill_name, image in fills.items():
+            row = {"case": f"{case['set']}/{case['case']}", "fill": fill_name}
             for name, module in checks.items():
                 value = module.periodicity(image, mask)
                 row[name] = value
                 row[f"{name}_flagged"] = value is not None and value > module.PERIODIC_FLAG
             rows.append(row)
             print(json.dumps(row), flush=True)
-    lines = [f"periodicity (flag above {diff.PERIODIC_FLAG:g}) per large case and fill; run {args.run}",
-             f"{'case':18s} {'fill':16s} " + " ".join(f"{name:>10s}" for name in checks)]
+    lines = [f"periodicity (flag above {diff.PERIODIC_FLAG:g}) per case and fill; run {args.run}",
+             f"{'case':34s} {'fill':18s} " + " ".join(f"{name:>10s}" for name in checks)]
     for row in rows:
-        lines.append(f"{row['case']:18s} {row['fill']:16s} " + " ".join(
+        lines.append(f"{row['case']:34s} {row['fill']:18s} " + " ".join(
             f"{'—' if row[n] is None else format(row[n], '.2f'):>9s}{'*' if row[f'{n}_flagged'] else ' '}"
             for n in checks))
-    for kind in sorted({row["fill"].split("+")[0] + ("+dots" if "+dots" in row["fill"] else "") for row in rows}):
-        group = [r for r in rows if r["fill"].split("+")[0] + ("+dots" if "+dots" in r["fill"] else "") == kind]
-        lines.append(f"flagged, {kind}: " + ", ".join(
-            f"{name} {sum(r[f'{name}_flagged'] for r in group)}/{len(group)}" for name in checks))
+    for name in sorted({group_of(row["fill"]) for row in rows}):
+        group = [row for row in rows if group_of(row["fill"]) == name]
+        lines.append(f"flagged, {name}: " + ", ".join(
+            f"{check} {sum(r[f'{check}_flagged'] for r in group)}/{len(group)}" for check in checks))
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"periodic-{args.name}.json").write_text(json.dumps({"run": str(args.run), "rows": rows}, indent=1))

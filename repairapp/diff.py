@@ -326,8 +326,11 @@ def periodicity(after: np.ndarray, mask: np.ndarray) -> float | None:
         step = 4 * stride
         row, col = _deepest(coarse)
         centre = (rows.start + row * step + step // 2, cols.start + col * step + step // 2)
-        box = bounding_box(mask[rows, cols])
-        box = {**box, "y": box["y"] + rows.start, "x": box["x"] + cols.start}
+        # The hole's box from the sampled window, not another pass over the photo: up to a
+        # step off, which only moves a side's tile; its known pixels are taken from the mask.
+        box = bounding_box(inside)
+        box = {"y": rows.start + box["y"] * stride, "x": cols.start + box["x"] * stride,
+               "height": box["height"] * stride, "width": box["width"] * stride}
         looks.append(_tile_periodicity(after, mask, box, centre))
     looks = [look for look in looks if look is not None]
     return max(looks) if looks else None

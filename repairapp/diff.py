@@ -221,6 +221,7 @@ def _spectral_peak(hp: np.ndarray, region: np.ndarray) -> tuple[float, float]:
 
 
 def _high_pass(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) float32: grey minus its 5×5 mean, the detail where a fine pattern shows."""
     grey = rgb.astype(np.float32) @ _GREY
     return grey - _box_blur(grey, 2)
 

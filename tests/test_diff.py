@@ -108,9 +108,9 @@ def test_figures_count_changes_outside_the_painted_mask_apart_from_the_grown_one
 HOLE = (slice(28, 68), slice(28, 68))
 
 
-def _stone(seed, base=(95, 110, 140)):
-    """(96, 96, 3): a fine, irregular texture (noise averaged over 2×2) around `base`."""
-    noise = np.random.default_rng(seed).normal(0, 22, (97, 97))
+def _stone(seed, base=(95, 110, 140), side=96):
+    """(side, side, 3): a fine, irregular texture (noise averaged over 2×2) around `base`."""
+    noise = np.random.default_rng(seed).normal(0, 22, (side + 1, side + 1))
     grain = (noise[:-1, :-1] + noise[1:, :-1] + noise[:-1, 1:] + noise[1:, 1:]) / 2
     return np.clip(np.array(base, np.float64) + grain[..., None], 0, 255).astype(np.uint8)
 
@@ -171,6 +171,22 @@ def test_a_dotted_pattern_the_surroundings_lack_is_flagged():
     fill = _filled(np.clip(smooth + dots, 0, 255).astype(np.uint8))
     assert diff.periodicity(fill, _hole()) > diff.PERIODIC_FLAG
     assert "pattern" in _flags(fill)
+
+
+def test_a_fine_dotted_pattern_is_flagged_on_a_large_fill_too():
+    # A 4 MP photo with a 1000 px hole: its window is sampled every 4th pixel, where a dot
+    # every 2 px vanishes; the full-resolution tile where the fill is deepest still sees it.
+    side, hole = 2048, (slice(524, 1524), slice(524, 1524))
+    mask = np.zeros((side, side), np.uint8)
+    mask[hole] = 255
+    clean = _stone(0, side=side)
+    clean[hole] = _stone(1, side=side)[hole]
+    yy, xx = np.mgrid[0:side, 0:side]
+    dots = np.where((yy % 2 == 0) & (xx % 2 == 0), 16, -5)[..., None]  # ±16 levels, the mean kept
+    dotted = clean.copy()
+    dotted[hole] = np.clip(clean.astype(np.int16) + dots, 0, 255).astype(np.uint8)[hole]
+    assert diff.periodicity(clean, mask) < diff.PERIODIC_FLAG / 2
+    assert diff.periodicity(dotted, mask) > diff.PERIODIC_FLAG
 
 
 def test_each_flag_comes_with_one_readable_line():

@@ -129,6 +129,15 @@ FUSE_FLAT = 4.0
 SPARSE_SHARE = 0.3
 SPARSE_STEPS = 20
 FUSE_CHUNK = 1 << 18        # hole pixels whose equations are built at a time (fuse)
+# A hole covering at least this share of its crop keeps the seams between copied
+# pieces of different content (fuse's keep_seams): a step between two hole pixels more
+# than FUSE_EDGE from what the source says stays, as at the known border. Pieces copied
+# from a field and from the sky meet in such a hole, and fitting them to each other
+# spread a milky haze of the field's colour over the sky (places 13448, 13972, 16820,
+# 20897, 28028). Keeping every seam left hard-edged blocks of two shades in the skies
+# (13448, 23136, 06529, 01629). The bench's object and stroke holes stay below it and
+# are fused as before (bench/README.md, "Fifth pass").
+LARGE_HOLE = 0.4
 # Coarser levels of up to this many pixels (padded) that search the whole reach compare
 # patches by all 49 luminance and 9 + 9 colour DCT coefficients (_RICH) instead of the 16
 # low ones: these levels settle the layout, and with only the low frequencies a patch of
@@ -223,7 +232,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             else:
                 lvl.vote()
         if level == 0:
-            lvl.fuse()
+            lvl.fuse(keep_seams=hole.mean() >= LARGE_HOLE)
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
@@ -571,7 +580,7 @@ class _Level:
 
     # --- gradient-domain fusion --------------------------------------------------------
 
-    def fuse(self, cycles: int = FUSE_CYCLES) -> None:
+    def fuse(self, cycles: int = FUSE_CYCLES, *, keep_seams: bool = False) -> None:
         """Keep the copied gradients, not the copied shades (Perez et al. 2003).
 
         Solves for the hole pixels f: for every hole pixel p, the sum over its 4
@@ -589,6 +598,14 @@ class _Level:
 
         Solved for the change to the copy, x = f - copy: the Laplacian of x is what the
         steps should be minus what they are, summed over each pixel's neighbours.
+
+        With `keep_seams`, a step between two hole pixels further than FUSE_EDGE from
+        what the source says is kept as copied, as next to a known pixel. Within a piece
+        the copy's step is its source's already (neighbours copied from neighbouring
+        sources), so this only touches the seams between pieces copied from different
+        places: a piece of field beside a piece of sky is no longer made to agree with
+        it, and each is shaded by its border with the known pixels (LARGE_HOLE). Seams
+        between two shades of one sky still are made to agree.
         """
         # The search is over: its features (64 bytes a pixel of the level, and as much
         # again per target) would stay alive beside the fusion's buffers.
@@ -636,9 +653,7 @@ class _Level:
                     # edge the fill did not continue (a roof, a trunk at the hole's
                     # border): keep that step rather than bleed the edge's colour into it.
                     delta = guide - step_now
-                    fits = known & (neighbour < 0)
-                    for channel in delta:
-                        fits &= np.abs(channel) <= FUSE_EDGE
+                    fits = known & (neighbour < 0) & _within_edge(delta)
                     residual[:, part] += delta * fits
                     if sign == 1:
                         # Between two hole pixels: the first one's source's step, else
@@ -646,6 +661,10 @@ class _Level:
                         second_known, second = says(np.maximum(neighbour, 0), -dy, -dx)
                         use_second = ~known & second_known
                         delta = np.where(known, delta, np.where(use_second, -second - step_now, 0))
+                        if keep_seams:
+                            # A seam between pieces of different content (a field's
+                            # piece beside a sky's) is an edge too: kept as copied.
+                            delta *= _within_edge(delta)
                         pair[:, part] = delta * (neighbour >= 0)
             residual += pair
             # ... and the opposite step in the second pixel's equation.
@@ -787,6 +806,14 @@ class _Level:
                 yield rows, cols, coords
 
 _LAPLACE = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], np.float32)
+
+
+def _within_edge(delta: np.ndarray) -> np.ndarray:
+    """(N,) bool: every channel of `delta` (3, N) within FUSE_EDGE grey levels."""
+    within = np.abs(delta[0]) <= FUSE_EDGE
+    for channel in delta[1:]:
+        within &= np.abs(channel) <= FUSE_EDGE
+    return within
 
 
 def _laplace(v: np.ndarray, inside: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -72,7 +72,7 @@ DISTANCE_CHUNK = 1 << 18
 COPIED_TARGETS = 1_000_000  # up to this many targets, their features are copied (see compute_features)
 # Up to this many targets, the propagation's neighbour indices (4 bytes a target for
 # each of the 8 jumps and directions) are made once per level and kept: 32 MB at most.
-# Kept for every level, as int64, they were 275 MB of a 24 MP photo's 15 % hole, at the
+# Kept for every level, as int64, they were 278 MB of a 24 MP photo's 15 % hole, at the
 # finest level where making them again each time costs little beside the distances.
 NEIGHBOURS_KEPT = 1_000_000
 # Sources lie within SOURCE_REACH px of the hole, counted at the finest level (so

@@ -70,6 +70,11 @@ FAR = 1e30                 # a distance beyond any real one, finite so differenc
 # the cache gather and sum 1.2x (16 features) to 1.8x (67) faster than 65,536 targets.
 DISTANCE_CHUNK = 1 << 18
 COPIED_TARGETS = 1_000_000  # up to this many targets, their features are copied (see compute_features)
+# Up to this many targets, the propagation's neighbour indices (4 bytes a target for
+# each of the 8 jumps and directions) are made once per level and kept: 32 MB at most.
+# Kept for every level, as int64, they were 278 MB of a 24 MP photo's 15 % hole, at the
+# finest level where making them again each time costs little beside the distances.
+NEIGHBOURS_KEPT = 1_000_000
 # Sources lie within SOURCE_REACH px of the hole, counted at the finest level (so
 # SOURCE_REACH >> level px at a coarser one, at least MIN_REACH): a match found at one
 # level is then still within reach when it is upsampled to the next finer one. With the
@@ -276,6 +281,17 @@ def _compact_parts(hole: np.ndarray) -> np.ndarray:
     return out
 
 
+def _planes_at(image: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """(3, N) float32 colour planes of the `pixels` (flat indices) of `image` (P, 3).
+
+    Every mask in fuse is one per pixel, and broadcasting it over contiguous planes is
+    several times faster than over (N, 3) rows. The rows are gathered first and only
+    the gathered ones transposed: take() over a (3, P) view of the image copies the
+    whole image into contiguous planes at every call (12 bytes a pixel of the level).
+    """
+    return np.ascontiguousarray(image.take(pixels, axis=0).T)
+
+
 def _to_uint8(level: np.ndarray) -> np.ndarray:
     return level if level.dtype == np.uint8 else np.clip(np.rint(level), 0, 255).astype(np.uint8)
 
@@ -390,6 +406,7 @@ class _Level:
             field_x[y0:y1, x0:x1] = np.arange(x0, x1, dtype=np.int32)[None, :]
         self.t_dist = np.full(len(self.t_idx), np.inf, np.float32)
         self.features = None
+        self._neighbours = {}  # (jump, dy, dx) -> the targets' neighbours, see _neighbour
         self.basis = _BASIS
 
     # --- filling the hole -------------------------------------------------------------
@@ -549,15 +566,21 @@ class _Level:
 
     def _neighbour(self, jump: int, dy: int, dx: int) -> np.ndarray:
         """Flat index of each target's neighbour at -jump * (dy, dx), clamped onto the
-        array; the same at every step of the level, so made once."""
-        if not hasattr(self, "_neighbours"):
-            self._neighbours = {}
+        array; the same at every step of the level, so made once where the level has
+        at most NEIGHBOURS_KEPT targets (see there), else each time."""
         key = (jump, dy, dx)
-        if key not in self._neighbours:
-            ny = np.clip(self.ty - dy * jump, 0, self.hp - 1)
-            nx = np.clip(self.tx - dx * jump, 0, self.wp - 1)
-            self._neighbours[key] = ny * self.wp + nx
-        return self._neighbours[key]
+        if key in self._neighbours:
+            return self._neighbours[key]
+        # In place: a level with many targets makes these at every pass, and each
+        # temporary is 8 bytes a target (35 MB at a 24 MP photo's finest level).
+        nidx = self.ty - dy * jump
+        np.clip(nidx, 0, self.hp - 1, out=nidx)
+        nidx *= self.wp
+        nx = self.tx - dx * jump
+        nidx += np.clip(nx, 0, self.wp - 1, out=nx)
+        if len(self.t_idx) <= NEIGHBOURS_KEPT:
+            self._neighbours[key] = nidx = nidx.astype(np.int32)
+        return nidx
 
     def _try(self, sy: np.ndarray, sx: np.ndarray) -> None:
         """Take each candidate (sy, sx) that is nearer than its target's current match.
@@ -607,18 +630,21 @@ class _Level:
         it, and each is shaded by its border with the known pixels (LARGE_HOLE). Seams
         between two shades of one sky still are made to agree.
         """
-        # The search is over: its features (64 bytes a pixel of the level, and as much
-        # again per target) would stay alive beside the fusion's buffers.
+        # The search and the votes are over: their features (64 bytes a pixel of the
+        # level, and as much again per target), field (8 bytes a pixel), targets'
+        # indices, distances and matches (36 bytes a target) and sources' indices would
+        # stay alive beside the fusion's buffers (240 MB at a 24 MP photo's finest level).
+        # Only the image, the hole and source_of are read from here on.
         self.features = self.t_features = None
+        self.nnf_y = self.nnf_x = self.t_idx = self.ty = self.tx = self.t_dist = self.t_src = None
+        self.source_idx = None
         hp, wp = self.hp, self.wp
         in_hole = self.hole_p.ravel()
         pixels = self.h_idx
         n = len(pixels)
         row_of = np.full(len(in_hole), -1, np.int32)
         row_of[pixels] = np.arange(n, dtype=np.int32)
-        # Colour planes (3, ...): every mask below is one per pixel, and broadcasting
-        # it over contiguous planes is several times faster than over (N, 3) rows.
-        planes = np.moveaxis(self.image, 2, 0).reshape(3, -1)
+        image = self.image.reshape(-1, 3)
         # Each hole pixel's source (x, y, padded; x = -1 where the last vote left the pixel).
         # Gathers by take(): 3-12x faster than fancy indexing of rows and columns (numpy 2.4).
         source = self.source_of.reshape(-1, 2).take(pixels, axis=0)
@@ -633,7 +659,7 @@ class _Level:
             at = np.where(known, sy.astype(np.int64) * wp + sx, 0)
             beside = np.where(known, at + (dy * wp + dx), 0)
             known &= ~in_hole.take(beside)
-            return known, planes.take(at, axis=1) - planes.take(beside, axis=1)
+            return known, _planes_at(image, at) - _planes_at(image, beside)
 
         # Pixels FUSE_CHUNK at a time: all at once took ~160 bytes a hole pixel.
         residual = np.zeros((3, n), np.float32)
@@ -644,11 +670,11 @@ class _Level:
             for start in range(0, n, FUSE_CHUNK):
                 part = slice(start, start + FUSE_CHUNK)
                 at = pixels[part]
-                copy = planes.take(at, axis=1)
+                copy = _planes_at(image, at)
                 for sign in (1, -1):
                     known, guide = says(part, sign * dy, sign * dx)
                     neighbour = row_of.take(at + sign * d)
-                    step_now = copy - planes.take(at + sign * d, axis=1)
+                    step_now = copy - _planes_at(image, at + sign * d)
                     # Next to a known pixel, a step far from what the source says is an
                     # edge the fill did not continue (a roof, a trunk at the hole's
                     # border): keep that step rather than bleed the edge's colour into it.
@@ -675,9 +701,8 @@ class _Level:
             del pair
         residual = np.ascontiguousarray(residual.T)
         change = _smooth_solution(pixels, wp, residual, cycles, self._flatness(source))
-        flat = self.image.reshape(-1, 3)
-        change += flat.take(pixels, axis=0)  # the same sum as flat[pixels] += change
-        flat[pixels] = change
+        change += image.take(pixels, axis=0)  # the same sum as image[pixels] += change
+        image[pixels] = change
         self._refresh_border()
 
     def _flatness(self, source: np.ndarray) -> np.ndarray:

@@ -301,6 +301,21 @@ def test_cutting_the_search_and_the_fusion_into_chunks_changes_no_pixel(monkeypa
         assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=3), fill)
 
 
+def test_propagation_indices_made_each_time_give_the_same_fill(monkeypatch):
+    """A level with many targets (a big photo's finest level) makes the propagation's
+    neighbour indices again at every pass instead of keeping them: the same indices,
+    so the same fill as the kept ones."""
+    from repairapp.engines import patch
+
+    noise = np.random.default_rng(7).integers(0, 40, (96, 128, 3), dtype=np.uint8)
+    image = stripes(96, 128) // 2 + noise
+    mask = disc(image.shape[:2], 50, 60, 16)
+    kept = patch.PATCH.inpaint(image, mask, seed=2)
+    assert np.abs(kept.astype(int) - image)[mask > 0].mean() > 5  # it did fill something
+    monkeypatch.setattr(patch, "NEIGHBOURS_KEPT", 0)
+    assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=2), kept)
+
+
 def _random_masks(count, seed):
     """uint8 masks of discs and thick lines, some running off the edges, some far apart."""
     import cv2

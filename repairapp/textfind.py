@@ -581,7 +581,9 @@ def _second_colour(colours: np.ndarray, core: np.ndarray, text: np.ndarray, cand
     stand out as an outline. It is taken when it is at least SECOND_SHARE of the text's
     pixels, runs along the line (SECOND_CENTRAL of it in the box's middle half) and hugs
     the glyphs (SECOND_HUG of it within 4 px of them): the photo's own colour fills the
-    box evenly, and a JPEG's ringing around a caption is one pixel thin.
+    box evenly, and a JPEG's ringing around a caption is one pixel thin. A colour with
+    more than SECOND_SPECKS of its pixels in specks (pieces of SECOND_PIECE px or less)
+    is the speckle a JPEG leaves around a small caption, and is not taken.
     Not a ring test against the photo around the glyphs (the classical finder's
     `_outline_colour`): it refuses an outline whose colour is common in the photo, and
     misses a shadow drawn a few pixels off.

@@ -174,3 +174,42 @@ def test_a_line_boxed_twice_is_listed_once_with_both_boxes_glyphs():
     found = textfind.TextFound(mask=np.zeros((300, 500), np.uint8), lines=merged, model=True).mask_with()
     assert found[102:130, 10:13].all() and found[100:134, 114:124].all()   # both boxes' glyphs
     assert found[200:230, 14:19].all()
+
+
+def small_jpeg_caption(scene, caption, colour, outline=None):
+    """`caption` about 11 px tall, 1 px strokes, drawn in `colour` over scene `scene`
+    (with a 1 px `outline` around the letters, if given) and saved as a JPEG q75: the
+    size at which the JPEG's speckle was taken for a second colour on the bench.
+    Returns (photo, the letters' coverage, the outline's coverage or None)."""
+    img = scene_rgb(scene)
+    text = layer(img.shape, caption, (40, 300), 0.45, 1)
+    if outline is None:
+        return jpeg(paint(img, text, colour)), text, None
+    ring = cv2.dilate((text * 255).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32) / 255
+    return jpeg(paint(paint(img, ring, outline), text, colour)), text, ring
+
+
+@pytest.mark.parametrize("scene", [1, 2])
+def test_a_small_jpeg_caption_takes_no_speckle_around_it_as_a_second_colour(scene):
+    # The JPEG rounds the caption's blocks into specks of another colour beside the
+    # letters; taken as an outline they were most of the JPEG's extra area on the bench.
+    photo, text, _ = small_jpeg_caption(scene, "Camera 2 Front Door", (255, 220, 0))
+    found = textfind.find_lines(photo)
+    overlay_line(found, text)
+    proposed = found.mask > 0
+    assert (proposed & (text >= 0.5)).sum() >= 0.95 * (text >= 0.5).sum()
+    assert (proposed & (text == 0)).sum() <= 0.3 * (text >= 0.25).sum()
+
+
+@pytest.mark.parametrize("scene", [1, 2, 3])
+def test_a_small_outlined_jpeg_caption_keeps_its_whole_outline(scene):
+    # The same JPEG breaks a 1 px outline into short pieces too; the outline is the
+    # second colour still, every piece of it.
+    photo, text, ring = small_jpeg_caption(scene, "Price 1250 EUR", (255, 255, 255), outline=(0, 0, 0))
+    found = textfind.find_lines(photo)
+    overlay_line(found, ring)
+    proposed = found.mask > 0
+    outline = (ring >= 0.5) & (text == 0)
+    assert (proposed & outline).sum() >= 0.9 * outline.sum()
+    assert (proposed & (text >= 0.5)).sum() >= 0.85 * (text >= 0.5).sum()
+    assert (proposed & (ring == 0)).sum() <= 0.1 * (ring >= 0.25).sum()

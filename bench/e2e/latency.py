@@ -359,7 +359,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="2mp,12mp")
     parser.add_argument("--engines", default="telea,auto")
     parser.add_argument("--masks", default="blob,strokes")
-    parser.add_argument("--mask-percent", type=float, default=100 * MASK_FRACTION, help="mask area, % of the photo")
+    parser.add_argument("--mask-percent", type=float, default=100 * MASK_FRACTION, help="mask area, %% of the photo")
     parser.add_argument("--photo", default="Places365_val_00001629")
     parser.add_argument("--database", default=DB_NAME, help="PostgreSQL database to create/migrate and use")
     parser.add_argument("--redis", default=REDIS_URL, help="Redis URL whose rq:* keys this run uses and removes")

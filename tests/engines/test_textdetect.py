@@ -269,7 +269,7 @@ def test_a_small_caption_the_whole_look_misses_is_found_in_a_tile():
     # nothing there in the whole picture, and finds and reads it in a quarter of it.
     img, coverage = overlay(scene_rgb(0), "Summer 2021", (40, 60), (255, 220, 0), scale=0.4, thickness=1)
     img = jpeg(img)
-    assert not line_over(textfind.find_lines(img, tiles=False), coverage)  # one look, as the upload screen
+    assert not line_over(textfind.find_lines(img, tiles=False, colour=False), coverage)  # one look, as the upload screen
     found = textfind.find_lines(img)
     (line,) = line_over(found, coverage)
     assert line.kind == textfind.OVERLAY

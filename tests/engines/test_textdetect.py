@@ -285,3 +285,21 @@ def test_a_line_seen_whole_and_in_a_tile_is_listed_once():
     over = [q for q in quads if coverage[int(q[:, 1].min()):int(q[:, 1].max()) + 1, int(q[:, 0].min()):int(q[:, 0].max()) + 1].any()]
     assert len(over) == 1
     assert len(line_over(textfind.find_lines(img), coverage)) == 1
+
+
+def test_a_small_line_is_read_enlarged():
+    # A 9 px black caption outlined in white on a dark JPEG: read from its box at its own
+    # size the recogniser is not sure of it (below MIN_READ, so it was not proposed);
+    # enlarged READ_ENLARGE times first, it reads right.
+    img, coverage = overlay(dark_scene(), "DO NOT COPY", (60, 300), (0, 0, 0), scale=0.4, thickness=1,
+                            outline=(255, 255, 255))
+    img = jpeg(img)
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert line.words.replace(" ", "") == "DONOTCOPY"
+    assert line.kind == textfind.OVERLAY
+    quad = np.array(line.quad, np.float32)
+    height = np.ptp(quad[:, 1])
+    assert height < textdetect.READ_SMALL
+    assert textdetect.crop_line(img, quad).shape[0] == pytest.approx(textdetect.READ_ENLARGE * height, abs=1)
+

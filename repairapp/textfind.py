@@ -195,22 +195,24 @@ def find_text(rgb: np.ndarray) -> np.ndarray:
     return find_lines(rgb).mask
 
 
-def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bool = True) -> TextFound:
+def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bool = True,
+               colour: bool = True) -> TextFound:
     """The text lines in `rgb` (H, W, 3) uint8, each judged overlay or scene, and the
     mask over the overlays; the detector sees the photo at `side` px. The classical
     finder alone when the model cannot load.
 
     Inside each line's box the glyph pixels are picked by the text's colour
     (`_glyph_pixels`). The detector looks twice: at the whole photo and in tiles
-    (`textdetect.detect`), which finds small low-contrast captions the whole look misses.
-    `tiles=False` (the upload screen, which only wants the words, with half Find text's
-    time) looks once, at the whole photo.
+    (`textdetect.detect`), which finds small low-contrast captions the whole look misses,
+    and, `colour`, at the photo's colourfulness (a yellow caption on a light photo).
+    `tiles=False, colour=False` (the upload screen, which only wants the words, with half
+    Find text's time) looks once, at the whole photo.
     """
     _check(rgb)
     engine = textdetect.load()
     if engine is None:
         return _classical_lines(rgb)
-    quads, _ = textdetect.detect(engine, rgb, side, tiles=tiles)
+    quads, _ = textdetect.detect(engine, rgb, side, tiles=tiles, colour=colour)
     quads = quads[:MAX_LINES]
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), np.uint8)
@@ -279,7 +281,7 @@ def screen(rgb: np.ndarray) -> list[TextLine]:
     """The overlay lines in `rgb`, with their words: the upload pre-filter's answer
     (empty: no overlaid text found). Scene text is not reported. The detector sees the
     photo smaller than Find text's (SCREEN_SIDE): screening runs on every upload."""
-    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE, tiles=False).lines if line.kind == OVERLAY]
+    return [line for line in find_lines(rgb, side=textdetect.SCREEN_SIDE, tiles=False, colour=False).lines if line.kind == OVERLAY]
 
 
 REMAINS_REACH = 3           # px around the repaired pixels that a line left behind may start

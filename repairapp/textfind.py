@@ -598,6 +598,9 @@ def _second_colour(colours: np.ndarray, core: np.ndarray, text: np.ndarray, cand
     photo, count = _beside(colours, cv2.dilate(core.astype(np.uint8), CROSS) > 0, BESIDE)
     pixels = ((np.abs(colours - colour).max(axis=2) <= MIN_TEXT_TOLERANCE) & (towards(colour) >= CORE_ALPHA)
               & (response >= RIM_THRESHOLD) & (_lean(colours, photo, colour) >= CORE_ALPHA) & (count >= 1))
+    taken = int(pixels.sum())
+    if taken < SECOND_SHARE * core.sum():
+        return None
     # A JPEG rounds a small caption's blocks into specks of another colour around it,
     # a few pixels each; an outline or a shadow is drawn along the letters, in pieces as
     # long as a stroke. The JPEG breaks a 1 px outline too, but most of it stays in long
@@ -605,9 +608,7 @@ def _second_colour(colours: np.ndarray, core: np.ndarray, text: np.ndarray, cand
     # the speckle's). Dropping the specks alone cut a thin outline to 80-88 %.
     _, _, stats, _ = cv2.connectedComponentsWithStats(pixels.astype(np.uint8), connectivity=8)
     pieces = stats[1:, cv2.CC_STAT_AREA]
-    if pieces[pieces <= SECOND_PIECE].sum() > SECOND_SPECKS * pixels.sum():
-        return None
-    if pixels.sum() < SECOND_SHARE * core.sum():
+    if pieces[pieces <= SECOND_PIECE].sum() > SECOND_SPECKS * taken:
         return None
     hug = cv2.dilate(core.astype(np.uint8), HUG_KERNEL) > 0
     if middle[pixels].mean() < SECOND_CENTRAL or hug[pixels].mean() < SECOND_HUG:

@@ -240,3 +240,27 @@ def test_a_large_hole_across_the_horizon_leaves_no_haze_of_the_field_over_the_sk
     above = (mask > 0) & (yy[:, :, 0] < h / 2 - 8)
     off = np.abs(out.astype(int) - img).max(axis=2)[above]
     assert (off > 25).mean() < 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_large_hole_keeps_the_horizon_level_instead_of_growing_a_hill_of_field_into_the_sky(seed):
+    # As places 28028: sky known at the top left, field along the bottom; the hole (68 %)
+    # covers the right part from the top edge and a band across the whole width in which
+    # the horizon lies. The coarsest level's first guess decides the layout: Telea's
+    # spread the field up from the bottom as far as the sky from the left, and the fill
+    # copied a hill of field into the sky (a quarter of the sky's part of the hole green,
+    # seeds 0-2); spread along the rows (patch.LAYERED), the horizon runs on level (none).
+    h, w, horizon = 256, 320, 190
+    rng = np.random.default_rng(4 + seed)
+    yy = np.arange(h, dtype=np.float64)[:, None, None]
+    sky = np.concatenate([120 + 0.5 * yy, 165 + 0.4 * yy, 235 + 0 * yy], axis=2) + rng.normal(0, 2, (h, w, 3))
+    grass = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), 1.5)[:, :, None] * [24, 40, 16] + [95, 130, 40]
+    img = np.where(yy >= horizon, grass, sky).clip(0, 255).astype(np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    mask[:230, 120:] = 255
+    mask[150:230, :] = 255
+    out = pipeline.repair(img, mask, engine="auto", dilate=0, feather=0, seed=seed).rgb.astype(int)
+    green = out[:, :, 1] - out[:, :, 2] > 40  # the grass's green is ~90 above its blue; the sky's below
+    rows = yy[:, :, 0]
+    assert green[(mask > 0) & (rows < horizon - 8)].mean() < 0.05
+    assert (~green)[(mask > 0) & (rows >= horizon + 8)].mean() < 0.05

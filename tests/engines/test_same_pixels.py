@@ -81,3 +81,39 @@ def test_halving_a_mask_by_blocks_is_any_over_each_two_by_two_block():
         mask = rng.random((h, w)) < 0.05
         expected = mask[:h // 2 * 2, :w // 2 * 2].reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
         assert np.array_equal(patch._halved_any(mask, h // 2, w // 2), expected)
+
+
+def test_a_level_that_takes_the_coarser_levels_grid_fills_as_with_fresh_memory(monkeypatch):
+    """A level's feature grid may be the coarser level's memory (upsample_field hands it
+    over): whatever that memory holds, here NaN, never reaches the fill; with fresh
+    zeroed grids the fill is the same. A 128 x 176 hole's crop has a _RICH level (67
+    values a pixel) above a finer 16-value one, so the grid is taken at least once."""
+    rng = np.random.default_rng(8)
+    image = (_image(200, 260, seed=8) * 0.8).clip(0, 255).astype(np.uint8)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[40:168, 40:216] = 255
+    mask[rng.random(mask.shape) < 0.02] = 255  # specks: more targets, more edges
+    expected = patch.PATCH.inpaint(image, mask, seed=1)
+    upsample, compute = patch._Level.upsample_field, patch._Level.compute_features
+    taken = []
+
+    def poisoned(self, coarse):
+        upsample(self, coarse)
+        self.spare.fill(np.nan)  # the coarser level is done with it
+
+    def noted(self, *, full):
+        spare = self.spare
+        compute(self, full=full)
+        taken.append(spare is not None and np.shares_memory(self.features, spare))
+
+    monkeypatch.setattr(patch._Level, "upsample_field", poisoned)
+    monkeypatch.setattr(patch._Level, "compute_features", noted)
+    assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=1), expected)
+    assert any(taken)
+
+    def fresh(self, coarse):
+        upsample(self, coarse)
+        self.spare = None
+
+    monkeypatch.setattr(patch._Level, "upsample_field", fresh)
+    assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=1), expected)

@@ -69,6 +69,11 @@ FAR = 1e30                 # a distance beyond any real one, finite so differenc
 # bytes a target (560 MB for a 24 MP photo's 15 % hole), and were slower; chunks that fit
 # the cache gather and sum 1.2x (16 features) to 1.8x (67) faster than 65,536 targets.
 DISTANCE_CHUNK = 1 << 18
+# The mode of numpy's take() where every index is on the array by construction (clamped,
+# or a target's or its neighbour's): "clip" then gives what the default "raise" gives,
+# without the default's bounds checks and, with `out`, without its extra copy: 2x faster
+# for 1-D int32 gathers (a micro-benchmark, numpy 2.4).
+_VALID = "clip"
 COPIED_TARGETS = 1_000_000  # up to this many targets, their features are copied (see compute_features)
 # Up to this many targets, the propagation's neighbour indices (4 bytes a target for
 # each of the 8 jumps and directions) are made once per level and kept: 32 MB at most.
@@ -280,7 +285,7 @@ def _compact_refill(hole: np.ndarray, holes: list, touched: list) -> np.ndarray 
     for finer in range(1, level + 1):
         h, w = holes[finer].shape
         share = cv2.pyrDown(share, dstsize=(w, h), borderType=cv2.BORDER_REFLECT_101)
-        compact = compact[:h * 2, :w * 2].reshape(h, 2, w, 2).any(axis=(1, 3))
+        compact = _halved_any(compact, h, w)
     return touched[level] & compact & (share < REFILL_SHARE)
 
 
@@ -347,6 +352,16 @@ def _layered(known: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return _to_uint8(np.where(hole[:, :, None], filled, known))
 
 
+def _halved_any(mask: np.ndarray, h: int, w: int) -> np.ndarray:
+    """(h, w) bool: whether any pixel of each 2 x 2 block of `mask` (at least 2h x 2w, bool)
+    is set. The four corners' planes OR-ed: the same as reshaping into blocks and
+    any(axis=(1, 3)), which numpy does several times slower."""
+    out = mask[0:2 * h:2, 0:2 * w:2] | mask[0:2 * h:2, 1:2 * w:2]
+    out |= mask[1:2 * h:2, 0:2 * w:2]
+    out |= mask[1:2 * h:2, 1:2 * w:2]
+    return out
+
+
 def _pyramid(image: np.ndarray, hole: np.ndarray, r: int) -> tuple[list, list, list]:
     """Halve until the level is a few patches across, reading known pixels only.
 
@@ -376,8 +391,7 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, r: int) -> tuple[list, list, l
         coarse[small_hole] = 0
         # A coarser pixel touches the hole when any of the 2 x 2 finer pixels it halves
         # does: then a 7 x 7 patch clear of them upsamples to finer patches clear of them.
-        t = touched[-1][:h // 2 * 2, :w // 2 * 2]
-        near = t.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
+        near = _halved_any(touched[-1], h // 2, w // 2)
         sources = cv2.erode((~near).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
         if not small_hole.any() or int(sources.sum()) < MIN_SOURCES:
             break  # a level with no hole has nothing to fill
@@ -454,6 +468,8 @@ class _Level:
         self.t_dist = np.full(len(self.t_idx), np.inf, np.float32)
         self.features = None
         self._neighbours = {}  # (jump, dy, dx) -> the targets' neighbours, see _neighbour
+        self._buffers = None  # _distances' gather buffers, see _chunk_buffers
+        self.spare = None  # a coarser level's feature grid, to reuse (upsample_field, compute_features)
         self.basis = _BASIS
 
     # --- filling the hole -------------------------------------------------------------
@@ -501,6 +517,7 @@ class _Level:
 
     def upsample_field(self, coarse: "_Level") -> None:
         r = self.r
+        self.spare = coarse.features  # its feature grid's memory, for this level's (compute_features)
         oy, ox = self.ty - r, self.tx - r
         cy = np.minimum(oy // 2, coarse.size[0] - 1) + r
         cx = np.minimum(ox // 2, coarse.size[1] - 1) + r
@@ -542,11 +559,20 @@ class _Level:
         """
         r = self.r
         if self.features is None:
-            # Never read outside the boxes below but at candidates that are then refused.
-            self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
+            # Never read outside the boxes below but at candidates that are then refused,
+            # so what the memory held before does not matter: the coarser level's grid is
+            # taken when it is large enough (a _RICH level's 67 values a pixel are about
+            # the next finer level's 16 at four times the pixels). Fresh memory is paid for
+            # page by page on first write: 40 MB at 2 MP, about a third of compute_features.
+            size = self.hp * self.wp * len(self.basis)
+            spare, self.spare = self.spare, None
+            if spare is not None and spare.size >= size:
+                self.features = spare.reshape(-1)[:size].reshape(self.hp * self.wp, len(self.basis))
+            else:
+                self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
-            grid[y0:y1, x0:x1] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r)
+            _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r, out=grid[y0:y1, x0:x1])
         # A copy of the targets' features is quicker to read than the grid (11 % of the
         # whole repair at 2 MP) but takes 64 bytes a target: 265 MB for the 4.3 M of a
         # 24 MP photo's 15 % hole, whose candidates then read the grid.
@@ -577,18 +603,33 @@ class _Level:
         """Squared feature distances (float32) between the targets numbered `rows` and the
         source patches at the flat indices `src`, DISTANCE_CHUNK at a time. A target's
         distance does not depend on which others are computed with it."""
-        # Rows are gathered with take(axis=0): 3-4x faster than fancy indexing (numpy 2.4).
+        # Rows are gathered with take(axis=0): 3-4x faster than fancy indexing (numpy 2.4),
+        # into two chunk-sized buffers kept for the level (see _chunk_buffers).
         d = np.empty(len(rows), np.float32)
-        chunk = max(1, DISTANCE_CHUNK // self.features.shape[1])
+        own_buffer, diff_buffer = self._chunk_buffers()
+        chunk = len(own_buffer)
         for start in range(0, len(rows), chunk):
             part = slice(start, start + chunk)
             which = rows[part]
-            own = (self.features.take(self.t_idx[which], axis=0) if self.t_features is None
-                   else self.t_features.take(which, axis=0))
-            diff = self.features.take(src[part], axis=0)
+            count = len(which)
+            own = (self.features.take(self.t_idx[which], axis=0, out=own_buffer[:count], mode=_VALID)
+                   if self.t_features is None
+                   else self.t_features.take(which, axis=0, out=own_buffer[:count], mode=_VALID))
+            diff = self.features.take(src[part], axis=0, out=diff_buffer[:count], mode=_VALID)
             diff -= own  # the source's minus the target's: the same squares
-            d[part] = np.einsum("ij,ij->i", diff, diff)
+            np.einsum("ij,ij->i", diff, diff, out=d[part])
         return d
+
+    def _chunk_buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two (chunk, features) float32 buffers, DISTANCE_CHUNK values each, that
+        _distances gathers into: made once per level and feature count instead of twice
+        per chunk (a gather into `out` in numpy's default mode copies it once more, hence
+        _VALID). 28 % faster a call at 67 features (a micro-benchmark)."""
+        features = self.features.shape[1]
+        if self._buffers is None or self._buffers[0].shape[1] != features:
+            chunk = max(1, DISTANCE_CHUNK // features)
+            self._buffers = (np.empty((chunk, features), np.float32), np.empty((chunk, features), np.float32))
+        return self._buffers
 
     # --- PatchMatch -------------------------------------------------------------------
 
@@ -602,13 +643,14 @@ class _Level:
                 for dy, dx in DIRECTIONS:
                     # Neighbour's match, shifted back: coherent copies grow across the hole.
                     nidx = self._neighbour(jump, dy, dx)
-                    self._try(self.nnf_y.take(nidx) + dy * jump, self.nnf_x.take(nidx) + dx * jump)
+                    self._try(self.nnf_y.take(nidx, mode=_VALID) + dy * jump,
+                              self.nnf_x.take(nidx, mode=_VALID) + dx * jump)
             if radius is None:
                 self._try(*np.divmod(self.source_idx[rng.integers(0, len(self.source_idx), n)], self.wp))
             step = max(1, span // RANDOM_SPAN_DIVISOR) if radius is None else radius
             while step >= 1:
-                self._try(self.nnf_y.take(self.t_idx) + rng.integers(-step, step + 1, n, dtype=np.int32),
-                          self.nnf_x.take(self.t_idx) + rng.integers(-step, step + 1, n, dtype=np.int32))
+                self._try(self.nnf_y.take(self.t_idx, mode=_VALID) + rng.integers(-step, step + 1, n, dtype=np.int32),
+                          self.nnf_x.take(self.t_idx, mode=_VALID) + rng.integers(-step, step + 1, n, dtype=np.int32))
                 step //= 2
 
     def _neighbour(self, jump: int, dy: int, dx: int) -> np.ndarray:
@@ -637,7 +679,7 @@ class _Level:
         of a propagation pass once the field is coherent), an invalid one at inf.
         """
         src = self._clamped(sy, sx)
-        keep = self.source_flat.take(src)
+        keep = self.source_flat.take(src, mode=_VALID)
         keep &= src != self.t_src
         rows = np.flatnonzero(keep)
         d = self._distances(rows, src[rows])
@@ -986,7 +1028,7 @@ def _solve_on_pixels(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndar
         vector[:-1] = v
         out = 4 * v
         for n in neighbours:
-            out -= np.take(vector, n, axis=0, out=gathered)
+            out -= np.take(vector, n, axis=0, out=gathered, mode=_VALID)
         return out
 
     x = np.zeros_like(rhs)
@@ -1100,25 +1142,45 @@ _RICH = (
 )
 
 
-def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0) -> np.ndarray:
+def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | None = None) -> np.ndarray:
     """(H, W, len(basis)) float32: each pixel's 7x7x3 patch in a fixed orthonormal DCT basis;
     without its outer `inner` px when given (those are only the frame the filters read).
+    Written into `out` (a view of that shape, e.g. of the level's feature grid) if given.
 
     Orthonormal, so the distance between two projections never exceeds the patches' SSD
     and the largest components carry most of it. A fixed basis costs nothing to fit
     and each component is one separable filter.
     """
-    planes = {}
+    # The colour channels as contiguous planes: the weighted sums below read them 3 times
+    # each, and a strided channel of the (H, W, 3) array is slower to read.
+    channels = cv2.split(rgb)
+    planes, rows = {}, {}
     filtered = []
     for weights, u, v in basis:
         key = weights.tobytes()
         if key not in planes:
             # A weighted sum rather than `rgb @ weights`: BLAS threads are slow to wake for this.
-            planes[key] = rgb[:, :, 0] * weights[0] + rgb[:, :, 1] * weights[1] + rgb[:, :, 2] * weights[2]
-        plane = cv2.sepFilter2D(planes[key], cv2.CV_32F, _ROWS[v], _ROWS[u], borderType=cv2.BORDER_REFLECT_101)
+            planes[key] = channels[0] * weights[0] + channels[1] * weights[1] + channels[2] * weights[2]
+        # A separable filter is a pass along the rows then one along the columns, the rows'
+        # result kept in float32 as sepFilter2D keeps it: the rows' pass of a plane and a
+        # horizontal frequency is shared by every vertical frequency that goes with it (7
+        # passes instead of 49 for _RICH's luminance), for the same floats, bit for bit.
+        if (key, v) not in rows:
+            rows[key, v] = cv2.sepFilter2D(planes[key], cv2.CV_32F, _ROWS[v], _ONE, borderType=cv2.BORDER_REFLECT_101)
+        plane = cv2.sepFilter2D(rows[key, v], cv2.CV_32F, _ONE, _ROWS[u], borderType=cv2.BORDER_REFLECT_101)
         filtered.append(plane[inner:plane.shape[0] - inner, inner:plane.shape[1] - inner])
-    # Interleaved by cv2.merge: 2-3x faster than writing each plane into a strided view.
-    return cv2.merge(filtered)
+    # Interleaved by cv2.merge: 2-3x faster than writing each plane into a strided view;
+    # straight into `out` when given, rather than a new array copied there.
+    if out is None:
+        return cv2.merge(filtered)
+    merged = cv2.merge(filtered, dst=out)
+    if not np.shares_memory(merged, out):  # OpenCV made a new array (a layout it cannot write into)
+        out[...] = merged
+    return out
+
+
+# The identity kernel of a one-way pass of cv2.sepFilter2D (see _project).
+_ONE = np.ones(1, np.float32)
 
 
 PATCH = PatchEngine()

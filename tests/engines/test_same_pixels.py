@@ -1,0 +1,119 @@
+"""The patch engine's low-level helpers made faster must give the numbers they gave before,
+bit for bit: each is checked against the plain computation it replaced."""
+
+import cv2
+import numpy as np
+import pytest
+
+from repairapp.engines import patch
+
+
+def _image(h, w, seed):
+    """Float32 RGB with smooth structure and noise, as a level's image looks."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = np.dstack([90 + 70 * ((xx // 4) % 2) + yy // 3, 40 + xx // 2, 200 - yy // 2]).astype(np.float32)
+    return base + rng.normal(0, 12, (h, w, 3)).astype(np.float32)
+
+
+def _projected_filter_by_filter(rgb, basis, inner):
+    """What _project computed before: one sepFilter2D per basis vector, then merged."""
+    filtered = []
+    for weights, u, v in basis:
+        plane = rgb[:, :, 0] * weights[0] + rgb[:, :, 1] * weights[1] + rgb[:, :, 2] * weights[2]
+        out = cv2.sepFilter2D(plane, cv2.CV_32F, patch._ROWS[v], patch._ROWS[u], borderType=cv2.BORDER_REFLECT_101)
+        filtered.append(out[inner:out.shape[0] - inner, inner:out.shape[1] - inner])
+    return cv2.merge(filtered)
+
+
+@pytest.mark.parametrize("basis", [patch._BASIS, patch._RICH], ids=["basis", "rich"])
+def test_projection_sharing_the_rows_pass_and_writing_into_the_grid_is_the_filter_by_filter_one(basis):
+    """_project filters each plane along the rows once per horizontal frequency and
+    merges straight into a view of the feature grid: the same floats as a sepFilter2D
+    per basis vector, written where asked and nowhere else."""
+    r = patch.PATCH_RADIUS
+    image = _image(80, 101, seed=1)
+    expected = _projected_filter_by_filter(image, basis, r)
+    assert np.array_equal(patch._project(image, basis, inner=r), expected)
+    # Into a band of a padded grid, as compute_features writes it: a view whose rows are
+    # strided. Around the band the grid keeps what it held.
+    grid = np.full((100, 120, len(basis)), -1.0, np.float32)
+    band = grid[7:7 + 74, 5:5 + 95]
+    written = patch._project(image, basis, inner=r, out=band)
+    assert np.shares_memory(written, grid)
+    assert np.array_equal(grid[7:81, 5:100], expected)
+    outside = np.ones(grid.shape[:2], bool)
+    outside[7:81, 5:100] = False
+    assert (grid[outside] == -1.0).all()
+
+
+def test_a_level_gathers_into_the_same_buffers_and_gets_fresh_distances(monkeypatch):
+    """_distances gathers every chunk into two buffers kept for the level: a later call
+    with fewer rows (the buffers still hold the earlier call's values past them), a
+    level's targets read from the grid instead of a copy, and chunks cut anywhere must
+    all give the distances a fresh gather gives."""
+    image = _image(90, 120, seed=3)
+    hole = cv2.circle(np.zeros((90, 120), np.uint8), (60, 45), 16, 1, -1) > 0
+    for chunk, copied in ((patch.DISTANCE_CHUNK, patch.COPIED_TARGETS), (97 * 16, 0)):
+        monkeypatch.setattr(patch, "DISTANCE_CHUNK", chunk)
+        monkeypatch.setattr(patch, "COPIED_TARGETS", copied)
+        for basis in (patch._BASIS, patch._RICH):
+            level = patch._Level(image, hole, patch.PATCH_RADIUS, hole, reach=64)
+            level.basis = basis
+            level.set_hole_pixels(np.full(image.shape, 128, np.uint8))
+            level.random_field(np.random.default_rng(4))
+            level.compute_features(full=True)
+            rng = np.random.default_rng(5)
+            for count in (len(level.t_idx), len(level.t_idx) // 3, 5):
+                rows = np.sort(rng.choice(len(level.t_idx), count, replace=False))
+                src = level.source_idx[rng.integers(0, len(level.source_idx), count)]
+                diff = level.features[src] - level.features[level.t_idx[rows]]
+                assert np.array_equal(level._distances(rows, src), np.einsum("ij,ij->i", diff, diff))
+            first = level._chunk_buffers()
+            assert all(a is b for a, b in zip(first, level._chunk_buffers()))  # kept, not made again
+
+
+def test_halving_a_mask_by_blocks_is_any_over_each_two_by_two_block():
+    """_halved_any ORs the four corners of each 2 x 2 block, as the pyramid's
+    reshape-and-any did; an odd last row or column is left out, as there."""
+    rng = np.random.default_rng(6)
+    for h, w in ((2, 2), (7, 9), (64, 33), (201, 150)):
+        mask = rng.random((h, w)) < 0.05
+        expected = mask[:h // 2 * 2, :w // 2 * 2].reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
+        assert np.array_equal(patch._halved_any(mask, h // 2, w // 2), expected)
+
+
+def test_a_level_that_takes_the_coarser_levels_grid_fills_as_with_fresh_memory(monkeypatch):
+    """A level's feature grid may be the coarser level's memory (upsample_field hands it
+    over): whatever that memory holds, here NaN, never reaches the fill; with fresh
+    zeroed grids the fill is the same. A 128 x 176 hole's crop has a _RICH level (67
+    values a pixel) above a finer 16-value one, so the grid is taken at least once."""
+    rng = np.random.default_rng(8)
+    image = (_image(200, 260, seed=8) * 0.8).clip(0, 255).astype(np.uint8)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[40:168, 40:216] = 255
+    mask[rng.random(mask.shape) < 0.02] = 255  # specks: more targets, more edges
+    expected = patch.PATCH.inpaint(image, mask, seed=1)
+    upsample, compute = patch._Level.upsample_field, patch._Level.compute_features
+    taken = []
+
+    def poisoned(self, coarse):
+        upsample(self, coarse)
+        self.spare.fill(np.nan)  # the coarser level is done with it
+
+    def noted(self, *, full):
+        spare = self.spare
+        compute(self, full=full)
+        taken.append(spare is not None and np.shares_memory(self.features, spare))
+
+    monkeypatch.setattr(patch._Level, "upsample_field", poisoned)
+    monkeypatch.setattr(patch._Level, "compute_features", noted)
+    assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=1), expected)
+    assert any(taken)
+
+    def fresh(self, coarse):
+        upsample(self, coarse)
+        self.spare = None
+
+    monkeypatch.setattr(patch._Level, "upsample_field", fresh)
+    assert np.array_equal(patch.PATCH.inpaint(image, mask, seed=1), expected)

@@ -317,20 +317,26 @@ def _busyness(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """(H, W) float32: the mean |Laplacian| of the grey levels of `image` (H, W, 3) within a
     Gaussian of GUIDE_SIGMA px, over the pixels whose 3 x 3 Laplacian reads no pixel of
     `hole` (H, W) bool. Hole pixels too far from any of them for that take the same mean
-    at 4x and 16x the width, then the whole known part's."""
+    at 4x the width (on a 4x smaller grid: cheap), then the whole known part's."""
     grey = image.astype(np.float32).mean(axis=2)
     known = cv2.erode((~hole).astype(np.uint8), np.ones((3, 3), np.uint8),
                       borderType=cv2.BORDER_REPLICATE).astype(np.float32)
-    laplacian = np.abs(cv2.Laplacian(grey, cv2.CV_32F)) * known
+    sums = cv2.merge([np.abs(cv2.Laplacian(grey, cv2.CV_32F)) * known, known])
     out = np.zeros(hole.shape, np.float32)
     unset = np.ones(hole.shape, bool)
-    for sigma in (GUIDE_SIGMA, 4 * GUIDE_SIGMA, 16 * GUIDE_SIGMA):
-        weight = cv2.GaussianBlur(known, (0, 0), sigma)
+    h, w = hole.shape
+    for shrink in (1, 4):
+        if shrink > 1 and (not unset.any() or min(h, w) < 4 * shrink):
+            break
+        small = sums if shrink == 1 else cv2.resize(sums, (w // shrink, h // shrink), interpolation=cv2.INTER_AREA)
+        blurred = cv2.GaussianBlur(small, (0, 0), GUIDE_SIGMA)
+        if shrink > 1:
+            blurred = cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
         # Below this share of known pixels under the Gaussian the mean is too noisy.
-        enough = unset & (weight > 1e-3)
-        out[enough] = cv2.GaussianBlur(laplacian, (0, 0), sigma)[enough] / weight[enough]
+        enough = unset & (blurred[:, :, 1] > 1e-3)
+        out[enough] = blurred[:, :, 0][enough] / blurred[:, :, 1][enough]
         unset &= ~enough
-    out[unset] = laplacian.sum() / max(known.sum(), 1.0)
+    out[unset] = sums[:, :, 0].sum() / max(float(known.sum()), 1.0)
     return out
 
 

@@ -27,20 +27,6 @@ THIN_RADIUS = Param(
     "components whose inscribed radius (px) is at most this are diffused, wider ones get patches", 0, 1000,
 )
 TELEA_RADIUS = 5
-# A wide component no deeper than STROKE_RADIUS px (measured on the grown mask: brush
-# strokes up to ~60 px wide, or two 40 px ones crossing; patch.GUIDE_RADIUS) gets the patches' fill with half of its part smoother than a
-# Gaussian of STROKE_SIGMA px replaced by Telea's. Across a stroke both are estimates of
-# the same shading from the border, with errors of their own, and their mean is nearer
-# the truth than either; the copied detail (finer than the Gaussian) stays. Measured on
-# strokes drawn with other seeds than the bench's (bench/README.md, "Sixth pass:
-# strokes"): PSNR in the box against Telea -0.45 -> -0.22 dB (mean of 60 cases), texture
-# unchanged; the whole low band (weight 1) or 0.7 of it: -0.28; sigma 1.5: -0.14 but
-# texture 0.87 -> 0.86; sigma 3: -0.30. Object-sized holes (the bench's blobs measure 43
-# px and more) are left alone: there Telea's low band is a radial smear, and earlier
-# passes saw it as haze over windows.
-STROKE_RADIUS = 32.0
-STROKE_SIGMA = 2.0
-STROKE_TELEA_SHARE = 0.5
 
 
 def wide_components(mask: np.ndarray, *, thin_radius: float) -> np.ndarray:
@@ -76,25 +62,14 @@ class AutoEngine(Engine):
         return wide_components(mask, thin_radius=params["thin_radius"])
 
     def _fill(self, image, mask, *, seed, split, thin_radius, iterations):
-        """Diffuse the pixels of `mask` outside `split` (H, W) bool, patch those in it;
-        patched strokes (STROKE_RADIUS) take part of Telea's low band."""
+        """Diffuse the pixels of `mask` outside `split` (H, W) bool, patch those in it."""
         out = image
-        # The patched components with no pixel deeper than STROKE_RADIUS.
-        strokes = split & ~wide_components(split, thin_radius=STROKE_RADIUS)
-        telea = None
-        if np.count_nonzero(mask) > np.count_nonzero(split) or strokes.any():
+        if np.count_nonzero(mask) > np.count_nonzero(split):
             # Telea sees the whole mask so it never draws from the defect inside a wide hole;
             # its result is then the context the patch search copies from.
-            telea = out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
+            out = cv2.inpaint(image, mask, TELEA_RADIUS, cv2.INPAINT_TELEA)
         if split.any():
             out = PATCH.inpaint(out, split.astype(np.uint8) * 255, seed=seed, iterations=iterations)
-        if strokes.any():
-            # Both fills are the known pixels outside the mask, so their difference is 0
-            # there and its blur only mixes fill with fill.
-            difference = out.astype(np.float32) - telea
-            low = cv2.GaussianBlur(difference, (0, 0), STROKE_SIGMA)
-            mixed = np.clip(np.rint(out - np.float32(STROKE_TELEA_SHARE) * low), 0, 255).astype(np.uint8)
-            out = np.where(strokes[:, :, None], mixed, out)
         return out
 
 

@@ -152,24 +152,6 @@ LARGE_HOLE = 0.4
 # half its repair time again (strokes and objects at 0.3 MP: x1.51 the CPU, x1.13
 # without the finest level) for fills that looked the same (bench/README.md, "Third pass").
 RICH_PIXELS = 1 << 18
-# A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; 10-40 px
-# wide strokes grown by the pipeline's 2 px measure 7-22, where two cross up to ~37; the
-# bench's object blobs 43-98, free-form masks 69-183) is matched with one more
-# feature at levels 0 to GUIDE_LEVELS: how busy the patch's surroundings are (the mean
-# |Laplacian| within a Gaussian of GUIDE_SIGMA px over known pixels; inside the hole,
-# the same mean over the known pixels around it), times GUIDE_WEIGHT x the patch's side.
-# Without it, a target whose first guess is the coarser level's blur matches smooth
-# sources best, copies them, and stays smooth: the stroke's fill came out smoother than
-# its surroundings (a beach's sand at half its grain, copied from the finer sand 160 px
-# away; texture ratio 0.80 on the bench strokes). Tuned on strokes drawn with other
-# seeds (bench/README.md, "Sixth pass: strokes"): weight 0.5 texture 0.87 -> 0.91, 1.0
-# 0.96 at about the same PSNR; 0.5 is the nearer to the truth's; a radius of 24 px left
-# out the strokes' crossings (texture 0.90 against 0.91 with 32). Object holes and
-# free-form masks are wider and are matched as before.
-GUIDE_RADIUS = 32.0
-GUIDE_LEVELS = 1
-GUIDE_SIGMA = 4.0
-GUIDE_WEIGHT = 1.0
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -213,7 +195,6 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
 
     images, holes, touched = _pyramid(image, hole, r)
     refill = _compact_refill(hole, holes, touched)
-    guided = float(regions.inscribed_radius(hole).max()) <= GUIDE_RADIUS
     # The coarsest level's hole is small (the pyramid shrinks it): diffusion, which
     # reads only known pixels, is a fair first guess there.
     level_image = _telea(_to_uint8(images[-1]), holes[-1])
@@ -226,8 +207,6 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         if level == TOUCHED_LEVELS + 1 and refill is not None:
             fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
-        if guided and level <= GUIDE_LEVELS:
-            lvl.guide = _busyness(images[level], fill) * np.float32(GUIDE_WEIGHT * (2 * r + 1))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
         if fill is not holes[level]:
@@ -311,33 +290,6 @@ def _planes_at(image: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     whole image into contiguous planes at every call (12 bytes a pixel of the level).
     """
     return np.ascontiguousarray(image.take(pixels, axis=0).T)
-
-
-def _busyness(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """(H, W) float32: the mean |Laplacian| of the grey levels of `image` (H, W, 3) within a
-    Gaussian of GUIDE_SIGMA px, over the pixels whose 3 x 3 Laplacian reads no pixel of
-    `hole` (H, W) bool. Hole pixels too far from any of them for that take the same mean
-    at 4x the width (on a 4x smaller grid: cheap), then the whole known part's."""
-    grey = image.astype(np.float32).mean(axis=2)
-    known = cv2.erode((~hole).astype(np.uint8), np.ones((3, 3), np.uint8),
-                      borderType=cv2.BORDER_REPLICATE).astype(np.float32)
-    sums = cv2.merge([np.abs(cv2.Laplacian(grey, cv2.CV_32F)) * known, known])
-    out = np.zeros(hole.shape, np.float32)
-    unset = np.ones(hole.shape, bool)
-    h, w = hole.shape
-    for shrink in (1, 4):
-        if shrink > 1 and (not unset.any() or min(h, w) < 4 * shrink):
-            break
-        small = sums if shrink == 1 else cv2.resize(sums, (w // shrink, h // shrink), interpolation=cv2.INTER_AREA)
-        blurred = cv2.GaussianBlur(small, (0, 0), GUIDE_SIGMA)
-        if shrink > 1:
-            blurred = cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
-        # Below this share of known pixels under the Gaussian the mean is too noisy.
-        enough = unset & (blurred[:, :, 1] > 1e-3)
-        out[enough] = blurred[:, :, 0][enough] / blurred[:, :, 1][enough]
-        unset &= ~enough
-    out[unset] = sums[:, :, 0].sum() / max(float(known.sum()), 1.0)
-    return out
 
 
 def _to_uint8(level: np.ndarray) -> np.ndarray:
@@ -456,8 +408,6 @@ class _Level:
         self.features = None
         self._neighbours = {}  # (jump, dy, dx) -> the targets' neighbours, see _neighbour
         self.basis = _BASIS
-        # (h, w) float32, one more feature per patch (GUIDE_RADIUS), or None.
-        self.guide = None
 
     # --- filling the hole -------------------------------------------------------------
 
@@ -544,17 +494,12 @@ class _Level:
         centred on targets change.
         """
         r = self.r
-        projected = len(self.basis)
         if self.features is None:
             # Never read outside the boxes below but at candidates that are then refused.
-            self.features = np.zeros((self.hp * self.wp, projected + (self.guide is not None)), np.float32)
-            if self.guide is not None:
-                # Fixed for the level: the hole's own value is its surroundings'.
-                self.features[:, projected] = cv2.copyMakeBorder(
-                    self.guide, r, r, r, r, cv2.BORDER_REFLECT_101).ravel()
+            self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
-            grid[y0:y1, x0:x1, :projected] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r)
+            grid[y0:y1, x0:x1] = _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r)
         # A copy of the targets' features is quicker to read than the grid (11 % of the
         # whole repair at 2 MP) but takes 64 bytes a target: 265 MB for the 4.3 M of a
         # 24 MP photo's 15 % hole, whose candidates then read the grid.

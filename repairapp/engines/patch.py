@@ -470,7 +470,10 @@ class _Level:
 
     def upsample_field(self, coarse: "_Level") -> None:
         r = self.r
-        self.spare = coarse.features  # its feature grid's memory, for this level's (compute_features)
+        # The coarser level's feature grid, for this level's (compute_features), if it holds
+        # FEATURES values a pixel of this level: else it is let go with that level, as before.
+        if coarse.features is not None and coarse.features.size >= self.hp * self.wp * FEATURES:
+            self.spare = coarse.features
         oy, ox = self.ty - r, self.tx - r
         cy = np.minimum(oy // 2, coarse.size[0] - 1) + r
         cx = np.minimum(ox // 2, coarse.size[1] - 1) + r
@@ -518,10 +521,10 @@ class _Level:
             # the next finer level's 16 at four times the pixels). Fresh memory is paid for
             # page by page on first write: 40 MB at 2 MP, about a third of compute_features.
             size = self.hp * self.wp * len(self.basis)
-            spare, self.spare = self.spare, None
-            if spare is not None and spare.size >= size:
-                self.features = spare.reshape(-1)[:size].reshape(self.hp * self.wp, len(self.basis))
-            else:
+            if self.spare is not None and self.spare.size >= size:
+                self.features = self.spare.reshape(-1)[:size].reshape(self.hp * self.wp, len(self.basis))
+            self.spare = None  # let go before a fresh grid is made: never both alive
+            if self.features is None:
                 self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):

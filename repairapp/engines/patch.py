@@ -69,11 +69,6 @@ FAR = 1e30                 # a distance beyond any real one, finite so differenc
 # bytes a target (560 MB for a 24 MP photo's 15 % hole), and were slower; chunks that fit
 # the cache gather and sum 1.2x (16 features) to 1.8x (67) faster than 65,536 targets.
 DISTANCE_CHUNK = 1 << 18
-# The mode of numpy's take() where every index is on the array by construction (clamped,
-# or a target's or its neighbour's): "clip" then gives what the default "raise" gives,
-# without the default's bounds checks and, with `out`, without its extra copy: 2x faster
-# for 1-D int32 gathers (a micro-benchmark, numpy 2.4).
-_VALID = "clip"
 COPIED_TARGETS = 1_000_000  # up to this many targets, their features are copied (see compute_features)
 # Up to this many targets, the propagation's neighbour indices (4 bytes a target for
 # each of the 8 jumps and directions) are made once per level and kept: 32 MB at most.
@@ -468,7 +463,6 @@ class _Level:
         self.t_dist = np.full(len(self.t_idx), np.inf, np.float32)
         self.features = None
         self._neighbours = {}  # (jump, dy, dx) -> the targets' neighbours, see _neighbour
-        self._buffers = None  # _distances' gather buffers, see _chunk_buffers
         self.spare = None  # a coarser level's feature grid, to reuse (upsample_field, compute_features)
         self.basis = _BASIS
 
@@ -517,7 +511,10 @@ class _Level:
 
     def upsample_field(self, coarse: "_Level") -> None:
         r = self.r
-        self.spare = coarse.features  # its feature grid's memory, for this level's (compute_features)
+        # The coarser level's feature grid, for this level's (compute_features), if it holds
+        # FEATURES values a pixel of this level: else it is let go with that level, as before.
+        if coarse.features is not None and coarse.features.size >= self.hp * self.wp * FEATURES:
+            self.spare = coarse.features
         oy, ox = self.ty - r, self.tx - r
         cy = np.minimum(oy // 2, coarse.size[0] - 1) + r
         cx = np.minimum(ox // 2, coarse.size[1] - 1) + r
@@ -565,10 +562,10 @@ class _Level:
             # the next finer level's 16 at four times the pixels). Fresh memory is paid for
             # page by page on first write: 40 MB at 2 MP, about a third of compute_features.
             size = self.hp * self.wp * len(self.basis)
-            spare, self.spare = self.spare, None
-            if spare is not None and spare.size >= size:
-                self.features = spare.reshape(-1)[:size].reshape(self.hp * self.wp, len(self.basis))
-            else:
+            if self.spare is not None and self.spare.size >= size:
+                self.features = self.spare.reshape(-1)[:size].reshape(self.hp * self.wp, len(self.basis))
+            self.spare = None  # let go before a fresh grid is made: never both alive
+            if self.features is None:
                 self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
@@ -603,33 +600,18 @@ class _Level:
         """Squared feature distances (float32) between the targets numbered `rows` and the
         source patches at the flat indices `src`, DISTANCE_CHUNK at a time. A target's
         distance does not depend on which others are computed with it."""
-        # Rows are gathered with take(axis=0): 3-4x faster than fancy indexing (numpy 2.4),
-        # into two chunk-sized buffers kept for the level (see _chunk_buffers).
+        # Rows are gathered with take(axis=0): 3-4x faster than fancy indexing (numpy 2.4).
         d = np.empty(len(rows), np.float32)
-        own_buffer, diff_buffer = self._chunk_buffers()
-        chunk = len(own_buffer)
+        chunk = max(1, DISTANCE_CHUNK // self.features.shape[1])
         for start in range(0, len(rows), chunk):
             part = slice(start, start + chunk)
             which = rows[part]
-            count = len(which)
-            own = (self.features.take(self.t_idx[which], axis=0, out=own_buffer[:count], mode=_VALID)
-                   if self.t_features is None
-                   else self.t_features.take(which, axis=0, out=own_buffer[:count], mode=_VALID))
-            diff = self.features.take(src[part], axis=0, out=diff_buffer[:count], mode=_VALID)
+            own = (self.features.take(self.t_idx[which], axis=0) if self.t_features is None
+                   else self.t_features.take(which, axis=0))
+            diff = self.features.take(src[part], axis=0)
             diff -= own  # the source's minus the target's: the same squares
-            np.einsum("ij,ij->i", diff, diff, out=d[part])
+            d[part] = np.einsum("ij,ij->i", diff, diff)
         return d
-
-    def _chunk_buffers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Two (chunk, features) float32 buffers, DISTANCE_CHUNK values each, that
-        _distances gathers into: made once per level and feature count instead of twice
-        per chunk (a gather into `out` in numpy's default mode copies it once more, hence
-        _VALID). 28 % faster a call at 67 features (a micro-benchmark)."""
-        features = self.features.shape[1]
-        if self._buffers is None or self._buffers[0].shape[1] != features:
-            chunk = max(1, DISTANCE_CHUNK // features)
-            self._buffers = (np.empty((chunk, features), np.float32), np.empty((chunk, features), np.float32))
-        return self._buffers
 
     # --- PatchMatch -------------------------------------------------------------------
 
@@ -643,14 +625,13 @@ class _Level:
                 for dy, dx in DIRECTIONS:
                     # Neighbour's match, shifted back: coherent copies grow across the hole.
                     nidx = self._neighbour(jump, dy, dx)
-                    self._try(self.nnf_y.take(nidx, mode=_VALID) + dy * jump,
-                              self.nnf_x.take(nidx, mode=_VALID) + dx * jump)
+                    self._try(self.nnf_y.take(nidx) + dy * jump, self.nnf_x.take(nidx) + dx * jump)
             if radius is None:
                 self._try(*np.divmod(self.source_idx[rng.integers(0, len(self.source_idx), n)], self.wp))
             step = max(1, span // RANDOM_SPAN_DIVISOR) if radius is None else radius
             while step >= 1:
-                self._try(self.nnf_y.take(self.t_idx, mode=_VALID) + rng.integers(-step, step + 1, n, dtype=np.int32),
-                          self.nnf_x.take(self.t_idx, mode=_VALID) + rng.integers(-step, step + 1, n, dtype=np.int32))
+                self._try(self.nnf_y.take(self.t_idx) + rng.integers(-step, step + 1, n, dtype=np.int32),
+                          self.nnf_x.take(self.t_idx) + rng.integers(-step, step + 1, n, dtype=np.int32))
                 step //= 2
 
     def _neighbour(self, jump: int, dy: int, dx: int) -> np.ndarray:
@@ -679,7 +660,7 @@ class _Level:
         of a propagation pass once the field is coherent), an invalid one at inf.
         """
         src = self._clamped(sy, sx)
-        keep = self.source_flat.take(src, mode=_VALID)
+        keep = self.source_flat.take(src)
         keep &= src != self.t_src
         rows = np.flatnonzero(keep)
         d = self._distances(rows, src[rows])
@@ -1028,7 +1009,7 @@ def _solve_on_pixels(domain: np.ndarray, rhs: np.ndarray, steps: int) -> np.ndar
         vector[:-1] = v
         out = 4 * v
         for n in neighbours:
-            out -= np.take(vector, n, axis=0, out=gathered, mode=_VALID)
+            out -= np.take(vector, n, axis=0, out=gathered)
         return out
 
     x = np.zeros_like(rhs)

@@ -47,32 +47,6 @@ def test_projection_sharing_the_rows_pass_and_writing_into_the_grid_is_the_filte
     assert (grid[outside] == -1.0).all()
 
 
-def test_a_level_gathers_into_the_same_buffers_and_gets_fresh_distances(monkeypatch):
-    """_distances gathers every chunk into two buffers kept for the level: a later call
-    with fewer rows (the buffers still hold the earlier call's values past them), a
-    level's targets read from the grid instead of a copy, and chunks cut anywhere must
-    all give the distances a fresh gather gives."""
-    image = _image(90, 120, seed=3)
-    hole = cv2.circle(np.zeros((90, 120), np.uint8), (60, 45), 16, 1, -1) > 0
-    for chunk, copied in ((patch.DISTANCE_CHUNK, patch.COPIED_TARGETS), (97 * 16, 0)):
-        monkeypatch.setattr(patch, "DISTANCE_CHUNK", chunk)
-        monkeypatch.setattr(patch, "COPIED_TARGETS", copied)
-        for basis in (patch._BASIS, patch._RICH):
-            level = patch._Level(image, hole, patch.PATCH_RADIUS, hole, reach=64)
-            level.basis = basis
-            level.set_hole_pixels(np.full(image.shape, 128, np.uint8))
-            level.random_field(np.random.default_rng(4))
-            level.compute_features(full=True)
-            rng = np.random.default_rng(5)
-            for count in (len(level.t_idx), len(level.t_idx) // 3, 5):
-                rows = np.sort(rng.choice(len(level.t_idx), count, replace=False))
-                src = level.source_idx[rng.integers(0, len(level.source_idx), count)]
-                diff = level.features[src] - level.features[level.t_idx[rows]]
-                assert np.array_equal(level._distances(rows, src), np.einsum("ij,ij->i", diff, diff))
-            first = level._chunk_buffers()
-            assert all(a is b for a, b in zip(first, level._chunk_buffers()))  # kept, not made again
-
-
 def test_halving_a_mask_by_blocks_is_any_over_each_two_by_two_block():
     """_halved_any ORs the four corners of each 2 x 2 block, as the pyramid's
     reshape-and-any did; an odd last row or column is left out, as there."""

@@ -109,6 +109,7 @@ TEXT_TOLERANCE = 1.5        # x the 80th percentile of the strokes' spread aroun
 MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE = 24, 64  # ... within these levels per channel
 CORE_ALPHA = 0.5            # of the way from the photo around a pixel to the text's colour: a glyph's core
 EDGE_ALPHA = 0.15           # ... and its anti-aliased edge, from the photo beside the text (`_edge`)
+FRAME_SHARE = 0.05          # of the box's top and bottom rows filled by the pick: then the other side is tried
 BESIDE = 7                  # px: the window the photo beside the text is measured in (`_beside`)
 PEAK_CELL = 16              # levels: the colour histogram's cells (`_peak_colour`)
 SECOND_SHARE = 0.3          # an outline's pixels: at least this share of the text's,
@@ -501,54 +502,77 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     # mountain's darker bits were taken for the text; bench recall 0.07 -> 0.37 there.)
     colours = crop[inner].astype(np.int16)
     luma = difference[inner] @ LUMA
-    strokes, most = np.zeros(colours.shape[:2], bool), 0.0
+    sides = []
     for side in (luma > 0, luma < 0):
         pixels = picked & side
-        if pixels.sum() >= 4 and float(np.median(response[pixels])) * pixels.sum() > most:
-            strokes, most = pixels, float(np.median(response[pixels])) * pixels.sum()
-    if strokes.sum() < 4:
-        return picked, strokes
-    # The detector's box is about 1.6x the letters' height, centred on them: the text's
-    # pixels crowd its middle half, the photo's fill it evenly.
-    rows = np.arange(colours.shape[0])[:, None] + 0.5
-    middle = np.broadcast_to(np.abs(rows - colours.shape[0] / 2) <= colours.shape[0] / 4, colours.shape[:2])
-    # The text's colour: the colour that most of the strokes' pixels that stand out most
-    # (the rest is their anti-aliased edge, half photo) crowd around, in the box's middle
-    # half. Not their median: over a flowerbed the strokes' side also holds blossoms as
-    # bright as the letters, and the median of both is neither (a yellow caption over
-    # pink and white flowers was judged white, and took the flowers: 2.9x its area).
-    # The tolerance follows their spread: a JPEG's ringing and halved chroma spread a
-    # flat caption over tens of levels.
-    strength = response[strokes]
-    stronger = strength >= np.median(strength)
-    strong = colours[strokes][stronger]
-    central = middle[strokes][stronger]
-    text = _peak_colour(strong[central] if central.sum() >= 4 else strong)
-    spread = np.percentile(np.abs(strong - text).max(axis=1), 80)
-    tolerance = float(np.clip(TEXT_TOLERANCE * spread, MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE))
-    photo, away = local[inner].astype(np.float32), difference[inner].astype(np.float32)
+        if pixels.sum() >= 4:
+            sides.append((float(np.median(response[pixels])) * pixels.sum(), pixels))
+    if not sides:
+        return picked, np.zeros(colours.shape[:2], bool)
+    sides.sort(key=lambda item: -item[0])
 
-    def towards(colour):
-        """How far each pixel lies from the photo around it (the median) towards `colour`
-        (0: the photo, 1: the colour): bright scenery under white text is close in colour
-        but not along that line, pink flowers under a yellow caption are along neither."""
-        way = colour.astype(np.float32) - photo
-        return (away * way).sum(axis=2) / np.maximum((way * way).sum(axis=2), 1.0)
+    def by_colour(strokes):
+        # The detector's box is about 1.6x the letters' height, centred on them: the text's
+        # pixels crowd its middle half, the photo's fill it evenly.
+        rows = np.arange(colours.shape[0])[:, None] + 0.5
+        middle = np.broadcast_to(np.abs(rows - colours.shape[0] / 2) <= colours.shape[0] / 4, colours.shape[:2])
+        # The text's colour: the colour that most of the strokes' pixels that stand out most
+        # (the rest is their anti-aliased edge, half photo) crowd around, in the box's middle
+        # half. Not their median: over a flowerbed the strokes' side also holds blossoms as
+        # bright as the letters, and the median of both is neither (a yellow caption over
+        # pink and white flowers was judged white, and took the flowers: 2.9x its area).
+        # The tolerance follows their spread: a JPEG's ringing and halved chroma spread a
+        # flat caption over tens of levels.
+        strength = response[strokes]
+        stronger = strength >= np.median(strength)
+        strong = colours[strokes][stronger]
+        central = middle[strokes][stronger]
+        text = _peak_colour(strong[central] if central.sum() >= 4 else strong)
+        spread = np.percentile(np.abs(strong - text).max(axis=1), 80)
+        tolerance = float(np.clip(TEXT_TOLERANCE * spread, MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE))
+        photo, away = local[inner].astype(np.float32), difference[inner].astype(np.float32)
 
-    close = np.abs(colours - text).max(axis=2) <= tolerance
-    core = close & (towards(text) >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
-    # Inside a stroke wider than half the window the median is the text's colour, and
-    # the lean towards it means nothing: the text's colour near the core is text too.
-    near = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
-    core = close & near
-    used = [text]
-    candidates = (response >= GLYPH_CONTRAST) & ~close & middle
-    second = _second_colour(colours, core, text, candidates, response, middle, towards)
-    if second is not None:
-        colour, pixels = second
-        used.append(colour)
-        core = core | pixels
-    return _edge(colours, core, used), strokes
+        def towards(colour):
+            """How far each pixel lies from the photo around it (the median) towards `colour`
+            (0: the photo, 1: the colour): bright scenery under white text is close in colour
+            but not along that line, pink flowers under a yellow caption are along neither."""
+            way = colour.astype(np.float32) - photo
+            return (away * way).sum(axis=2) / np.maximum((way * way).sum(axis=2), 1.0)
+
+        close = np.abs(colours - text).max(axis=2) <= tolerance
+        core = close & (towards(text) >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
+        # Inside a stroke wider than half the window the median is the text's colour, and
+        # the lean towards it means nothing: the text's colour near the core is text too.
+        near = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
+        core = close & near
+        used = [text]
+        candidates = (response >= GLYPH_CONTRAST) & ~close & middle
+        second = _second_colour(colours, core, text, candidates, response, middle, towards)
+        if second is not None:
+            colour, pixels = second
+            used.append(colour)
+            core = core | pixels
+        return _edge(colours, core, used)
+
+    # Around bold dark letters on a dark photo, or a 60 % opaque caption, the photo between
+    # and around the letters can stand out more than they do, and the pick then takes the
+    # photo: a band filling the box, letters left out (fresh salts 51 and 52: 10-12 points
+    # of extra, 8 of recall). The detector's box has a margin above and below the letters
+    # (BOX_MARGIN), which text leaves clear and such a band runs through: when the pick
+    # fills its top and bottom rows (FRAME_SHARE), the other side is picked too, and taken
+    # when it fills them less than half as much.
+    strokes = sides[0][1]
+    glyphs = by_colour(strokes)
+    if len(sides) > 1 and _frame_share(glyphs) > FRAME_SHARE:
+        other = by_colour(sides[1][1])
+        if _frame_share(other) < _frame_share(glyphs) / 2:
+            strokes, glyphs = sides[1][1], other
+    return glyphs, strokes
+
+
+def _frame_share(glyphs: np.ndarray) -> float:
+    """Share of the top and bottom rows of a line's box that `glyphs` (h, w) bool fill."""
+    return float(np.concatenate([glyphs[:1], glyphs[-1:]]).mean())
 
 
 def _beside(colours: np.ndarray, text: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,10 @@ Sets (fixed seeds, so the same folder comes out every time):
            photos (the masks grown by the pipeline's default 2 px, as a job would).
   large    4 mosaics of 2x2 photos resized to 4 MP and 12 MP with a proportional blob
            (5 % of the photo): "the same quality at every size".
+  swapped  a held-out large-hole set: photo i with the free-form mask of photo
+           (i + SWAP_OFFSET) % 20, every other case's mask turned (mirrored left-right,
+           then transposed), so some holes run up and down the photo: the masks and
+           photos were judged before, these pairs were not.
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ import numpy as np
 
 from bench.engines import common
 
-SETS = ("places", "objects", "small", "large")
+SETS = ("places", "objects", "small", "large", "swapped")
 GREY = (128, 128, 128)
 OBJECT_GROW = 3
 SMALL_GROW = 2  # the pipeline's default dilate: what a job would fill
 SEED = 2026
+SWAP_OFFSET = 7  # coprime with 20: every photo gets another photo's mask, each mask used once
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -86,6 +91,24 @@ def write_case(root: Path, set_name: str, case: str, *, image: np.ndarray, mask:
 def places(root: Path, photos) -> list[dict]:
     return [write_case(root, "places", name, image=rgb, mask=common.freeform_mask(name), truth=rgb,
                        photo=name, kind="freeform") for name, rgb in photos]
+
+
+def swapped(root: Path, photos) -> list[dict]:
+    """Each photo with another photo's free-form mask; odd cases' masks turned.
+
+    Even cases mirror the mask left-right, odd ones transpose it (rows become columns), so
+    a hole that ran across a photo now runs down another: a guess that favours rows is
+    tried on vertical structure too.
+    """
+    out = []
+    for index, (name, rgb) in enumerate(photos):
+        donor = photos[(index + SWAP_OFFSET) % len(photos)][0]
+        mask = common.freeform_mask(donor)
+        turn = "mirrored" if index % 2 == 0 else "transposed"
+        mask = np.ascontiguousarray(mask[:, ::-1] if turn == "mirrored" else mask.T)
+        out.append(write_case(root, "swapped", name, image=rgb, mask=mask, truth=rgb, photo=name,
+                              kind=f"freeform-{turn}", extra={"mask_of": donor}))
+    return out
 
 
 def cut_object(donor: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -363,3 +363,22 @@ def test_the_contrast_look_proposes_nothing_on_the_sky_without_text():
     # The clouds' small bright blobs stand out in the local contrast too; nothing reads there.
     for picture in (sky_over_trees(), jpeg(sky_over_trees())):
         assert not textfind.find_lines(picture).mask.any()
+
+
+def test_a_weakly_read_flat_caption_is_proposed():
+    # A 9 px yellow caption with 1 px strokes on light stone, JPEG q75: boxed, but read
+    # below MIN_READ ("SALL40" ~0.6), so it was dropped; a flat-coloured overlay counts
+    # from WEAK_READ.
+    img, coverage = overlay(light_stone(), "SALE 49.99", (200, 200), (255, 220, 0), scale=0.35, thickness=1)
+    img = jpeg(img)
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert textfind.WEAK_READ <= line.confidence < textfind.MIN_READ
+    assert line.kind == textfind.OVERLAY and line.reason.startswith(textfind.FLAT_OVERLAY)
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.5 * text.sum()
+
+
+def test_weak_reads_propose_nothing_on_photos_without_text():
+    for picture in (light_stone(), jpeg(light_stone()), scene_rgb(2), jpeg(scene_rgb(2))):
+        assert not textfind.find_lines(picture).mask.any()

@@ -38,6 +38,10 @@ READ_ENLARGE = 2            # ... this many times, by the cubic warp, before the
                             # scales the line to 48 px tall (bilinear): a 9 px outlined JPEG
                             # caption read past MIN_READ this way (bench salt 15, found +0.8 %)
 COLOUR_SIDE = 640           # long side of the colour look (detect(colour=True)): ~0.15 s CPU at 2 MP
+                            # and of the contrast look beside it (`_local_contrast`)
+CONTRAST_SIGMA = 3.7        # px at COLOUR_SIDE: the Gaussian the photo around a pixel is measured by
+CONTRAST_GAIN = 4           # x each channel's difference from it: a 9-11 px white caption on a pale
+                            # sky or a bright wall differs by 10-20 levels, which the model does not box
 MODEL_FILES = {
     "Det": "PP-OCRv6_det_small.onnx",
     "Rec": "PP-OCRv6_rec_small.onnx",
@@ -121,13 +125,14 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
     """
     h, w = rgb.shape[:2]
     small, scale = _scaled(rgb, side)
+    resized = small, scale
     th, tw = (int(n / TILES * (1 + TILE_OVERLAP)) for n in small.shape[:2])
     if not tiles or min(th, tw) < MIN_TILE:  # a strip has no room for tiles
         quads, scores = _detect(engine, small)
     else:
         # The whole picture is then seen smaller (WHOLE_SHARE): it is there for the big
         # lettering and the lines the tiles' edges cut, and the tiles cost as much again.
-        whole, whole_scale = _scaled(rgb, side * WHOLE_SHARE)
+        whole, whole_scale = resized = _scaled(rgb, side * WHOLE_SHARE)
         quads, scores = _detect(engine, whole)
         found = [(quads * np.float32(scale / whole_scale), scores)]
         for ty in np.linspace(0, small.shape[0] - th, TILES).astype(int):
@@ -139,19 +144,29 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
                 found.append((more[small_lines] + np.float32([tx, ty]), more_scores[small_lines]))
         quads, scores = _merge(found)
     if colour:
-        seen, seen_scale = _scaled(rgb, COLOUR_SIDE)
-        more, more_scores = _detect(engine, _colourfulness(seen))
-        more = more * np.float32(scale / seen_scale)
-        # On a dark photo the colour look may box a black caption with much of the photo
-        # around it; that loose box, read too, gave the line's words twice.
-        fresh = [i for i, quad in enumerate(more) if not _loose_around(quad, quads)]
-        quads, scores = _merge([(quads, scores), (more[fresh], more_scores[fresh])])
+        # The whole look's picture when it is the same size (the tiled look's is): resizing
+        # a 24 MP photo costs ~0.1 s.
+        seen, seen_scale = resized if max(resized[0].shape[:2]) == _side(rgb, COLOUR_SIDE) else _scaled(rgb, COLOUR_SIDE)
+        for look in (_colourfulness, _local_contrast):
+            more, more_scores = _detect(engine, look(seen))
+            more = more * np.float32(scale / seen_scale)
+            # On a dark photo the colour look may box a black caption with much of the photo
+            # around it; that loose box, read too, gave the line's words twice.
+            fresh = [i for i, quad in enumerate(more) if not _loose_around(quad, quads)]
+            quads, scores = _merge([(quads, scores), (more[fresh], more_scores[fresh])])
     if len(quads) == 0:
         return quads, scores
     quads = quads / np.float32(scale)
     quads[:, :, 0] = np.clip(quads[:, :, 0], 0, w - 1)
     quads[:, :, 1] = np.clip(quads[:, :, 1], 0, h - 1)
     return quads, scores
+
+
+def _side(rgb: np.ndarray, side: float) -> int:
+    """The long side of `_scaled(rgb, side)`'s picture."""
+    h, w = rgb.shape[:2]
+    scale = min(MAX_ENLARGE, side / max(h, w))
+    return max(h, w) if scale == 1 else max(1, round(max(h, w) * scale))
 
 
 def _scaled(rgb: np.ndarray, side: float) -> tuple[np.ndarray, float]:
@@ -180,6 +195,16 @@ def _colourfulness(rgb: np.ndarray) -> np.ndarray:
     white and grey are 0 in it, saturated colours bright, whatever their lightness."""
     spread = rgb.max(axis=2) - rgb.min(axis=2)
     return np.repeat(spread[:, :, None], 3, axis=2)
+
+
+def _local_contrast(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8: each channel's difference from its Gaussian blur (CONTRAST_SIGMA),
+    CONTRAST_GAIN times, around mid-grey. A pale caption on a pale photo (white on a light
+    sky, on a white wall) stands out of it as a dark-edged bright line; the photo's broad
+    shading is grey."""
+    photo = rgb.astype(np.float32)
+    detail = photo - cv2.GaussianBlur(photo, (0, 0), CONTRAST_SIGMA)
+    return np.clip(detail * CONTRAST_GAIN + 128, 0, 255).astype(np.uint8)
 
 
 def _detect(engine, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

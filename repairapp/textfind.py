@@ -101,6 +101,7 @@ OUTLINE_APART = 100         # levels (some channel) between the outline and the 
 # --- lines: the trained detector, the glyphs inside its boxes, overlay or scene ------------
 
 OVERLAY, SCENE = "overlay", "scene"
+FLAT_OVERLAY = "overlay: flat "   # how `_judge`'s reason starts for a flat-coloured overlay
 MAX_LINES = 60              # lines judged and read per photo; a page of text is not an overlay
 GLYPH_CONTRAST = 20         # grey levels, at least, between a glyph and its surroundings
                             # (a 70 % opaque caption on a bright sky: ~40; dark-on-dark: ~30)
@@ -128,6 +129,10 @@ OVERLAY_LUMA_IQR = 12       # ... or their luminance's interquartile range (JPEG
 OVERLAY_CRISP = 0.4         # share of glyph edge pixels that step by EDGE_STEP
 WORK_HEIGHT = 48            # px: taller lines are measured scaled down to this
 MIN_READ = 0.7              # recogniser confidence for a detected box to count as text
+WEAK_READ = 0.5             # ... or this much when the line is a flat-coloured overlay (`_judge`): an
+                            # 11 px yellow JPEG caption read "Sampi" 0.60; the weak reads of the bench's
+                            # text-free photos (a 7 px watermark "D2TARULS" 0.65, "80%" 0.57) are not flat
+                            # (luminance IQR 22-40 levels against OVERLAY_LUMA_IQR's 12)
 MIN_CHARACTERS = 2          # letters or digits read in it, at least
 MIN_LINE_HEIGHT = 10        # px: the detector's box around a 7 px caption is 10 px tall; an 8 px
                             # box on a clean photo's railing read "II" at 0.94 (with the tiled look)
@@ -221,8 +226,10 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bo
     for quad, (text, confidence) in zip(quads, textdetect.read(engine, rgb, quads)):
         # The detector also boxes a circle, a bright line, a run of railings; the
         # recogniser reads nothing sure there. A line is text when it reads as two or
-        # more letters or digits with MIN_READ confidence (a lone "O" on a disc: 0.64).
-        if not _reads(text, confidence) or _line_height(quad) < MIN_LINE_HEIGHT:
+        # more letters or digits with MIN_READ confidence (a lone "O" on a disc: 0.64),
+        # or WEAK_READ when it is also judged a flat-coloured overlay (below).
+        weak = not _reads(text, confidence)
+        if (weak and not _reads(text, confidence, WEAK_READ)) or _line_height(quad) < MIN_LINE_HEIGHT:
             continue
         x0, y0 = np.floor(quad.min(axis=0)).astype(int) - BOX_MARGIN
         x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + BOX_MARGIN + 1
@@ -231,6 +238,8 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bo
             continue
         picked, strokes = _line_glyphs(rgb, (x0, y0, x1, y1), _line_height(quad))
         kind, reason = _judge(rgb[y0:y1, x0:x1], picked, strokes, quad)
+        if weak and not reason.startswith(FLAT_OVERLAY):
+            continue
         if kind == OVERLAY:
             x0, x1, picked, quad, text, confidence = _continue_line(
                 engine, rgb, (x0, y0, x1, y1), quad, picked, text, confidence)
@@ -412,8 +421,8 @@ def _continue_line(engine, rgb: np.ndarray, box: tuple[int, int, int, int], quad
     return new0, new1, glyphs, grown, words, sure
 
 
-def _reads(text: str, confidence: float) -> bool:
-    return confidence >= MIN_READ and sum(c.isalnum() for c in text) >= MIN_CHARACTERS
+def _reads(text: str, confidence: float, least: float = MIN_READ) -> bool:
+    return confidence >= least and sum(c.isalnum() for c in text) >= MIN_CHARACTERS
 
 
 def _check(rgb) -> None:
@@ -726,7 +735,7 @@ def _judge(crop: np.ndarray, glyphs: np.ndarray, strokes: np.ndarray, quad: np.n
     if not (is_flat or outlined or crisp >= OVERLAY_CRISP):
         return SCENE, "scene text: kept (shaded and soft-edged)"
     colour = _colour_name(np.median(values, axis=0))
-    return OVERLAY, f"overlay: {'flat ' if is_flat else ''}{colour}{', outlined' if outlined else ''}"
+    return OVERLAY, f"{FLAT_OVERLAY if is_flat else 'overlay: '}{colour}{', outlined' if outlined else ''}"
 
 
 def _axis_tilt(pixels: np.ndarray) -> float:

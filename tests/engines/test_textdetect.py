@@ -326,3 +326,59 @@ def test_a_small_pale_yellow_caption_on_a_light_photo_is_boxed_by_the_colour_loo
 
     assert not over(textdetect.detect(engine, img, tiles=True)[0])
     assert len(over(textdetect.detect(engine, img, tiles=True, colour=True)[0])) == 1
+
+
+def sky_over_trees():
+    """A pale blue sky with small bright clouds over a line of dark trees (a landscape)."""
+    rng = np.random.default_rng(11)
+    h = w = 512
+    y = np.linspace(0, 1, h)[:, None, None]
+    sky = np.array([190, 218, 245], np.float32) * (1 - y) + np.array([222, 242, 252], np.float32) * y
+    sky = np.broadcast_to(sky, (h, w, 3)).copy()
+    cloud = np.clip(_octave_noise(rng, h, w, (32, 96), (0.5, 0.5)) * 2 - 0.3, 0, 1)[:, :, None]
+    sky = sky * (1 - cloud) + 250 * cloud
+    leaves = 60 + 40 * _octave_noise(rng, h, w, (2, 6, 24), (0.4, 0.3, 0.3))
+    trees = np.stack([leaves * 0.55, leaves, leaves * 0.45], axis=2)
+    edge = (300 + 30 * _octave_noise(rng, 1, w, (64,), (1.0,)))[0]
+    below = (np.arange(h)[:, None] >= edge[None, :])[:, :, None]
+    img = np.where(below, trees, sky) + rng.normal(0, 1.5, (h, w, 1))
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def test_a_small_white_caption_on_a_pale_sky_is_boxed_by_the_contrast_look():
+    # A 9 px white caption on a pale sky (about 20 grey levels below it), JPEG q75: the
+    # grey looks and the colour look box nothing there; in the local contrast
+    # (`_local_contrast`: each channel's detail, 4x) it stands out and is read.
+    img, coverage = overlay(sky_over_trees(), "IMG 4471", (60, 250), (255, 255, 255), scale=0.35, thickness=2)
+    img = jpeg(img)
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert line.kind == textfind.OVERLAY
+    assert line.words.replace(" ", "") == "IMG4471"
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+
+
+def test_the_contrast_look_proposes_nothing_on_the_sky_without_text():
+    # The clouds' small bright blobs stand out in the local contrast too; nothing reads there.
+    for picture in (sky_over_trees(), jpeg(sky_over_trees())):
+        assert not textfind.find_lines(picture).mask.any()
+
+
+def test_a_weakly_read_flat_caption_is_proposed():
+    # A 9 px yellow caption with 1 px strokes on light stone, JPEG q75: boxed, but read
+    # below MIN_READ ("SALL40" ~0.6), so it was dropped; a flat-coloured overlay counts
+    # from WEAK_READ.
+    img, coverage = overlay(light_stone(), "SALE 49.99", (200, 200), (255, 220, 0), scale=0.35, thickness=1)
+    img = jpeg(img)
+    found = textfind.find_lines(img)
+    (line,) = line_over(found, coverage)
+    assert textfind.WEAK_READ <= line.confidence < textfind.MIN_READ
+    assert line.kind == textfind.OVERLAY and line.reason.startswith(textfind.FLAT_OVERLAY)
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.5 * text.sum()
+
+
+def test_weak_reads_propose_nothing_on_photos_without_text():
+    for picture in (light_stone(), jpeg(light_stone()), scene_rgb(2), jpeg(scene_rgb(2))):
+        assert not textfind.find_lines(picture).mask.any()

@@ -146,7 +146,7 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
     if colour:
         # The whole look's picture when it is the same size (the tiled look's is): resizing
         # a 24 MP photo costs ~0.1 s.
-        seen, seen_scale = resized if max(resized[0].shape[:2]) == _side(rgb, COLOUR_SIDE) else _scaled(rgb, COLOUR_SIDE)
+        seen, seen_scale = resized if max(resized[0].shape[:2]) == max(_size(rgb, COLOUR_SIDE)[0]) else _scaled(rgb, COLOUR_SIDE)
         for look in (_colourfulness, _local_contrast):
             more, more_scores = _detect(engine, look(seen))
             more = more * np.float32(scale / seen_scale)
@@ -162,20 +162,21 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
     return quads, scores
 
 
-def _side(rgb: np.ndarray, side: float) -> int:
-    """The long side of `_scaled(rgb, side)`'s picture."""
-    h, w = rgb.shape[:2]
-    scale = min(MAX_ENLARGE, side / max(h, w))
-    return max(h, w) if scale == 1 else max(1, round(max(h, w) * scale))
-
-
-def _scaled(rgb: np.ndarray, side: float) -> tuple[np.ndarray, float]:
-    """(`rgb` resized to `side` px on its long side, enlarged at most MAX_ENLARGE; the scale)."""
+def _size(rgb: np.ndarray, side: float) -> tuple[tuple[int, int], float]:
+    """((width, height) of `rgb` seen at `side` px on its long side, enlarged at most
+    MAX_ENLARGE; the scale)."""
     h, w = rgb.shape[:2]
     scale = min(MAX_ENLARGE, side / max(h, w))
     if scale == 1:
+        return (w, h), 1.0
+    return (max(1, round(w * scale)), max(1, round(h * scale))), scale
+
+
+def _scaled(rgb: np.ndarray, side: float) -> tuple[np.ndarray, float]:
+    """(`rgb` resized to `_size(rgb, side)`; the scale)."""
+    size, scale = _size(rgb, side)
+    if scale == 1:
         return rgb, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC), scale
 
 

@@ -519,12 +519,21 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     if not sides:
         return picked, np.zeros(colours.shape[:2], bool)
     sides.sort(key=lambda item: -item[0])
+    # The detector's box is about 1.6x the letters' height, centred on them: the text's
+    # pixels crowd its middle half, the photo's fill it evenly.
+    rows = np.arange(colours.shape[0])[:, None] + 0.5
+    middle = np.broadcast_to(np.abs(rows - colours.shape[0] / 2) <= colours.shape[0] / 4, colours.shape[:2])
+    photo, away = local[inner].astype(np.float32), difference[inner].astype(np.float32)
+
+    def towards(colour):
+        """How far each pixel lies from the photo around it (the median) towards `colour`
+        (0: the photo, 1: the colour): bright scenery under white text is close in colour
+        but not along that line, pink flowers under a yellow caption are along neither."""
+        way = colour.astype(np.float32) - photo
+        return (away * way).sum(axis=2) / np.maximum((way * way).sum(axis=2), 1.0)
 
     def by_colour(strokes):
-        # The detector's box is about 1.6x the letters' height, centred on them: the text's
-        # pixels crowd its middle half, the photo's fill it evenly.
-        rows = np.arange(colours.shape[0])[:, None] + 0.5
-        middle = np.broadcast_to(np.abs(rows - colours.shape[0] / 2) <= colours.shape[0] / 4, colours.shape[:2])
+        """The glyphs (h, w) bool of the text whose strongest pixels are `strokes`."""
         # The text's colour: the colour that most of the strokes' pixels that stand out most
         # (the rest is their anti-aliased edge, half photo) crowd around, in the box's middle
         # half. Not their median: over a flowerbed the strokes' side also holds blossoms as
@@ -539,15 +548,6 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
         text = _peak_colour(strong[central] if central.sum() >= 4 else strong)
         spread = np.percentile(np.abs(strong - text).max(axis=1), 80)
         tolerance = float(np.clip(TEXT_TOLERANCE * spread, MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE))
-        photo, away = local[inner].astype(np.float32), difference[inner].astype(np.float32)
-
-        def towards(colour):
-            """How far each pixel lies from the photo around it (the median) towards `colour`
-            (0: the photo, 1: the colour): bright scenery under white text is close in colour
-            but not along that line, pink flowers under a yellow caption are along neither."""
-            way = colour.astype(np.float32) - photo
-            return (away * way).sum(axis=2) / np.maximum((way * way).sum(axis=2), 1.0)
-
         close = np.abs(colours - text).max(axis=2) <= tolerance
         core = close & (towards(text) >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
         # Inside a stroke wider than half the window the median is the text's colour, and
@@ -572,9 +572,10 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     # when it fills them less than half as much.
     strokes = sides[0][1]
     glyphs = by_colour(strokes)
-    if len(sides) > 1 and _frame_share(glyphs) > FRAME_SHARE:
+    framed = _frame_share(glyphs)
+    if len(sides) > 1 and framed > FRAME_SHARE:
         other = by_colour(sides[1][1])
-        if _frame_share(other) < _frame_share(glyphs) / 2:
+        if _frame_share(other) < framed / 2:
             strokes, glyphs = sides[1][1], other
     return glyphs, strokes
 

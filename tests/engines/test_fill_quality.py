@@ -264,3 +264,28 @@ def test_a_large_hole_keeps_the_horizon_level_instead_of_growing_a_hill_of_field
     rows = yy[:, :, 0]
     assert green[(mask > 0) & (rows < horizon - 8)].mean() < 0.05
     assert (~green)[(mask > 0) & (rows >= horizon + 8)].mean() < 0.05
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_large_hole_copies_its_own_layer_not_a_smooth_one_from_other_rows(seed):
+    # As places 20502 and 30354: across most of the hole's rows nothing is known but a
+    # strip at the right, so the coarsest level's guess there is that strip's mean, flat;
+    # a flat layer of the same colour lies far above, and a flat guess matches it better
+    # than the rough texture of its own rows. 799920d pasted the flat layer into the whole
+    # hole (all of it flat, seeds 0-4); weighing the rows a source lies from its target
+    # (patch.ROW_COST) keeps most of it rough (27-81 % flat).
+    h, w = 192, 256
+    rng = np.random.default_rng(seed)
+    yy = np.arange(h)[:, None, None]
+    flat = np.array([150, 100, 70]) + rng.normal(0, 1.5, (h, w, 3))
+    sky = np.array([120, 170, 230]) + rng.normal(0, 2, (h, w, 3))
+    rough = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), 1.2)[:, :, None] * [70, 55, 45] + [150, 100, 70]
+    img = np.where(yy < 36, flat, np.where(yy < 72, sky, rough)).clip(0, 255).astype(np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    mask[84:h - 6, :w - 48] = 255  # 43 % of the photo, to the left edge
+    out = pipeline.repair(img, mask, engine="auto", dilate=0, feather=0, seed=seed).rgb.astype(np.float32)
+    grey = out.mean(axis=2)
+    spread = np.sqrt(np.maximum(cv2.blur(grey * grey, (5, 5)) - cv2.blur(grey, (5, 5)) ** 2, 0))
+    inside = mask > 0
+    inside[:92], inside[-10:], inside[:, :4] = False, False, False  # clear of the hole's border
+    assert (spread[inside] < 6).mean() < 0.9

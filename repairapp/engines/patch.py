@@ -187,6 +187,9 @@ SIDE_MIN_ARC = 0.15
 SIDE_CONTRAST = 25.0
 SIDE_SEPARATION = 2.0
 SIDE_MARGIN = 2.0
+SIDE_STRAIGHT = 24          # px beyond each end of the line checked for a straight boundary
+SIDE_STEP = 4               # px to either side of the line those checks look
+SIDE_AGREE = 0.8            # share of them that must be their side's colour
 SIDE_SPREAD = 3.0           # a source counts as a side's colour within this many of its spread (RMS)
 SIDE_SMOOTH = 0.05          # the ring's labels are smoothed over this share of its length
 
@@ -280,7 +283,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             else:
                 lvl.vote()
         if level == 0:
-            lvl.fuse(keep_seams=large)
+            # Across a boundary the seams between its two sides' pieces are kept, as in
+            # a large hole: fitted to each other they blurred the line into a haze band.
+            lvl.fuse(keep_seams=large or sides is not None)
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
@@ -339,26 +344,46 @@ class _Sides:
             return None
         ends = ring[changes].astype(np.float64)
         along = ends[1] - ends[0]
-        if np.hypot(*along) < 1:
+        length = np.hypot(*along)
+        if length < 1:
             return None
-        normal = np.array([-along[1], along[0]]) / np.hypot(*along)
+        along /= length
+        normal = np.array([-along[1], along[0]])
         signed = (ring - ends[0]) @ normal
         first_sign = 1.0 if np.mean(signed[labels == 0]) >= 0 else -1.0
-        return _Sides(centres, radii, ends[0], normal, first_sign)
+        sides = _Sides(centres, radii, ends[0], normal, first_sign)
+        # Only a straight boundary: beyond both ends, along the line, the known pixels
+        # SIDE_STEP px to either side of it are those sides' colours (a treeline's crowns
+        # and a ridge that turns are not continued straight).
+        reach = np.arange(0, SIDE_STRAIGHT, 2.0)
+        points = np.concatenate([ends[0] - along * reach[:, None], ends[1] + along * reach[:, None]])
+        label = sides.labels(lab)
+        agree = []
+        for sign, want in ((first_sign, 1), (-first_sign, 2)):
+            at = np.rint(points + sign * SIDE_STEP * normal).astype(int)
+            inside = (at[:, 0] >= 0) & (at[:, 0] < w) & (at[:, 1] >= 0) & (at[:, 1] < h)
+            at = at[inside]
+            agree.append(label[at[:, 1], at[:, 0]] == want)
+        agree = np.concatenate(agree)
+        if len(agree) == 0 or agree.mean() < SIDE_AGREE:
+            return None
+        return sides
+
+    def labels(self, lab: np.ndarray) -> np.ndarray:
+        """(H, W) int8 of Lab colours `lab`: 1 or 2, the side whose colour a pixel has;
+        0 for a colour of neither (a rock beside the sea and the grass)."""
+        squared = np.sum((lab[:, :, None, :] - self.centres[None, None, :, :]) ** 2, axis=3)
+        nearest = np.argmin(squared, axis=2)
+        label = (nearest + 1).astype(np.int8)
+        label[np.take_along_axis(squared, nearest[:, :, None], 2)[:, :, 0] > self.radii[nearest] ** 2] = 0
+        return label
 
     def constrain(self, lvl: "_Level", image: np.ndarray, fill: np.ndarray, level: int) -> None:
         """Restricts `lvl`'s targets in its hole away from the line to their side's sources,
         its targets on known pixels to their own colour's; a level with too few sources
         of either colour is left free."""
         r = lvl.r
-        lab = _known_lab(image, fill)
-        distance = lab[:, :, None, :] - self.centres[None, None, :, :]
-        squared = np.sum(distance ** 2, axis=3)
-        nearest = np.argmin(squared, axis=2)
-        # 1 or 2, the side whose colour a pixel has; 0 for a colour of neither (a rock
-        # beside the sea and the grass), which no constrained target copies.
-        label = (nearest + 1).astype(np.int8)
-        label[np.take_along_axis(squared, nearest[:, :, None], 2)[:, :, 0] > self.radii[nearest] ** 2] = 0
+        label = self.labels(_known_lab(image, fill))
         label_p = cv2.copyMakeBorder(label, r, r, r, r, cv2.BORDER_REFLECT_101).ravel()
         for side in (1, 2):
             if np.count_nonzero(label_p[lvl.source_idx] == side) < MIN_SOURCES:

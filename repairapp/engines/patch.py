@@ -342,7 +342,8 @@ class _Sides:
         first_arc = int(changes[1] - changes[0])
         if min(first_arc, n - first_arc) < SIDE_MIN_ARC * n:
             return None
-        ends = ring[changes].astype(np.float64)
+        # Where the arcs meet: half way between the last point of one and the first of the next.
+        ends = (ring[changes] + ring[changes - 1]) / 2.0
         along = ends[1] - ends[0]
         length = np.hypot(*along)
         if length < 1:
@@ -401,11 +402,13 @@ class _Sides:
         by_line = lvl.hole_p.ravel()[lvl.t_idx] | (own == 0)
         lvl.side_t = np.where(by_line, side, own)
         lvl.side_src = label_p
-        # Votes: a hole pixel away from the line takes only what comes from pixels of
-        # its side's colour (_Level._voting).
+        # Votes: a hole pixel takes only what comes from pixels of the colour of its side
+        # of the line (_Level._voting), up to the line itself: free within SIDE_MARGIN,
+        # the grass of the synthetic slope crept 2-3 px up into the sea.
         vote_side = np.zeros(lvl.hp * lvl.wp, np.int8)
         in_hole = lvl.hole_p.ravel()[lvl.t_idx]
-        vote_side[lvl.t_idx[in_hole]] = side[in_hole]
+        strict = np.where(signed * self.first_sign >= 0, 1, 2).astype(np.int8)
+        vote_side[lvl.t_idx[in_hole]] = strict[in_hole]
         lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
 
 

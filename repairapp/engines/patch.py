@@ -320,9 +320,7 @@ class _Sides:
         n = len(ring)
         lab = _known_lab(image, hole)
         colours = lab[ring[:, 1], ring[:, 0]]
-        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.1)
-        _, labels, centres = cv2.kmeans(colours, 2, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-        labels = labels[:, 0]
+        labels, centres = _two_means(colours)
         contrast = float(np.linalg.norm(centres[0] - centres[1]))
         squared = np.sum((colours - centres[labels]) ** 2, axis=1)
         spread = float(np.sqrt(np.mean(squared)))
@@ -410,6 +408,23 @@ class _Sides:
         strict = np.where(signed * self.first_sign >= 0, 1, 2).astype(np.int8)
         vote_side[lvl.t_idx[in_hole]] = strict[in_hole]
         lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
+
+
+def _two_means(colours: np.ndarray, steps: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """(labels (n,) 0 or 1, centres (2, 3) float32): two-means of `colours` (n, 3), started
+    from the two ends of their principal axis. Deterministic, unlike cv2.kmeans's seeding
+    from OpenCV's global random state, which made the fill depend on earlier calls."""
+    mean = colours.mean(axis=0)
+    _, _, axes = np.linalg.svd(colours - mean, full_matrices=False)
+    along = (colours - mean) @ axes[0]
+    centres = np.stack([colours[np.argmin(along)], colours[np.argmax(along)]]).astype(np.float32)
+    labels = np.zeros(len(colours), np.int64)
+    for _ in range(steps):
+        labels = np.argmin(np.sum((colours[:, None, :] - centres[None]) ** 2, axis=2), axis=1)
+        for k in (0, 1):
+            if np.any(labels == k):
+                centres[k] = colours[labels == k].mean(axis=0)
+    return labels, centres
 
 
 def _known_lab(image: np.ndarray, hole: np.ndarray) -> np.ndarray:

@@ -171,17 +171,20 @@ RICH_PIXELS = 1 << 18
 LAYERED = 20.0
 LAYERED_STEPS = 400
 LAYERED_PIXELS = 1 << 14
-# A boundary between two regions that enters an object-sized hole and leaves it again
-# (a slope against the sea, a treeline against the sky) is continued straight across
-# (_Sides): the ring of known pixels RING_GAP px around the hole is split into two
-# colours, and where they form exactly two arcs, each at least SIDE_MIN_ARC of the ring,
-# with centres at least SIDE_CONTRAST apart (Lab) and at least SIDE_SEPARATION times
-# their spread, the line between the two places where the arcs meet splits the hole.
-# Hole pixels further than SIDE_MARGIN px (at their level) from that line copy only
-# patches centred on known pixels of their side's colour; nearer ones, where the
-# boundary itself is drawn, copy freely. Without it the search let the grass of objects
-# 06343 grow a square notch into the sea and pasted flecks of sky into 13972's trees
-# (bench/README.md, "Seventh pass").
+# A straight boundary between two regions that enters an object-sized hole and leaves
+# it again (a slope against the sea) is continued straight across (_Sides): the ring of
+# known pixels RING_GAP px around the hole is split into two colours, and where they
+# form exactly two arcs, each at least SIDE_MIN_ARC of the ring, with centres at least
+# SIDE_CONTRAST apart (Lab) and at least SIDE_SEPARATION times their spread, the line
+# between the two places where the arcs meet splits the hole - if the boundary runs on
+# along that line outside the hole (SIDE_STRAIGHT). Then, at every level, hole pixels
+# further than SIDE_MARGIN px from the line copy only patches centred on known pixels of
+# their side's colour (nearer ones, where the boundary is drawn, search freely), and
+# every hole pixel takes in the votes only what comes from pixels of its side's colour.
+# Without it the search copied 06343's slope again, shifted up into the sea: a square
+# notch of grass (bench/README.md, "Seventh pass"). A treeline's crowns or a ridge that
+# turns fail the straightness check and are left as before: continued straight, 13972's
+# treeline came out cut flat and 07346's ridge with a haze band along the line.
 RING_GAP = 4
 SIDE_MIN_ARC = 0.15
 SIDE_CONTRAST = 25.0
@@ -284,7 +287,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
                 lvl.vote()
         if level == 0:
             # Across a boundary the seams between its two sides' pieces are kept, as in
-            # a large hole: fitted to each other they blurred the line into a haze band.
+            # a large hole: fitted to each other they spread a dark haze of the slope
+            # over the sea along 06343's line.
             lvl.fuse(keep_seams=large or sides is not None)
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
@@ -397,16 +401,14 @@ class _Sides:
         # Targets on known pixels next to the hole keep to their own colour, or to their
         # side of the line where their colour is neither side's.
         own = label_p[lvl.t_idx]
-        by_line = lvl.hole_p.ravel()[lvl.t_idx] | (own == 0)
-        lvl.side_t = np.where(by_line, side, own)
+        in_hole = lvl.hole_p.ravel()[lvl.t_idx]
+        lvl.side_t = np.where(in_hole | (own == 0), side, own)
         lvl.side_src = label_p
         # Votes: a hole pixel takes only what comes from pixels of the colour of its side
         # of the line (_Level._voting), up to the line itself: free within SIDE_MARGIN,
         # the grass of the synthetic slope crept 2-3 px up into the sea.
         vote_side = np.zeros(lvl.hp * lvl.wp, np.int8)
-        in_hole = lvl.hole_p.ravel()[lvl.t_idx]
-        strict = np.where(signed * self.first_sign >= 0, 1, 2).astype(np.int8)
-        vote_side[lvl.t_idx[in_hole]] = strict[in_hole]
+        vote_side[lvl.t_idx[in_hole]] = np.where(signed[in_hole] * self.first_sign >= 0, 1, 2)
         lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
 
 
@@ -641,7 +643,7 @@ class _Level:
         # pixel the side a source centred there is on (_Sides.constrain); None: no boundary.
         self.side_t = None
         self.side_src = None
-        self.vote_side = None   # (hp, wp): per hole pixel, the side whose colour it takes (0: any)
+        self.vote_side = None   # (hp, wp): per hole pixel, the side whose colour it takes in the votes
 
     # --- filling the hole -------------------------------------------------------------
 

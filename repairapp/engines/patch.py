@@ -186,6 +186,30 @@ LAYERED_PIXELS = 1 << 14
 # 4 against 1 and 12, judged on places (bench/README.md, "Seventh pass").
 ROW_COST = 4.0
 ROW_SAMPLE = 4096
+# A straight boundary between two regions that enters an object-sized hole and leaves
+# it again (a slope against the sea) is continued straight across (_Sides): the ring of
+# known pixels RING_GAP px around the hole is split into two colours, and where they
+# form exactly two arcs, each at least SIDE_MIN_ARC of the ring, with centres at least
+# SIDE_CONTRAST apart (Lab) and at least SIDE_SEPARATION times their spread, the line
+# between the two places where the arcs meet splits the hole - if the boundary runs on
+# along that line outside the hole (SIDE_STRAIGHT). Then, at every level, hole pixels
+# further than SIDE_MARGIN px from the line copy only patches centred on known pixels of
+# their side's colour (nearer ones, where the boundary is drawn, search freely), and
+# every hole pixel takes in the votes only what comes from pixels of its side's colour.
+# Without it the search copied 06343's slope again, shifted up into the sea: a square
+# notch of grass (bench/README.md, "Seventh pass"). A treeline's crowns or a ridge that
+# turns fail the straightness check and are left as before: continued straight, 13972's
+# treeline came out cut flat and 07346's ridge with a haze band along the line.
+RING_GAP = 4
+SIDE_MIN_ARC = 0.15
+SIDE_CONTRAST = 25.0
+SIDE_SEPARATION = 2.0
+SIDE_MARGIN = 2.0
+SIDE_STRAIGHT = 24          # px beyond each end of the line checked for a straight boundary
+SIDE_STEP = 4               # px to either side of the line those checks look
+SIDE_AGREE = 0.8            # share of them that must be their side's colour
+SIDE_SPREAD = 3.0           # a source counts as a side's colour within this many of its spread (RMS)
+SIDE_SMOOTH = 0.05          # the ring's labels are smoothed over this share of its length
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -235,6 +259,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
     large = hole.mean() >= LARGE_HOLE
     layered = large and holes[-1].size <= LAYERED_PIXELS
     level_image = (_layered if layered else _telea)(_to_uint8(images[-1]), holes[-1])
+    sides = None if large else _Sides.across(image, hole)
     coarser = None
     for level in range(len(images) - 1, -1, -1):
         # Up to TOUCHED_LEVELS, what the pyramid knows only by averaging next to the hole
@@ -245,6 +270,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
         lvl.rows_weigh = large and level == len(images) - 1
+        if sides is not None:
+            sides.constrain(lvl, images[level], fill, level)
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
         if fill is not holes[level]:
@@ -275,10 +302,157 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             else:
                 lvl.vote()
         if level == 0:
-            lvl.fuse(keep_seams=large)
+            # Across a boundary the seams between its two sides' pieces are kept, as in
+            # a large hole: fitted to each other they spread a dark haze of the slope
+            # over the sea along 06343's line.
+            lvl.fuse(keep_seams=large or sides is not None)
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
+
+
+class _Sides:
+    """A boundary between two colours that crosses an object-sized hole, fitted as a
+    straight line between where it enters and leaves (see RING_GAP); `constrain` keeps
+    each level's targets on either side to sources of that side's colour."""
+
+    def __init__(self, centres: np.ndarray, radii: np.ndarray, point: np.ndarray, normal: np.ndarray,
+                 first_sign: float):
+        self.centres = centres          # (2, 3) Lab colours of the two sides
+        self.radii = radii              # (2,) Lab distances within which a colour is that side's
+        self.point = point              # (x, y) on the line, finest level
+        self.normal = normal            # unit (x, y) normal of the line
+        self.first_sign = first_sign    # the sign of the signed distance on side 1
+
+    @staticmethod
+    def across(image: np.ndarray, hole: np.ndarray) -> "_Sides | None":
+        """The boundary crossing `hole` (one component, known all around), or None."""
+        h, w = hole.shape
+        count, _ = regions.components(hole.astype(np.uint8))
+        if count != 1:
+            return None
+        size = 2 * RING_GAP + 1
+        band = cv2.dilate(hole.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+        if band[0].any() or band[-1].any() or band[:, 0].any() or band[:, -1].any():
+            return None
+        contours, _ = cv2.findContours(band, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        ring = max(contours, key=len)[:, 0, :]          # (n, 2) x, y, in order around the hole
+        n = len(ring)
+        lab = _known_lab(image, hole)
+        colours = lab[ring[:, 1], ring[:, 0]]
+        labels, centres = _two_means(colours)
+        contrast = float(np.linalg.norm(centres[0] - centres[1]))
+        squared = np.sum((colours - centres[labels]) ** 2, axis=1)
+        spread = float(np.sqrt(np.mean(squared)))
+        if contrast < SIDE_CONTRAST or contrast < SIDE_SEPARATION * spread:
+            return None
+        # How far from its centre a source still counts as that side's colour.
+        radii = np.array([min(contrast / 2, SIDE_SPREAD * float(np.sqrt(np.mean(squared[labels == k]))))
+                          for k in (0, 1)], np.float32)
+        # Smoothed around the ring (a majority over a window), then the arcs counted.
+        k = max(3, int(n * SIDE_SMOOTH) | 1)
+        votes = np.convolve(np.concatenate([labels[-(k // 2):], labels, labels[:k // 2]]).astype(np.float32),
+                            np.ones(k, np.float32), mode="valid")
+        smooth = (votes > k / 2).astype(np.int8)
+        changes = np.flatnonzero(smooth != np.roll(smooth, 1))
+        if len(changes) != 2:
+            return None
+        first_arc = int(changes[1] - changes[0])
+        if min(first_arc, n - first_arc) < SIDE_MIN_ARC * n:
+            return None
+        # Where the arcs meet: half way between the last point of one and the first of the next.
+        ends = (ring[changes] + ring[changes - 1]) / 2.0
+        along = ends[1] - ends[0]
+        length = np.hypot(*along)
+        if length < 1:
+            return None
+        along /= length
+        normal = np.array([-along[1], along[0]])
+        signed = (ring - ends[0]) @ normal
+        first_sign = 1.0 if np.mean(signed[labels == 0]) >= 0 else -1.0
+        sides = _Sides(centres, radii, ends[0], normal, first_sign)
+        # Only a straight boundary: beyond both ends, along the line, the known pixels
+        # SIDE_STEP px to either side of it are those sides' colours (a treeline's crowns
+        # and a ridge that turns are not continued straight).
+        reach = np.arange(0, SIDE_STRAIGHT, 2.0)
+        points = np.concatenate([ends[0] - along * reach[:, None], ends[1] + along * reach[:, None]])
+        label = sides.labels(lab)
+        agree = []
+        for sign, want in ((first_sign, 1), (-first_sign, 2)):
+            at = np.rint(points + sign * SIDE_STEP * normal).astype(int)
+            inside = (at[:, 0] >= 0) & (at[:, 0] < w) & (at[:, 1] >= 0) & (at[:, 1] < h)
+            at = at[inside]
+            agree.append(label[at[:, 1], at[:, 0]] == want)
+        agree = np.concatenate(agree)
+        if len(agree) == 0 or agree.mean() < SIDE_AGREE:
+            return None
+        return sides
+
+    def labels(self, lab: np.ndarray) -> np.ndarray:
+        """(H, W) int8 of Lab colours `lab`: 1 or 2, the side whose colour a pixel has;
+        0 for a colour of neither (a rock beside the sea and the grass)."""
+        squared = np.sum((lab[:, :, None, :] - self.centres[None, None, :, :]) ** 2, axis=3)
+        nearest = np.argmin(squared, axis=2)
+        label = (nearest + 1).astype(np.int8)
+        label[np.take_along_axis(squared, nearest[:, :, None], 2)[:, :, 0] > self.radii[nearest] ** 2] = 0
+        return label
+
+    def constrain(self, lvl: "_Level", image: np.ndarray, fill: np.ndarray, level: int) -> None:
+        """Restricts `lvl`'s targets in its hole away from the line to their side's sources,
+        its targets on known pixels to their own colour's; a level with too few sources
+        of either colour is left free."""
+        r = lvl.r
+        label = self.labels(_known_lab(image, fill))
+        label_p = cv2.copyMakeBorder(label, r, r, r, r, cv2.BORDER_REFLECT_101).ravel()
+        for side in (1, 2):
+            if np.count_nonzero(label_p[lvl.source_idx] == side) < MIN_SOURCES:
+                return
+        scale = float(1 << level)
+        ys, xs = lvl.ty - r, lvl.tx - r
+        # The signed distance from the line, in this level's pixels.
+        signed = (((xs + 0.5) * scale - 0.5 - self.point[0]) * self.normal[0]
+                  + ((ys + 0.5) * scale - 0.5 - self.point[1]) * self.normal[1]) / scale
+        side = np.where(signed * self.first_sign >= 0, 1, 2).astype(np.int8)
+        side[np.abs(signed) <= SIDE_MARGIN] = 0
+        # Targets on known pixels next to the hole keep to their own colour, or to their
+        # side of the line where their colour is neither side's.
+        own = label_p[lvl.t_idx]
+        in_hole = lvl.hole_p.ravel()[lvl.t_idx]
+        lvl.side_t = np.where(in_hole | (own == 0), side, own)
+        lvl.side_src = label_p
+        # Votes: a hole pixel takes only what comes from pixels of the colour of its side
+        # of the line (_Level._voting), up to the line itself: free within SIDE_MARGIN,
+        # the grass of the synthetic slope crept 2-3 px up into the sea.
+        vote_side = np.zeros(lvl.hp * lvl.wp, np.int8)
+        vote_side[lvl.t_idx[in_hole]] = np.where(signed[in_hole] * self.first_sign >= 0, 1, 2)
+        lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
+
+
+def _two_means(colours: np.ndarray, steps: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """(labels (n,) 0 or 1, centres (2, 3) float32): two-means of `colours` (n, 3), started
+    from the two ends of their principal axis. Deterministic, unlike cv2.kmeans's seeding
+    from OpenCV's global random state, which made the fill depend on earlier calls."""
+    mean = colours.mean(axis=0)
+    _, _, axes = np.linalg.svd(colours - mean, full_matrices=False)
+    along = (colours - mean) @ axes[0]
+    centres = np.stack([colours[np.argmin(along)], colours[np.argmax(along)]]).astype(np.float32)
+    labels = np.zeros(len(colours), np.int64)
+    for _ in range(steps):
+        labels = np.argmin(np.sum((colours[:, None, :] - centres[None]) ** 2, axis=2), axis=1)
+        for k in (0, 1):
+            if np.any(labels == k):
+                centres[k] = colours[labels == k].mean(axis=0)
+    return labels, centres
+
+
+def _known_lab(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """(H, W, 3) float32 Lab of `image` blurred over its known pixels only (hole pixels
+    are never read; their own values are meaningless)."""
+    known = (~hole).astype(np.float32)
+    rgb = np.clip(image.astype(np.float32), 0, 255) * known[:, :, None]
+    weight = cv2.GaussianBlur(known, (0, 0), 1.0)
+    rgb = cv2.GaussianBlur(rgb, (0, 0), 1.0) / np.maximum(weight, 1e-6)[:, :, None]
+    return cv2.cvtColor(np.clip(rgb / 255.0, 0, 1).astype(np.float32), cv2.COLOR_RGB2Lab)
 
 
 def _compact_refill(hole: np.ndarray, holes: list, touched: list) -> np.ndarray | None:
@@ -483,6 +657,11 @@ class _Level:
         self.basis = _BASIS
         self.rows_weigh = False  # whether the search weighs rows apart (ROW_COST), set by complete
         self.row_cost = 0.0  # per squared row apart, in distance units; 0: not weighed
+        # Per target, the side of a boundary it copies from (1, 2; 0 = any), and per padded
+        # pixel the side a source centred there is on (_Sides.constrain); None: no boundary.
+        self.side_t = None
+        self.side_src = None
+        self.vote_side = None   # (hp, wp): per hole pixel, the side whose colour it takes in the votes
 
     # --- filling the hole -------------------------------------------------------------
 
@@ -618,6 +797,8 @@ class _Level:
         """
         src = self._clamped(sy, sx)
         valid = self.source_flat[src]
+        if self.side_t is not None:
+            valid &= (self.side_t == 0) | (self.side_src.take(src) == self.side_t)
         d = np.full(len(src), np.inf, np.float32)
         rows = np.flatnonzero(valid)
         d[rows] = self._distances(rows, src[rows])
@@ -698,6 +879,8 @@ class _Level:
         src = self._clamped(sy, sx)
         keep = self.source_flat.take(src)
         keep &= src != self.t_src
+        if self.side_t is not None:
+            keep &= (self.side_t == 0) | (self.side_src.take(src) == self.side_t)
         rows = np.flatnonzero(keep)
         d = self._distances(rows, src[rows])
         better = d < self.t_dist[rows]
@@ -854,7 +1037,7 @@ class _Level:
             better = np.empty((y1 - y0, x1 - x0), bool)
             for k in range(side * side):
                 dy, dx = k // side - r, k % side - r
-                d = dist[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+                d = self._voting(dist, (y0, y1, x0, x1), dy, dx, np.finfo(np.float32).max)
                 np.less(d, best, out=better)
                 np.minimum(best, d, out=best)  # d where better, else best: the same values
                 np.copyto(pick, k, where=better)
@@ -894,7 +1077,7 @@ class _Level:
             # blurry first guess (grey blotches in the fill).
             nearest = np.full((y1 - y0, x1 - x0), FAR, np.float32)
             for dy, dx in offsets:
-                np.minimum(nearest, dist[y0 - dy:y1 - dy, x0 - dx:x1 - dx], out=nearest)
+                np.minimum(nearest, self._voting(dist, box, dy, dx, FAR), out=nearest)
             acc = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
             total = np.zeros((y1 - y0, x1 - x0), np.float32)
             # Every other overlapping patch: it moves the result as far as all 49 for a
@@ -902,7 +1085,7 @@ class _Level:
             # In place, in the same order of operations as acc += w * value: the same sums.
             w = np.empty((y1 - y0, x1 - x0), np.float32)
             for rows, cols, coords in self._proposals(box, step=VOTE_STRIDE):
-                np.subtract(nearest, dist[rows, cols], out=w)
+                np.subtract(nearest, self._voting(dist, box, y0 - rows.start, x0 - cols.start, FAR), out=w)
                 np.divide(w, np.float32(scale), out=w)
                 np.exp(w, out=w)
                 value = cv2.remap(self.image, coords, None, cv2.INTER_NEAREST)
@@ -913,6 +1096,24 @@ class _Level:
                 np.divide(acc, total[:, :, None], out=acc)
             np.copyto(self.image[y0:y1, x0:x1], acc, where=hole)
         self._refresh_border()
+
+    def _voting(self, dist: np.ndarray, box: tuple[int, int, int, int], dy: int, dx: int, far) -> np.ndarray:
+        """The distances (padded (hp, wp) `dist`) of the patches centred at q - (dy, dx) for
+        the pixels q of `box`, `far` where what such a patch says q is comes from a pixel
+        of the other side's colour (_Sides): a patch of sea centred just above a slope
+        holds grass in its corner, and copied across the hole it drew the slope again,
+        shifted, a notch the size of a coarse patch.
+        """
+        y0, y1, x0, x1 = box
+        d = dist[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+        if self.vote_side is None:
+            return d
+        nnf_y, nnf_x = self.nnf_y.reshape(self.hp, self.wp), self.nnf_x.reshape(self.hp, self.wp)
+        sy = np.clip(nnf_y[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dy, 0, self.hp - 1)
+        sx = np.clip(nnf_x[y0 - dy:y1 - dy, x0 - dx:x1 - dx] + dx, 0, self.wp - 1)
+        side = self.vote_side[y0:y1, x0:x1]
+        ok = (side == 0) | (self.side_src.reshape(self.hp, self.wp)[sy, sx] == side)
+        return np.where(ok, d, np.float32(far))
 
     def _proposals(self, box: tuple[int, int, int, int], *, step: int):
         """What the patches overlapping the pixels of `box` say they are, offset by offset.

@@ -289,3 +289,44 @@ def test_a_large_hole_copies_its_own_layer_not_a_smooth_one_from_other_rows(seed
     inside = mask > 0
     inside[:92], inside[-10:], inside[:, :4] = False, False, False  # clear of the hole's border
     assert (spread[inside] < 6).mean() < 0.9
+
+
+def slope(h, w, *, angle):
+    """Grass below a straight boundary tilted by `angle` degrees, sea above: each with a
+    grain of its own (blotches in the grass, waves stretched along the rows in the sea).
+    Also returns which pixels are grass."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    below = (yy - h / 2) * np.cos(np.radians(angle)) - (xx - w / 2) * np.sin(np.radians(angle)) > 0
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), 2.0) * 40
+    waves = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), sigmaX=6, sigmaY=1) * 40
+    grass = np.dstack([80 + grain, 120 + grain, 60 + grain / 2])
+    sea = np.dstack([120 + waves, 140 + waves, 175 + waves])
+    img = np.where(below[:, :, None], grass, sea) + rng.normal(0, 4, (h, w, 3))
+    return img.clip(0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_slope_crossing_the_corner_of_a_hole_is_continued_without_a_notch(seed):
+    """As objects 06343: a slope of grass against the sea crosses the lower part of an
+    object-sized hole. The search copied the slope's edge again, shifted up into the sea
+    (a notch of grass, 13 and 16 px too high in some column before, seeds 0 and 1); the
+    boundary fitted across the hole (patch._Sides) keeps it within 2 px, column by column."""
+    h = w = 256
+    angle = 35.0
+    photo = slope(h, w, angle=angle)
+    mask = np.zeros((h, w), np.uint8)
+    centre_y = int(h / 2 - 30 / np.cos(np.radians(angle)))  # 30 px above the slope
+    cv2.ellipse(mask, (w // 2, centre_y), (30, 36), 20, 0, 360, 255, -1)
+    hole = mask > 0
+    out = pipeline.repair(with_content_under(photo, mask, "flat"), mask, engine="auto", dilate=0, feather=0,
+                          seed=seed).rgb
+
+    def grass(img):
+        blurred = cv2.medianBlur(img, 5).astype(int)
+        return ((blurred[:, :, 1] - blurred[:, :, 2]) > 0) & hole   # grass is greener than blue
+
+    columns = np.flatnonzero(hole.sum(axis=0) >= 12)
+    got, truth = grass(out), grass(photo)
+    offsets = [abs(int(got[:, c].sum()) - int(truth[:, c].sum())) for c in columns]
+    assert max(offsets) <= 2, offsets

@@ -210,6 +210,7 @@ SIDE_STEP = 4               # px to either side of the line those checks look
 SIDE_AGREE = 0.8            # share of them that must be their side's colour
 SIDE_SPREAD = 3.0           # a source counts as a side's colour within this many of its spread (RMS)
 SIDE_SMOOTH = 0.05          # the ring's labels are smoothed over this share of its length
+LAB_WINDOW = 8              # px around the ring whose Lab decides its colours (the blur reaches 4)
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -338,8 +339,14 @@ class _Sides:
         contours, _ = cv2.findContours(band, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         ring = max(contours, key=len)[:, 0, :]          # (n, 2) x, y, in order around the hole
         n = len(ring)
-        lab = _known_lab(image, hole)
-        colours = lab[ring[:, 1], ring[:, 0]]
+        # The ring's colours from a window round it only: most holes stop at the checks
+        # below, and the whole crop's Lab cost as much as all of them (20 ms at 2 MP).
+        # LAB_WINDOW is past the reach of _known_lab's blur, so the values are the same.
+        x, y, bw, bh = cv2.boundingRect(ring)
+        x0, y0 = max(x - LAB_WINDOW, 0), max(y - LAB_WINDOW, 0)
+        x1, y1 = min(x + bw + LAB_WINDOW, w), min(y + bh + LAB_WINDOW, h)
+        near = _known_lab(image[y0:y1, x0:x1], hole[y0:y1, x0:x1])
+        colours = near[ring[:, 1] - y0, ring[:, 0] - x0]
         labels, centres = _two_means(colours)
         contrast = float(np.linalg.norm(centres[0] - centres[1]))
         squared = np.sum((colours - centres[labels]) ** 2, axis=1)
@@ -376,7 +383,7 @@ class _Sides:
         # and a ridge that turns are not continued straight).
         reach = np.arange(0, SIDE_STRAIGHT, 2.0)
         points = np.concatenate([ends[0] - along * reach[:, None], ends[1] + along * reach[:, None]])
-        label = sides.labels(lab)
+        label = sides.labels(_known_lab(image, hole))
         agree = []
         for sign, want in ((first_sign, 1), (-first_sign, 2)):
             at = np.rint(points + sign * SIDE_STEP * normal).astype(int)

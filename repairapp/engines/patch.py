@@ -17,8 +17,8 @@ reads the pixels under the hole, and no diffusion is blended into the result.
 Two choices keep it fast in numpy without a compiled inner loop:
 - Patches are compared by their first DCT coefficients (luminance and two colour-opponent
   channels), computed for the whole level with a few separable filters, so a candidate
-  costs a gather of `FEATURES` (16) floats instead of 147 multiply-adds (the coarser,
-  smaller levels that settle the layout take 67: every luminance one, `_RICH`).
+  costs a gather of `FEATURES` (16) floats instead of 147 multiply-adds (the coarse,
+  small levels that settle the layout, from level 2 up, take 67: every luminance one, `_RICH`).
 - Propagation runs as a vectorised jump flood (steps 4 and 1 in four directions)
   over all targets at once instead of a raster scan, so every pass is a handful of
   numpy gathers.
@@ -151,7 +151,12 @@ LARGE_HOLE = 0.4
 # feature grid stays under 70 MB; never the finest level, where they cost a small photo
 # half its repair time again (strokes and objects at 0.3 MP: x1.51 the CPU, x1.13
 # without the finest level) for fills that looked the same (bench/README.md, "Third pass").
+# Nor level 1 (RICH_FROM_LEVEL): the layout is settled at level 2 and above, and level 1
+# with 67 values was a third of a 2 MP repair (0.23 of 0.68 s CPU; 0.09 s with 16) for
+# fills judged the same (objects and small, 80 cases: none worse, one better; bench/README.md,
+# "Seventh pass").
 RICH_PIXELS = 1 << 18
+RICH_FROM_LEVEL = 2
 # In a LARGE_HOLE, the coarsest level's first guess spreads the known pixels along
 # rows LAYERED times more easily than along columns (_layered), LAYERED_STEPS
 # conjugate-gradient steps from Telea's fill. Photos are layered (sky, horizon, field,
@@ -289,7 +294,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
         local = lvl.hole_count > FULL_SEARCH_PIXELS
-        if level > 0 and not local and lvl.hp * lvl.wp <= RICH_PIXELS:
+        if level >= RICH_FROM_LEVEL and not local and lvl.hp * lvl.wp <= RICH_PIXELS:
             lvl.basis = _RICH
         steps = 1 if local else FINE_STEPS if level <= 1 else min(1 + 2 * level, iterations + 2)
         for step in range(steps):

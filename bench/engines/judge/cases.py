@@ -38,12 +38,15 @@ import numpy as np
 
 from bench.engines import common
 
-SETS = ("places", "objects", "small", "large", "swapped")
+SETS = ("places", "objects", "small", "large", "swapped", "swapped2", "objects2")
 GREY = (128, 128, 128)
 OBJECT_GROW = 3
 SMALL_GROW = 2  # the pipeline's default dilate: what a job would fill
 SEED = 2026
 SWAP_OFFSET = 7  # coprime with 20: every photo gets another photo's mask, each mask used once
+SWAP2_OFFSET = 13  # coprime with 20 too, and no pair repeats swapped's
+OBJECTS_STREAM = 1
+OBJECTS2_STREAM = 2  # the third word of objects' rng seed: another stream, other objects
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -111,6 +114,23 @@ def swapped(root: Path, photos) -> list[dict]:
     return out
 
 
+def swapped2(root: Path, photos) -> list[dict]:
+    """Held out again: each photo with the mask of photo (i + SWAP2_OFFSET) % 20, turned anew.
+
+    Even cases flip the mask upside down, odd ones rotate it 90 degrees (np.rot90), so the
+    holes lie differently from both `places` and `swapped`, which the engine was tuned on.
+    """
+    out = []
+    for index, (name, rgb) in enumerate(photos):
+        donor = photos[(index + SWAP2_OFFSET) % len(photos)][0]
+        mask = common.freeform_mask(donor)
+        turn = "flipped" if index % 2 == 0 else "rotated"
+        mask = np.ascontiguousarray(mask[::-1] if turn == "flipped" else np.rot90(mask))
+        out.append(write_case(root, "swapped2", name, image=rgb, mask=mask, truth=rgb, photo=name,
+                              kind=f"freeform-{turn}", extra={"mask_of": donor}))
+    return out
+
+
 def cut_object(donor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(h, w) uint8 0/255 mask of one object-shaped segment of `donor`, cropped to its box.
 
@@ -144,10 +164,10 @@ def cut_object(donor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     raise RuntimeError("no object-shaped segment found")
 
 
-def objects(root: Path, photos) -> list[dict]:
+def objects(root: Path, photos, set_name: str = "objects", stream: int = OBJECTS_STREAM) -> list[dict]:
     out = []
     for index, (name, truth) in enumerate(photos):
-        rng = np.random.default_rng([index, SEED, 1])
+        rng = np.random.default_rng([index, SEED, stream])
         donor_index = (index + 1 + int(rng.integers(len(photos) - 1))) % len(photos)
         donor_name, donor = photos[donor_index]
         seg, (ys, xs) = cut_object(donor, rng)
@@ -160,9 +180,14 @@ def objects(root: Path, photos) -> list[dict]:
         image = truth.copy()
         region = image[top:top + sh, left:left + sw]
         region[seg > 0] = donor[ys, xs][seg > 0]
-        out.append(write_case(root, "objects", name, image=image, mask=grow(pasted, OBJECT_GROW), truth=truth,
+        out.append(write_case(root, set_name, name, image=image, mask=grow(pasted, OBJECT_GROW), truth=truth,
                               photo=name, kind="pasted", extra={"donor": donor_name}))
     return out
+
+
+def objects2(root: Path, photos) -> list[dict]:
+    """Held out: `objects` drawn from another seed stream, so other objects land on other places."""
+    return objects(root, photos, "objects2", OBJECTS2_STREAM)
 
 
 def small(root: Path, photos) -> list[dict]:

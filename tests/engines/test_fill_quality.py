@@ -292,12 +292,16 @@ def test_a_large_hole_copies_its_own_layer_not_a_smooth_one_from_other_rows(seed
 
 
 def slope(h, w, *, angle):
-    """Grass below a straight boundary tilted by `angle` degrees, sea above: each with a
-    grain of its own (blotches in the grass, waves stretched along the rows in the sea).
-    Also returns which pixels are grass."""
-    rng = np.random.default_rng(3)
+    """Grass below a straight boundary tilted by `angle` degrees, sea above (`grass_and_sea`)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    below = (yy - h / 2) * np.cos(np.radians(angle)) - (xx - w / 2) * np.sin(np.radians(angle)) > 0
+    return grass_and_sea((yy - h / 2) * np.cos(np.radians(angle)) - (xx - w / 2) * np.sin(np.radians(angle)) > 0)
+
+
+def grass_and_sea(below):
+    """Grass where `below` (H, W) bool, sea elsewhere: each with a grain of its own
+    (blotches in the grass, waves stretched along the rows in the sea)."""
+    h, w = below.shape
+    rng = np.random.default_rng(3)
     grain = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), 2.0) * 40
     waves = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), sigmaX=6, sigmaY=1) * 40
     grass = np.dstack([80 + grain, 120 + grain, 60 + grain / 2])
@@ -335,15 +339,8 @@ def test_a_slope_crossing_the_corner_of_a_hole_is_continued_without_a_notch(seed
 def valley(h, w, *, depth):
     """As `slope`, but the boundary is a parabola dipping `depth` px in the middle of the
     photo (a treeline's valley), and its ends rise to h / 2 at the left and right edges."""
-    rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    below = yy > h / 2 + depth * (1 - ((xx - w / 2) / (w / 2)) ** 2)
-    grain = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), 2.0) * 40
-    waves = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), sigmaX=6, sigmaY=1) * 40
-    grass = np.dstack([80 + grain, 120 + grain, 60 + grain / 2])
-    sea = np.dstack([120 + waves, 140 + waves, 175 + waves])
-    img = np.where(below[:, :, None], grass, sea) + rng.normal(0, 4, (h, w, 3))
-    return img.clip(0, 255).astype(np.uint8)
+    return grass_and_sea(yy > h / 2 + depth * (1 - ((xx - w / 2) / (w / 2)) ** 2))
 
 
 @pytest.mark.parametrize("seed", [0, 1])

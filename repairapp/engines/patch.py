@@ -460,7 +460,7 @@ class _Sides:
             twos_above = np.concatenate([np.cumsum((lab == 2)[::-1])[::-1], [0]])
             split = int(np.argmin(ones_below + twos_above))
             ordered = np.sort(toward)
-            at_split = ordered[min(split, len(ordered) - 1)] - 0.5 if split < len(ordered) else ordered[-1] + 0.5
+            at_split = ordered[split] - 0.5 if split < len(ordered) else ordered[-1] + 0.5
             beyond.append(float(dist))
             found.append(at_split * self.first_sign)
         if len(beyond) < 3:

@@ -216,6 +216,26 @@ SIDE_AGREE = 0.8            # share of them that must be their side's colour
 SIDE_SPREAD = 3.0           # a source counts as a side's colour within this many of its spread (RMS)
 SIDE_SMOOTH = 0.05          # the ring's labels are smoothed over this share of its length
 LAB_WINDOW = 8              # px around the ring whose Lab decides its colours (the blur reaches 4)
+# A boundary that fails the straightness check may be a curve (a treeline dipping into a
+# valley: objects 13972): where it lies beyond each end is found SIDE_CURVE_AT px out
+# (the offset along the line's normal that best splits the two colours there), and a
+# parabola through the two ends, bent to meet those directions (its bulge at most
+# SIDE_BEND x the line's length), stands in for the line if the boundary runs on along
+# its tangents as the straightness check asks of a line. Such a boundary is held only
+# from SIDE_CURVE_LEVEL up (features of 16 px and more): a treeline's crowns are not a
+# parabola, and held at every level they came out as a smooth bowl with a light rim
+# along it. Without it, 13972's top of the treeline was copied with its sky gaps into the
+# middle of the hole (a crown where the truth has a valley, its pale fleck inside the
+# leaves). The straight boundaries above (06343, 01629) are fitted as before.
+# A parabola leaves both ends at the same slope: ends whose slopes differ by more than
+# SIDE_SLOPES of the larger (at least SIDE_SLOPE_MIN) are a step or a turn, not a curve
+# (13448's ridge, higher on one side of the hole than on the other: -0.04 and -0.33,
+# 16820's lawn edge: -0.02 and 0.34; 13972's treeline: -0.55 and -0.83).
+SIDE_CURVE_AT = (8, 12, 16, 20, 24)
+SIDE_SLOPES = 0.5
+SIDE_SLOPE_MIN = 0.2
+SIDE_BEND = 0.5
+SIDE_CURVE_LEVEL = 2
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -276,7 +296,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
         lvl.rows_weigh = large and level == len(images) - 1
-        if sides is not None:
+        if sides is not None and level >= sides.first_level:
             sides.constrain(lvl, images[level], fill, level)
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
@@ -329,6 +349,12 @@ class _Sides:
         self.point = point              # (x, y) on the line, finest level
         self.normal = normal            # unit (x, y) normal of the line
         self.first_sign = first_sign    # the sign of the signed distance on side 1
+        # A curved boundary (SIDE_CURVE_AT): the line's offset bend * t * (length - t) at
+        # t px along it from `point`; held only from level `first_level` up.
+        self.along = np.array([normal[1], -normal[0]])
+        self.length = 0.0
+        self.bend = 0.0
+        self.first_level = 0
 
     @staticmethod
     def across(image: np.ndarray, hole: np.ndarray) -> "_Sides | None":
@@ -386,19 +412,66 @@ class _Sides:
         # Only a straight boundary: beyond both ends, along the line, the known pixels
         # SIDE_STEP px to either side of it are those sides' colours (a treeline's crowns
         # and a ridge that turns are not continued straight).
-        reach = np.arange(0, SIDE_STRAIGHT, 2.0)
-        points = np.concatenate([ends[0] - along * reach[:, None], ends[1] + along * reach[:, None]])
         label = sides.labels(_known_lab(image, hole))
+        if sides._runs_on(label, ends, along, (0.0, 0.0)):
+            return sides
+        # Else a curve, held at the coarse levels only (SIDE_CURVE_AT).
+        slopes = [sides._slope_beyond(label, ends[0], -along), sides._slope_beyond(label, ends[1], along)]
+        if None in slopes or abs(slopes[0] - slopes[1]) > SIDE_SLOPES * max(*map(abs, slopes), SIDE_SLOPE_MIN):
+            return None
+        # The parabola's slope is bend * length at the first end and -bend * length at the
+        # second (t runs along `along`); the boundary's slopes outward, fitted together.
+        bend = float(np.clip(-(slopes[0] + slopes[1]) / (2 * length), -4 * SIDE_BEND / length, 4 * SIDE_BEND / length))
+        tangent = -bend * length
+        if not sides._runs_on(label, ends, along, (tangent, tangent)):
+            return None
+        sides.length, sides.bend, sides.first_level = float(length), bend, SIDE_CURVE_LEVEL
+        return sides
+
+    def _runs_on(self, label: np.ndarray, ends: np.ndarray, along: np.ndarray, slopes: tuple) -> bool:
+        """Whether beyond both `ends`, along lines leaving them at `slopes` (normal offset per
+        px outward) from `along`, the pixels SIDE_STEP px to either side are of those sides'
+        colours (SIDE_AGREE of them)."""
+        h, w = label.shape
+        reach = np.arange(0, SIDE_STRAIGHT, 2.0)
+        points = np.concatenate([ends[0] + (-along[None] + slopes[0] * self.normal[None]) * reach[:, None],
+                                 ends[1] + (along[None] + slopes[1] * self.normal[None]) * reach[:, None]])
         agree = []
-        for sign, want in ((first_sign, 1), (-first_sign, 2)):
-            at = np.rint(points + sign * SIDE_STEP * normal).astype(int)
+        for sign, want in ((self.first_sign, 1), (-self.first_sign, 2)):
+            at = np.rint(points + sign * SIDE_STEP * self.normal).astype(int)
             inside = (at[:, 0] >= 0) & (at[:, 0] < w) & (at[:, 1] >= 0) & (at[:, 1] < h)
             at = at[inside]
             agree.append(label[at[:, 1], at[:, 0]] == want)
         agree = np.concatenate(agree)
-        if len(agree) == 0 or agree.mean() < SIDE_AGREE:
+        return len(agree) > 0 and agree.mean() >= SIDE_AGREE
+
+    def _slope_beyond(self, label: np.ndarray, end: np.ndarray, out: np.ndarray) -> float | None:
+        """The boundary's offset along the normal per px outward from `end` in direction
+        `out`, fitted through `end` to where it lies SIDE_CURVE_AT px out; None where too
+        little of the image is there."""
+        h, w = label.shape
+        offsets = np.arange(-SIDE_STRAIGHT, SIDE_STRAIGHT + 1, 1.0)
+        beyond, found = [], []
+        for dist in SIDE_CURVE_AT:
+            at = np.rint(end + out * dist + offsets[:, None] * self.normal).astype(int)
+            ok = (at[:, 0] >= 0) & (at[:, 0] < w) & (at[:, 1] >= 0) & (at[:, 1] < h)
+            if ok.sum() < len(offsets) // 2:
+                continue
+            # Offsets ordered from side 2 to side 1; the split that leaves fewest pixels of
+            # side 1 below it and of side 2 above it.
+            toward = offsets[ok] * self.first_sign
+            lab = label[at[ok, 1], at[ok, 0]][np.argsort(toward)]
+            ones_below = np.concatenate([[0], np.cumsum(lab == 1)])
+            twos_above = np.concatenate([np.cumsum((lab == 2)[::-1])[::-1], [0]])
+            split = int(np.argmin(ones_below + twos_above))
+            ordered = np.sort(toward)
+            at_split = ordered[split] - 0.5 if split < len(ordered) else ordered[-1] + 0.5
+            beyond.append(float(dist))
+            found.append(at_split * self.first_sign)
+        if len(beyond) < 3:
             return None
-        return sides
+        beyond, found = np.array(beyond), np.array(found)
+        return float(beyond @ found / (beyond @ beyond))
 
     def labels(self, lab: np.ndarray) -> np.ndarray:
         """(H, W) int8 of Lab colours `lab`: 1 or 2, the side whose colour a pixel has;
@@ -424,6 +497,10 @@ class _Sides:
         # The signed distance from the line, in this level's pixels.
         signed = (((xs + 0.5) * scale - 0.5 - self.point[0]) * self.normal[0]
                   + ((ys + 0.5) * scale - 0.5 - self.point[1]) * self.normal[1]) / scale
+        if self.bend:
+            t = np.clip(((xs + 0.5) * scale - 0.5 - self.point[0]) * self.along[0]
+                        + ((ys + 0.5) * scale - 0.5 - self.point[1]) * self.along[1], 0, self.length)
+            signed -= self.bend * t * (self.length - t) / scale
         side = np.where(signed * self.first_sign >= 0, 1, 2).astype(np.int8)
         side[np.abs(signed) <= SIDE_MARGIN] = 0
         # Targets on known pixels next to the hole keep to their own colour, or to their

@@ -292,12 +292,16 @@ def test_a_large_hole_copies_its_own_layer_not_a_smooth_one_from_other_rows(seed
 
 
 def slope(h, w, *, angle):
-    """Grass below a straight boundary tilted by `angle` degrees, sea above: each with a
-    grain of its own (blotches in the grass, waves stretched along the rows in the sea).
-    Also returns which pixels are grass."""
-    rng = np.random.default_rng(3)
+    """Grass below a straight boundary tilted by `angle` degrees, sea above (`grass_and_sea`)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    below = (yy - h / 2) * np.cos(np.radians(angle)) - (xx - w / 2) * np.sin(np.radians(angle)) > 0
+    return grass_and_sea((yy - h / 2) * np.cos(np.radians(angle)) - (xx - w / 2) * np.sin(np.radians(angle)) > 0)
+
+
+def grass_and_sea(below):
+    """Grass where `below` (H, W) bool, sea elsewhere: each with a grain of its own
+    (blotches in the grass, waves stretched along the rows in the sea)."""
+    h, w = below.shape
+    rng = np.random.default_rng(3)
     grain = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), 2.0) * 40
     waves = cv2.GaussianBlur(rng.normal(0, 1, (h, w)), (0, 0), sigmaX=6, sigmaY=1) * 40
     grass = np.dstack([80 + grain, 120 + grain, 60 + grain / 2])
@@ -330,3 +334,37 @@ def test_a_slope_crossing_the_corner_of_a_hole_is_continued_without_a_notch(seed
     got, truth = grass(out), grass(photo)
     offsets = [abs(int(got[:, c].sum()) - int(truth[:, c].sum())) for c in columns]
     assert max(offsets) <= 2, offsets
+
+
+def valley(h, w, *, depth):
+    """As `slope`, but the boundary is a parabola dipping `depth` px in the middle of the
+    photo (a treeline's valley), and its ends rise to h / 2 at the left and right edges."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    return grass_and_sea(yy > h / 2 + depth * (1 - ((xx - w / 2) / (w / 2)) ** 2))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_curved_boundary_through_a_hole_is_continued_as_a_curve(seed):
+    """As objects 13972's treeline: a boundary that curves through an object-sized hole
+    fails the straightness check, and the search copied its edge from the sides, where it
+    is higher, into the hole: grass poked up into the sea, 19 and 17 px off the truth in
+    some column on d43a54f (seeds 0 and 1). A parabola through where the boundary enters
+    and leaves, bent to its slopes outside (patch._Sides, held at the coarse levels),
+    keeps every column within 8 px (6 and 5)."""
+    h = w = 256
+    depth = 60
+    photo = valley(h, w, depth=depth)
+    mask = np.zeros((h, w), np.uint8)
+    cv2.ellipse(mask, (w // 2, h // 2 + depth - 15), (40, 34), 0, 0, 360, 255, -1)  # 15 px above the bottom
+    hole = mask > 0
+    out = pipeline.repair(with_content_under(photo, mask, "flat"), mask, engine="auto", dilate=0, feather=0,
+                          seed=seed).rgb
+
+    def grass(img):
+        blurred = cv2.medianBlur(img, 5).astype(int)
+        return ((blurred[:, :, 1] - blurred[:, :, 2]) > 0) & hole
+
+    columns = np.flatnonzero(hole.sum(axis=0) >= 12)
+    got, truth = grass(out), grass(photo)
+    offsets = [abs(int(got[:, c].sum()) - int(truth[:, c].sum())) for c in columns]
+    assert max(offsets) <= 8, offsets

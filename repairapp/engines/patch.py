@@ -129,6 +129,12 @@ FUSE_SMOOTH = 2.0
 # noisy textures, whose detail the full change would flatten, keep only its smooth
 # part as before (bench/README.md, "Fourth pass").
 FUSE_FLAT = 4.0
+# ... and in a LARGE_HOLE, a seam between two hole pixels whose sources are both at
+# least this flat (_flatness) is fitted however far apart their shades are, not kept:
+# two shades of one sky. The coarsest level took the left half of 13448's sky from
+# its dark top and the right half from the pale sky by the horizon, and the kept seam
+# showed as a vertical edge through the sky (bench/README.md, "Seventh pass").
+SEAM_FLAT = 0.25
 # A hole covering less than this share of its box (a thin stroke) is solved over its own
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
@@ -957,6 +963,7 @@ class _Level:
             known &= ~in_hole.take(beside)
             return known, _planes_at(image, at) - _planes_at(image, beside)
 
+        flat = self._flatness(source)
         # Pixels FUSE_CHUNK at a time: all at once took ~160 bytes a hole pixel.
         residual = np.zeros((3, n), np.float32)
         for dy, dx in ((0, 1), (1, 0)):
@@ -985,8 +992,11 @@ class _Level:
                         delta = np.where(known, delta, np.where(use_second, -second - step_now, 0))
                         if keep_seams:
                             # A seam between pieces of different content (a field's
-                            # piece beside a sky's) is an edge too: kept as copied.
-                            delta *= _within_edge(delta)
+                            # piece beside a sky's) is an edge too: kept as copied;
+                            # one between two flat pieces (two shades of one sky) is
+                            # fitted, so the shades blend (SEAM_FLAT).
+                            sky = (flat[part] >= SEAM_FLAT) & (flat.take(np.maximum(neighbour, 0)) >= SEAM_FLAT)
+                            delta *= _within_edge(delta) | sky
                         pair[:, part] = delta * (neighbour >= 0)
             residual += pair
             # ... and the opposite step in the second pixel's equation.
@@ -996,7 +1006,7 @@ class _Level:
                 residual[:, part] -= pair.take(np.maximum(first, 0), axis=1) * (first >= 0)
             del pair
         residual = np.ascontiguousarray(residual.T)
-        change = _smooth_solution(pixels, wp, residual, cycles, self._flatness(source))
+        change = _smooth_solution(pixels, wp, residual, cycles, flat)
         change += image.take(pixels, axis=0)  # the same sum as image[pixels] += change
         image[pixels] = change
         self._refresh_border()

@@ -312,7 +312,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             # Across a boundary the seams between its two sides' pieces are kept, as in
             # a large hole: fitted to each other they spread a dark haze of the slope
             # over the sea along 06343's line.
-            lvl.fuse(keep_seams=large or sides is not None)
+            # In a large hole the seams between two flat pieces (two shades of one sky)
+            # are fitted all the same (SEAM_FLAT); across a boundary all are kept.
+            lvl.fuse(keep_seams=large or sides is not None, fit_flat_seams=large)
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
@@ -905,7 +907,7 @@ class _Level:
 
     # --- gradient-domain fusion --------------------------------------------------------
 
-    def fuse(self, cycles: int = FUSE_CYCLES, *, keep_seams: bool = False) -> None:
+    def fuse(self, cycles: int = FUSE_CYCLES, *, keep_seams: bool = False, fit_flat_seams: bool = False) -> None:
         """Keep the copied gradients, not the copied shades (Perez et al. 2003).
 
         Solves for the hole pixels f: for every hole pixel p, the sum over its 4
@@ -930,7 +932,9 @@ class _Level:
         sources), so this only touches the seams between pieces copied from different
         places: a piece of field beside a piece of sky is no longer made to agree with
         it, and each is shaded by its border with the known pixels (LARGE_HOLE). Seams
-        between two shades of one sky still are made to agree.
+        between two shades of one sky still are made to agree where they are within
+        FUSE_EDGE, and with `fit_flat_seams` however far apart, if both pieces are flat
+        (SEAM_FLAT).
         """
         # The search and the votes are over: their features (64 bytes a pixel of the
         # level, and as much again per target), field (8 bytes a pixel), targets'
@@ -993,10 +997,12 @@ class _Level:
                         if keep_seams:
                             # A seam between pieces of different content (a field's
                             # piece beside a sky's) is an edge too: kept as copied;
-                            # one between two flat pieces (two shades of one sky) is
-                            # fitted, so the shades blend (SEAM_FLAT).
-                            sky = (flat[part] >= SEAM_FLAT) & (flat.take(np.maximum(neighbour, 0)) >= SEAM_FLAT)
-                            delta *= _within_edge(delta) | sky
+                            # with `fit_flat_seams`, one between two flat pieces (two
+                            # shades of one sky) is fitted, so the shades blend (SEAM_FLAT).
+                            kept = _within_edge(delta)
+                            if fit_flat_seams:
+                                kept |= (flat[part] >= SEAM_FLAT) & (flat.take(np.maximum(neighbour, 0)) >= SEAM_FLAT)
+                            delta *= kept
                         pair[:, part] = delta * (neighbour >= 0)
             residual += pair
             # ... and the opposite step in the second pixel's equation.

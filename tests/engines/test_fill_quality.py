@@ -354,7 +354,7 @@ def _fused_seam(right_source_noise):
         copy[8:40, cols] = image[sy, sx]
         level.source_of[8 + r:40 + r, cols.start + r:cols.stop + r] = (sx + r, sy + r)
     level.set_hole_pixels(copy)
-    level.fuse(keep_seams=True)
+    level.fuse(keep_seams=True, fit_flat_seams=True)
     out = level.result(image).astype(float)
     return np.abs(out[10:38, seam] - out[10:38, seam - 1]).max()
 

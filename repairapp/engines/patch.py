@@ -295,7 +295,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
         local = lvl.hole_count > FULL_SEARCH_PIXELS
-        if level > 0 and not local and lvl.hp * lvl.wp <= RICH_PIXELS and not lvl.rows_weigh:
+        if level > 0 and not local and lvl.hp * lvl.wp <= RICH_PIXELS:
             lvl.basis = _RICH
         steps = 1 if local else FINE_STEPS if level <= 1 else min(1 + 2 * level, iterations + 2)
         for step in range(steps):

@@ -129,6 +129,12 @@ FUSE_SMOOTH = 2.0
 # noisy textures, whose detail the full change would flatten, keep only its smooth
 # part as before (bench/README.md, "Fourth pass").
 FUSE_FLAT = 4.0
+# ... and in a LARGE_HOLE, a seam between two hole pixels whose sources are both at
+# least this flat (_flatness) is fitted however far apart their shades are, not kept:
+# two shades of one sky. The coarsest level took the left half of 13448's sky from
+# its dark top and the right half from the pale sky by the horizon, and the kept seam
+# showed as a vertical edge through the sky (bench/README.md, "Seventh pass").
+SEAM_FLAT = 0.25
 # A hole covering less than this share of its box (a thin stroke) is solved over its own
 # pixels with SPARSE_STEPS conjugate-gradient steps instead of a multigrid over the box.
 SPARSE_SHARE = 0.3
@@ -331,7 +337,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             # Across a boundary the seams between its two sides' pieces are kept, as in
             # a large hole: fitted to each other they spread a dark haze of the slope
             # over the sea along 06343's line.
-            lvl.fuse(keep_seams=large or sides is not None)
+            # In a large hole the seams between two flat pieces (two shades of one sky)
+            # are fitted all the same (SEAM_FLAT); across a boundary all are kept.
+            lvl.fuse(keep_seams=large or sides is not None, fit_flat_seams=large)
         level_image = lvl.result(image if level == 0 else _to_uint8(images[level]))
         coarser = lvl
     return level_image
@@ -981,7 +989,7 @@ class _Level:
 
     # --- gradient-domain fusion --------------------------------------------------------
 
-    def fuse(self, cycles: int = FUSE_CYCLES, *, keep_seams: bool = False) -> None:
+    def fuse(self, cycles: int = FUSE_CYCLES, *, keep_seams: bool = False, fit_flat_seams: bool = False) -> None:
         """Keep the copied gradients, not the copied shades (Perez et al. 2003).
 
         Solves for the hole pixels f: for every hole pixel p, the sum over its 4
@@ -1006,7 +1014,9 @@ class _Level:
         sources), so this only touches the seams between pieces copied from different
         places: a piece of field beside a piece of sky is no longer made to agree with
         it, and each is shaded by its border with the known pixels (LARGE_HOLE). Seams
-        between two shades of one sky still are made to agree.
+        between two shades of one sky still are made to agree where they are within
+        FUSE_EDGE, and with `fit_flat_seams` however far apart, if both pieces are flat
+        (SEAM_FLAT).
         """
         # The search and the votes are over: their features (64 bytes a pixel of the
         # level, and as much again per target), field (8 bytes a pixel), targets'
@@ -1039,6 +1049,7 @@ class _Level:
             known &= ~in_hole.take(beside)
             return known, _planes_at(image, at) - _planes_at(image, beside)
 
+        flat = self._flatness(source)
         # Pixels FUSE_CHUNK at a time: all at once took ~160 bytes a hole pixel.
         residual = np.zeros((3, n), np.float32)
         for dy, dx in ((0, 1), (1, 0)):
@@ -1067,8 +1078,13 @@ class _Level:
                         delta = np.where(known, delta, np.where(use_second, -second - step_now, 0))
                         if keep_seams:
                             # A seam between pieces of different content (a field's
-                            # piece beside a sky's) is an edge too: kept as copied.
-                            delta *= _within_edge(delta)
+                            # piece beside a sky's) is an edge too: kept as copied;
+                            # with `fit_flat_seams`, one between two flat pieces (two
+                            # shades of one sky) is fitted, so the shades blend (SEAM_FLAT).
+                            kept = _within_edge(delta)
+                            if fit_flat_seams:
+                                kept |= (flat[part] >= SEAM_FLAT) & (flat.take(np.maximum(neighbour, 0)) >= SEAM_FLAT)
+                            delta *= kept
                         pair[:, part] = delta * (neighbour >= 0)
             residual += pair
             # ... and the opposite step in the second pixel's equation.
@@ -1078,7 +1094,7 @@ class _Level:
                 residual[:, part] -= pair.take(np.maximum(first, 0), axis=1) * (first >= 0)
             del pair
         residual = np.ascontiguousarray(residual.T)
-        change = _smooth_solution(pixels, wp, residual, cycles, self._flatness(source))
+        change = _smooth_solution(pixels, wp, residual, cycles, flat)
         change += image.take(pixels, axis=0)  # the same sum as image[pixels] += change
         image[pixels] = change
         self._refresh_border()

@@ -368,3 +368,41 @@ def test_a_curved_boundary_through_a_hole_is_continued_as_a_curve(seed):
     got, truth = grass(out), grass(photo)
     offsets = [abs(int(got[:, c].sum()) - int(truth[:, c].sum())) for c in columns]
     assert max(offsets) <= 8, offsets
+
+
+def _fused_seam(right_source_noise):
+    """A large hole's fusion (keep_seams) of a copy whose left half came from the dark end
+    of a smooth sky and whose right half from its pale end (or, with noise, from a rough
+    field of the same shade): the step across the seam between the halves, after fusing."""
+    from repairapp.engines import patch
+
+    h, w, r = 64, 96, patch.PATCH_RADIUS
+    xx = np.broadcast_to(np.arange(w, dtype=np.float64), (h, w))
+    sky = 100 + 60 * xx / (w - 1)                                  # dark on the left, pale on the right
+    image = np.dstack([sky, sky + 20, np.full((h, w), 230.0)])
+    image[48:, 72:] += np.random.default_rng(0).normal(0, right_source_noise, (h - 48, w - 72, 3))
+    image = image.clip(0, 255).astype(np.uint8)
+    hole = np.zeros((h, w), bool)
+    hole[8:40, 24:72] = True
+    level = patch._Level(image, hole, r, hole)
+    left, right, seam = (20, 20), (76, 56), 48                     # sources (x, y), the seam's column
+    copy = image.copy()
+    level.source_of = np.full((level.hp, level.wp, 2), -1, np.int16)
+    for (sx, sy), cols in ((left, slice(24, seam)), (right, slice(seam, 72))):
+        copy[8:40, cols] = image[sy, sx]
+        level.source_of[8 + r:40 + r, cols.start + r:cols.stop + r] = (sx + r, sy + r)
+    level.set_hole_pixels(copy)
+    level.fuse(keep_seams=True, fit_flat_seams=True)
+    out = level.result(image).astype(float)
+    return np.abs(out[10:38, seam] - out[10:38, seam - 1]).max()
+
+
+def test_a_large_hole_blends_two_shades_of_one_sky_but_keeps_a_field_beside_the_sky():
+    """In a large hole the seams between copied pieces of different content are kept
+    (a field's piece beside a sky's), but two flat pieces copied from two shades of one
+    sky are fitted to each other: the kept seam was a vertical edge through places
+    13448's sky. d43a54f kept both seams (a step of 35 grey levels in the sky; 6 here)."""
+    import repairapp.engines.patch as patch
+
+    assert _fused_seam(0) < 10                          # two shades of one sky: blended
+    assert _fused_seam(25) > patch.FUSE_EDGE            # a rough field beside the sky: kept

@@ -186,6 +186,8 @@ GUIDE_RADIUS = 32.0
 GUIDE_LEVELS = 1
 GUIDE_SIGMA = 4.0
 GUIDE_WEIGHT = 1.0
+GUIDE_FROM = "match"
+GUIDE_RING = 6.0
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -245,8 +247,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         if level == TOUCHED_LEVELS + 1 and refill is not None:
             fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
+        busy = None
         if guided and level <= GUIDE_LEVELS:
-            lvl.guide = _busyness(images[level], fill) * np.float32(GUIDE_WEIGHT * (2 * r + 1))
+            busy = _busyness(images[level], fill) * np.float32(GUIDE_WEIGHT * (2 * r + 1))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
         if fill is not holes[level]:
@@ -259,6 +262,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.upsample_field(coarser)
             coarser = None  # its buffers, a quarter of this level's, are not needed any more
             lvl.vote(uniform=True)
+        if busy is not None:
+            lvl.guide = busy if level == len(images) - 1 or GUIDE_FROM == "nearest" else lvl.guide_from_field(busy, fill)
         # Levels whose hole is small enough search the whole reach; larger ones (the
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
@@ -586,6 +591,28 @@ class _Level:
         where = np.flatnonzero(sources.ravel())[labels[ys - y0, xs - x0] - 1]
         sy, sx = np.divmod(where, x1 - x0)
         return (sy + y0).astype(np.int32), (sx + x0).astype(np.int32)
+
+    def guide_from_field(self, busy: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """`busy` (h, w) with each hole pixel's value replaced by the value at the centre
+        of its current match (the coarser level's, upsampled), held within the range of
+        the known ring's values nearby."""
+        r, w = self.r, self.size[1]
+        depth = cv2.distanceTransform((~hole).astype(np.uint8) ^ 1, cv2.DIST_L2, 3)
+        outside = cv2.distanceTransform(hole.astype(np.uint8) ^ 1, cv2.DIST_L2, 3)
+        ring = (~hole) & (outside <= GUIDE_RING)
+        span = 2 * int(np.ceil(depth.max())) + 1
+        square = np.ones((2 * span + 1, 2 * span + 1), np.uint8)
+        lo = cv2.erode(np.where(ring, busy, np.float32(1e9)).astype(np.float32), square)
+        hi = cv2.dilate(np.where(ring, busy, np.float32(0)).astype(np.float32), square)
+        out = busy.copy()
+        hy, hx = np.divmod(self.h_idx, self.wp)
+        at = (hy - r) * w + (hx - r)
+        sy, sx = self.nnf_y[self.h_idx] - r, self.nnf_x[self.h_idx] - r
+        matched = busy[sy, sx]
+        low, high = lo.reshape(-1)[at], hi.reshape(-1)[at]
+        fine = low <= high
+        out.reshape(-1)[at[fine]] = np.clip(matched[fine], low[fine], high[fine])
+        return out
 
     # --- patch features ---------------------------------------------------------------
 

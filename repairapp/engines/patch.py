@@ -171,22 +171,30 @@ RICH_PIXELS = 1 << 18
 LAYERED = 20.0
 LAYERED_STEPS = 400
 LAYERED_PIXELS = 1 << 14
-# A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px) is
-# matched at levels 0 to GUIDE_LEVELS with one more feature: how busy the patch's
-# surroundings are, the mean |Laplacian| of the grey levels within a Gaussian of
-# GUIDE_SIGMA px over known pixels, times GUIDE_WEIGHT x the patch's side (_busyness).
-# Without it a target whose first guess is the coarser level's blur matches smooth
-# sources best (the low DCT features cannot tell grain from none), copies them and
-# stays smooth: grain beside a smooth region was filled from the smooth one.
-# Inside the hole each pixel takes the busyness of the nearest known pixel, so a stroke
-# that crosses from sky into rock asks for the sky's on the sky side and the rock's on
-# the rock side; a mean over the known pixels around it (as tried in the sixth pass)
-# gave both sides the average of the two, which matched neither.
+# A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; the
+# bench's strokes, grown by the pipeline's 2 px, measure 7-22, two crossing up to ~37,
+# its object blobs 43 and more) is matched at levels 0 to GUIDE_LEVELS with one more
+# feature: how busy the patch's surroundings are, the mean |Laplacian| of the grey
+# levels within a Gaussian of GUIDE_SIGMA px over known pixels (_busyness), times
+# GUIDE_WEIGHT x the patch's side. Without it a target whose first guess is the coarser
+# level's blur matches smooth sources best (the low DCT features cannot tell grain from
+# none), copies them and stays smooth: a stroke in grain beside a smooth region was
+# filled from the smooth one (texture ratio 0.17-0.31, tests/engines/test_fill_quality.py),
+# a beach's sand at half its grain.
+# What a hole pixel asks for is what its match at the coarser level measures at this
+# level (_Level.guide_from_field), held within the range of the known pixels' values
+# within GUIDE_RING px of the hole nearby. So a stroke that crosses from sky into rock
+# asks for the sky's busyness where the coarse levels put sky and the rock's where they
+# put rock, and a stroke whose surroundings are all grain asks for grain whatever the
+# coarse match was. One value for the whole stroke (the mean of the known pixels around
+# it, sixth pass) asked for the mean of sky and rock on both sides: dark smudges over a
+# crater's rim in the sky; the nearest known pixel's value asked for rock's busyness in
+# a rock face beside busier boulders: black blobs of shadow (bench/README.md, "Seventh
+# pass: strokes2").
 GUIDE_RADIUS = 32.0
 GUIDE_LEVELS = 1
 GUIDE_SIGMA = 4.0
 GUIDE_WEIGHT = 1.0
-GUIDE_FROM = "match"
 GUIDE_RING = 6.0
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
@@ -263,7 +271,8 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             coarser = None  # its buffers, a quarter of this level's, are not needed any more
             lvl.vote(uniform=True)
         if busy is not None:
-            lvl.guide = busy if level == len(images) - 1 or GUIDE_FROM == "nearest" else lvl.guide_from_field(busy, fill)
+            # The coarsest level has no coarser match: the nearest known pixel's value.
+            lvl.guide = busy if level == len(images) - 1 else lvl.guide_from_field(busy, fill)
         # Levels whose hole is small enough search the whole reach; larger ones (the
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
@@ -593,25 +602,25 @@ class _Level:
         return (sy + y0).astype(np.int32), (sx + x0).astype(np.int32)
 
     def guide_from_field(self, busy: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        """`busy` (h, w) with each hole pixel's value replaced by the value at the centre
-        of its current match (the coarser level's, upsampled), held within the range of
-        the known ring's values nearby."""
+        """The guide feature (GUIDE_RADIUS): `busy` (h, w), the level's _busyness, with
+        each pixel of `hole` (h, w) bool taking the value at its current match (the
+        coarser level's, upsampled), held within the range of the values at the known
+        pixels within GUIDE_RING px of the hole that lie within twice the hole's depth
+        of it: where those all measure grain, the hole asks for grain."""
         r, w = self.r, self.size[1]
-        depth = cv2.distanceTransform((~hole).astype(np.uint8) ^ 1, cv2.DIST_L2, 3)
-        outside = cv2.distanceTransform(hole.astype(np.uint8) ^ 1, cv2.DIST_L2, 3)
-        ring = (~hole) & (outside <= GUIDE_RING)
+        depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+        ring = (~hole) & (cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3) <= GUIDE_RING)
         span = 2 * int(np.ceil(depth.max())) + 1
         square = np.ones((2 * span + 1, 2 * span + 1), np.uint8)
-        lo = cv2.erode(np.where(ring, busy, np.float32(1e9)).astype(np.float32), square)
-        hi = cv2.dilate(np.where(ring, busy, np.float32(0)).astype(np.float32), square)
-        out = busy.copy()
+        low = cv2.erode(np.where(ring, busy, np.float32(np.inf)), square).ravel()
+        high = cv2.dilate(np.where(ring, busy, np.float32(0)), square).ravel()
         hy, hx = np.divmod(self.h_idx, self.wp)
         at = (hy - r) * w + (hx - r)
-        sy, sx = self.nnf_y[self.h_idx] - r, self.nnf_x[self.h_idx] - r
-        matched = busy[sy, sx]
-        low, high = lo.reshape(-1)[at], hi.reshape(-1)[at]
-        fine = low <= high
-        out.reshape(-1)[at[fine]] = np.clip(matched[fine], low[fine], high[fine])
+        matched = busy[self.nnf_y[self.h_idx] - r, self.nnf_x[self.h_idx] - r]
+        # A hole pixel with no ring pixel that near keeps its nearest known pixel's value.
+        near = low[at] <= high[at]
+        out = busy.copy()
+        out.ravel()[at[near]] = np.clip(matched[near], low[at[near]], high[at[near]])
         return out
 
     # --- patch features ---------------------------------------------------------------

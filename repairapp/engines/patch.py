@@ -355,7 +355,11 @@ def _busyness(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     pixel takes the value of the nearest such pixel (its own side of an edge the hole
     crosses).
     """
-    grey = image.astype(np.float32).mean(axis=2)
+    # The mean of the channels, as image.astype(np.float32).mean(axis=2) sums and divides
+    # them (the same floats), in a third of its time.
+    red, green, blue = cv2.split(image)
+    grey = cv2.add(cv2.add(red, green, dtype=cv2.CV_32F), blue, dtype=cv2.CV_32F)
+    grey /= np.float32(3)
     measured = cv2.erode((~hole).astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
     if not measured.any():
         return np.zeros(hole.shape, np.float32)
@@ -364,8 +368,12 @@ def _busyness(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     blurred = cv2.GaussianBlur(sums, (0, 0), GUIDE_SIGMA)
     out = blurred[:, :, 0] / np.maximum(blurred[:, :, 1], 1e-6)
     _, labels = cv2.distanceTransformWithLabels(1 - measured, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
-    # DIST_LABEL_PIXEL numbers the zero (measured) pixels 1, 2, ... in raster order.
-    return out.ravel()[np.flatnonzero(measured.ravel())[labels.ravel() - 1]].reshape(hole.shape)
+    # DIST_LABEL_PIXEL numbers the zero (measured) pixels 1, 2, ... in raster order;
+    # a measured pixel is its own nearest.
+    flat = out.ravel()
+    unmeasured = np.flatnonzero(measured.ravel() == 0)
+    flat[unmeasured] = flat[np.flatnonzero(measured.ravel())[labels.ravel()[unmeasured] - 1]]
+    return out
 
 
 def _to_uint8(level: np.ndarray) -> np.ndarray:
@@ -646,9 +654,11 @@ class _Level:
             if self.features is None:
                 self.features = np.zeros((self.hp * self.wp, columns), np.float32)
             if self.guide is not None:
-                # Fixed for the level: the hole's own value is its surroundings'.
-                r = self.r
-                self.features[:, -1] = cv2.copyMakeBorder(self.guide, r, r, r, r, cv2.BORDER_REFLECT_101).ravel()
+                # Fixed for the level; like the projections, only read within the reach boxes.
+                guide = cv2.copyMakeBorder(self.guide, r, r, r, r, cv2.BORDER_REFLECT_101)
+                column = self.features.reshape(self.hp, self.wp, -1)[:, :, -1]
+                for y0, y1, x0, x1 in self.reach_boxes:
+                    column[y0:y1, x0:x1] = guide[y0:y1, x0:x1]
         grid = self.features.reshape(self.hp, self.wp, -1)
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
             patches = self.image[y0 - r:y1 + r, x0 - r:x1 + r]

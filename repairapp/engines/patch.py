@@ -527,7 +527,9 @@ class _Level:
         self._neighbours = {}  # (jump, dy, dx) -> the targets' neighbours, see _neighbour
         self.spare = None  # a coarser level's feature grid, to reuse (upsample_field, compute_features)
         self.basis = _BASIS
-        self.guide = None  # (h, w) float32, one more feature per patch (GUIDE_RADIUS), or None
+        # (h, w) float32, one more feature per patch (GUIDE_RADIUS), or None; padded by
+        # compute_features.
+        self.guide = None
 
     # --- filling the hole -------------------------------------------------------------
 
@@ -653,19 +655,14 @@ class _Level:
             self.spare = None  # let go before a fresh grid is made: never both alive
             if self.features is None:
                 self.features = np.zeros((self.hp * self.wp, columns), np.float32)
-            if self.guide is not None:
-                # Fixed for the level; like the projections, only read within the reach boxes.
-                guide = cv2.copyMakeBorder(self.guide, r, r, r, r, cv2.BORDER_REFLECT_101)
-                column = self.features.reshape(self.hp, self.wp, -1)[:, :, -1]
-                for y0, y1, x0, x1 in self.reach_boxes:
-                    column[y0:y1, x0:x1] = guide[y0:y1, x0:x1]
+            if self.guide is not None:  # padded as the image is, once
+                self.guide = cv2.copyMakeBorder(self.guide, r, r, r, r, cv2.BORDER_REFLECT_101)
         grid = self.features.reshape(self.hp, self.wp, -1)
+        # The guide (GUIDE_RADIUS), fixed for the level, is merged in as the last feature.
+        guide = self.guide
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
-            patches = self.image[y0 - r:y1 + r, x0 - r:x1 + r]
-            if self.guide is None:
-                _project(patches, self.basis, inner=r, out=grid[y0:y1, x0:x1])
-            else:  # the grid's last column is the guide: OpenCV cannot write a strided view
-                grid[y0:y1, x0:x1, :-1] = _project(patches, self.basis, inner=r)
+            _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r, out=grid[y0:y1, x0:x1],
+                     extra=None if guide is None else guide[y0:y1, x0:x1])
         # A copy of the targets' features is quicker to read than the grid (11 % of the
         # whole repair at 2 MP) but takes 64 bytes a target: 265 MB for the 4.3 M of a
         # 24 MP photo's 15 % hole, whose candidates then read the grid.
@@ -1219,10 +1216,12 @@ _RICH = (
 )
 
 
-def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | None = None,
+             extra: np.ndarray | None = None) -> np.ndarray:
     """(H, W, len(basis)) float32: each pixel's 7x7x3 patch in a fixed orthonormal DCT basis;
     without its outer `inner` px when given (those are only the frame the filters read).
     Written into `out` (a view of that shape, e.g. of the level's feature grid) if given.
+    With `extra` (H, W) float32, one more feature after them (len(basis) + 1).
 
     Orthonormal, so the distance between two projections never exceeds the patches' SSD
     and the largest components carry most of it. A fixed basis costs nothing to fit
@@ -1246,6 +1245,8 @@ def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | No
             rows[key, v] = cv2.sepFilter2D(planes[key], cv2.CV_32F, _ROWS[v], _ONE, borderType=cv2.BORDER_REFLECT_101)
         plane = cv2.sepFilter2D(rows[key, v], cv2.CV_32F, _ONE, _ROWS[u], borderType=cv2.BORDER_REFLECT_101)
         filtered.append(plane[inner:plane.shape[0] - inner, inner:plane.shape[1] - inner])
+    if extra is not None:
+        filtered.append(extra)
     # Interleaved by cv2.merge: 2-3x faster than writing each plane into a strided view;
     # straight into `out` when given, rather than a new array copied there.
     if out is None:

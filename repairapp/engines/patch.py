@@ -179,7 +179,7 @@ LAYERED_PIXELS = 1 << 14
 # GUIDE_WEIGHT x the patch's side. Without it a target whose first guess is the coarser
 # level's blur matches smooth sources best (the low DCT features cannot tell grain from
 # none), copies them and stays smooth: a stroke in grain beside a smooth region was
-# filled from the smooth one (texture ratio 0.17-0.31, tests/engines/test_fill_quality.py),
+# filled from the smooth one (texture ratio 0.15-0.38, tests/engines/test_fill_quality.py),
 # a beach's sand at half its grain.
 # What a hole pixel asks for is what its match at the coarser level measures at this
 # level (_Level.guide_from_field), held within the range of the known pixels' values

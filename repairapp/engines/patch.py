@@ -242,6 +242,31 @@ SIDE_SLOPES = 0.5
 SIDE_SLOPE_MIN = 0.2
 SIDE_BEND = 0.5
 SIDE_CURVE_LEVEL = 2
+# A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; the
+# bench's strokes, grown by the pipeline's 2 px, measure 7-22, two crossing up to ~37,
+# its object blobs 43 and more) is matched at levels 0 to GUIDE_LEVELS with one more
+# feature: how busy the patch's surroundings are, the mean |Laplacian| of the grey
+# levels within a Gaussian of GUIDE_SIGMA px over known pixels (_busyness), times
+# GUIDE_WEIGHT x the patch's side. Without it a target whose first guess is the coarser
+# level's blur matches smooth sources best (the low DCT features cannot tell grain from
+# none), copies them and stays smooth: a stroke in grain beside a smooth region was
+# filled from the smooth one (texture ratio 0.15-0.38, tests/engines/test_fill_quality.py),
+# a beach's sand at half its grain.
+# What a hole pixel asks for is what its match at the coarser level measures at this
+# level (_Level.guide_from_field), held within the range of the known pixels' values
+# within GUIDE_RING px of the hole nearby. So a stroke that crosses from sky into rock
+# asks for the sky's busyness where the coarse levels put sky and the rock's where they
+# put rock, and a stroke whose surroundings are all grain asks for grain whatever the
+# coarse match was. One value for the whole stroke (the mean of the known pixels around
+# it, sixth pass) asked for the mean of sky and rock on both sides: dark smudges over a
+# crater's rim in the sky; the nearest known pixel's value asked for rock's busyness in
+# a rock face beside busier boulders: black blobs of shadow (bench/README.md, "Seventh
+# pass: strokes2").
+GUIDE_RADIUS = 32.0
+GUIDE_LEVELS = 1
+GUIDE_SIGMA = 4.0
+GUIDE_WEIGHT = 1.0
+GUIDE_RING = 6.0
 
 ITERATIONS = Param("iterations", int, 4, "EM steps at the coarse levels are at most this + 2", 1, 20)
 MARGIN = Param("margin", int, 0, "context margin in px around the mask (0 = automatic)", 0, 4096)
@@ -285,6 +310,7 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
 
     images, holes, touched = _pyramid(image, hole, r)
     refill = _compact_refill(hole, holes, touched)
+    guided = GUIDE_WEIGHT > 0 and float(regions.inscribed_radius(hole).max()) <= GUIDE_RADIUS
     # The coarsest level's hole is small (the pyramid shrinks it): diffusion, which
     # reads only known pixels, is a fair first guess there; a layered one in a large
     # hole, whose layout it decides (LAYERED).
@@ -304,6 +330,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
         lvl.rows_weigh = large and level == len(images) - 1
         if sides is not None and level >= sides.first_level:
             sides.constrain(lvl, images[level], fill, level)
+        busy = None
+        if guided and level <= GUIDE_LEVELS:
+            busy = _busyness(images[level], fill) * np.float32(GUIDE_WEIGHT * (2 * r + 1))
         guess = level_image if level_image.shape[:2] == lvl.size else cv2.resize(
             level_image, lvl.size[::-1], interpolation=cv2.INTER_LINEAR)
         if fill is not holes[level]:
@@ -316,6 +345,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.upsample_field(coarser)
             coarser = None  # its buffers, a quarter of this level's, are not needed any more
             lvl.vote(uniform=True)
+        if busy is not None:
+            # The coarsest level has no coarser match: the nearest known pixel's value.
+            lvl.guide = busy if level == len(images) - 1 else lvl.guide_from_field(busy, fill)
         # Levels whose hole is small enough search the whole reach; larger ones (the
         # finest levels of a big hole) only refine the upsampled field nearby: the
         # levels below them, whose hole is that size, have settled the structure.
@@ -601,6 +633,36 @@ def _planes_at(image: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image.take(pixels, axis=0).T)
 
 
+def _busyness(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """(H, W) float32: how busy each pixel's surroundings are (GUIDE_RADIUS); reads only
+    the pixels of `image` (H, W, 3) outside `hole` (H, W) bool.
+
+    At a known pixel, the mean |Laplacian| of the grey levels within a Gaussian of
+    GUIDE_SIGMA px, over the pixels whose 3 x 3 Laplacian reads no hole pixel; a hole
+    pixel takes the value of the nearest such pixel (its own side of an edge the hole
+    crosses).
+    """
+    # The mean of the channels, as image.astype(np.float32).mean(axis=2) sums and divides
+    # them (the same floats), in a third of its time.
+    red, green, blue = cv2.split(image)
+    grey = cv2.add(cv2.add(red, green, dtype=cv2.CV_32F), blue, dtype=cv2.CV_32F)
+    grey /= np.float32(3)
+    measured = cv2.erode((~hole).astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    if not measured.any():
+        return np.zeros(hole.shape, np.float32)
+    weight = measured.astype(np.float32)
+    sums = cv2.merge([np.abs(cv2.Laplacian(grey, cv2.CV_32F)) * weight, weight])
+    blurred = cv2.GaussianBlur(sums, (0, 0), GUIDE_SIGMA)
+    out = blurred[:, :, 0] / np.maximum(blurred[:, :, 1], 1e-6)
+    _, labels = cv2.distanceTransformWithLabels(1 - measured, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    # DIST_LABEL_PIXEL numbers the zero (measured) pixels 1, 2, ... in raster order;
+    # a measured pixel is its own nearest.
+    flat = out.ravel()
+    unmeasured = np.flatnonzero(measured.ravel() == 0)
+    flat[unmeasured] = flat[np.flatnonzero(measured.ravel())[labels.ravel()[unmeasured] - 1]]
+    return out
+
+
 def _to_uint8(level: np.ndarray) -> np.ndarray:
     return level if level.dtype == np.uint8 else np.clip(np.rint(level), 0, 255).astype(np.uint8)
 
@@ -759,6 +821,9 @@ class _Level:
         self.side_t = None
         self.side_src = None
         self.vote_side = None   # (hp, wp): per hole pixel, the side whose colour it takes in the votes
+        # (h, w) float32, one more feature per patch (GUIDE_RADIUS), or None; padded by
+        # compute_features.
+        self.guide = None
 
     # --- filling the hole -------------------------------------------------------------
 
@@ -840,6 +905,28 @@ class _Level:
         sy, sx = np.divmod(where, x1 - x0)
         return (sy + y0).astype(np.int32), (sx + x0).astype(np.int32)
 
+    def guide_from_field(self, busy: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """The guide feature (GUIDE_RADIUS): `busy` (h, w), the level's _busyness, with
+        each pixel of `hole` (h, w) bool taking the value at its current match (the
+        coarser level's, upsampled), held within the range of the values at the known
+        pixels within GUIDE_RING px of the hole that lie within twice the hole's depth
+        of it: where those all measure grain, the hole asks for grain."""
+        r, w = self.r, self.size[1]
+        depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+        ring = (~hole) & (cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3) <= GUIDE_RING)
+        span = 2 * int(np.ceil(depth.max())) + 1
+        square = np.ones((2 * span + 1, 2 * span + 1), np.uint8)
+        low = cv2.erode(np.where(ring, busy, np.float32(np.inf)), square).ravel()
+        high = cv2.dilate(np.where(ring, busy, np.float32(0)), square).ravel()
+        hy, hx = np.divmod(self.h_idx, self.wp)
+        at = (hy - r) * w + (hx - r)
+        matched = busy[self.nnf_y[self.h_idx] - r, self.nnf_x[self.h_idx] - r]
+        # A hole pixel with no ring pixel that near keeps its nearest known pixel's value.
+        near = low[at] <= high[at]
+        out = busy.copy()
+        out.ravel()[at[near]] = np.clip(matched[near], low[at[near]], high[at[near]])
+        return out
+
     # --- patch features ---------------------------------------------------------------
 
     def compute_features(self, *, full: bool) -> None:
@@ -855,15 +942,21 @@ class _Level:
             # taken when it is large enough (a _RICH level's 67 values a pixel are about
             # the next finer level's 16 at four times the pixels). Fresh memory is paid for
             # page by page on first write: 40 MB at 2 MP, about a third of compute_features.
-            size = self.hp * self.wp * len(self.basis)
+            columns = len(self.basis) + (self.guide is not None)
+            size = self.hp * self.wp * columns
             if self.spare is not None and self.spare.size >= size:
-                self.features = self.spare.reshape(-1)[:size].reshape(self.hp * self.wp, len(self.basis))
+                self.features = self.spare.reshape(-1)[:size].reshape(self.hp * self.wp, columns)
             self.spare = None  # let go before a fresh grid is made: never both alive
             if self.features is None:
-                self.features = np.zeros((self.hp * self.wp, len(self.basis)), np.float32)
+                self.features = np.zeros((self.hp * self.wp, columns), np.float32)
+            if self.guide is not None:  # padded as the image is, once
+                self.guide = cv2.copyMakeBorder(self.guide, r, r, r, r, cv2.BORDER_REFLECT_101)
         grid = self.features.reshape(self.hp, self.wp, -1)
+        # The guide (GUIDE_RADIUS), fixed for the level, is merged in as the last feature.
+        guide = self.guide
         for y0, y1, x0, x1 in (self.reach_boxes if full else self.target_boxes):
-            _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r, out=grid[y0:y1, x0:x1])
+            _project(self.image[y0 - r:y1 + r, x0 - r:x1 + r], self.basis, inner=r, out=grid[y0:y1, x0:x1],
+                     extra=None if guide is None else guide[y0:y1, x0:x1])
         # A copy of the targets' features is quicker to read than the grid (11 % of the
         # whole repair at 2 MP) but takes 64 bytes a target: 265 MB for the 4.3 M of a
         # 24 MP photo's 15 % hole, whose candidates then read the grid.
@@ -1466,10 +1559,12 @@ _RICH = (
 )
 
 
-def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | None = None,
+             extra: np.ndarray | None = None) -> np.ndarray:
     """(H, W, len(basis)) float32: each pixel's 7x7x3 patch in a fixed orthonormal DCT basis;
     without its outer `inner` px when given (those are only the frame the filters read).
     Written into `out` (a view of that shape, e.g. of the level's feature grid) if given.
+    With `extra` (H, W) float32, one more feature after them (len(basis) + 1).
 
     Orthonormal, so the distance between two projections never exceeds the patches' SSD
     and the largest components carry most of it. A fixed basis costs nothing to fit
@@ -1493,6 +1588,8 @@ def _project(rgb: np.ndarray, basis=_BASIS, inner: int = 0, out: np.ndarray | No
             rows[key, v] = cv2.sepFilter2D(planes[key], cv2.CV_32F, _ROWS[v], _ONE, borderType=cv2.BORDER_REFLECT_101)
         plane = cv2.sepFilter2D(rows[key, v], cv2.CV_32F, _ONE, _ROWS[u], borderType=cv2.BORDER_REFLECT_101)
         filtered.append(plane[inner:plane.shape[0] - inner, inner:plane.shape[1] - inner])
+    if extra is not None:
+        filtered.append(extra)
     # Interleaved by cv2.merge: 2-3x faster than writing each plane into a strided view;
     # straight into `out` when given, rather than a new array copied there.
     if out is None:

@@ -406,3 +406,41 @@ def test_a_large_hole_blends_two_shades_of_one_sky_but_keeps_a_field_beside_the_
 
     assert _fused_seam(0) < 10                          # two shades of one sky: blended
     assert _fused_seam(25) > patch.FUSE_EDGE            # a rough field beside the sky: kept
+def grain_beside_smooth(size=192, *, seed=0):
+    """Grain on the left half (grey-level noise, sigma ~20), a smooth shading on the right
+    half, the same mean colour: at the coarse levels the two halves look alike."""
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.normal(0, 18, (size, size)).astype(np.float32), (0, 0), 0.8) * 1.6
+    img = np.tile(np.array([120, 110, 95], np.float32), (size, size, 1))
+    img[:, :size // 2] += grain[:, :size // 2, None]
+    img[:, size // 2:] += np.linspace(-10, 10, size, dtype=np.float32)[:, None, None]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def busyness(rgb, mask):
+    """Mean |Laplacian| of the grey levels over the mask (bench/engines/common.py's texture measure)."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F))[mask > 0].mean())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_stroke_in_grain_beside_a_smooth_region_is_filled_with_grain(seed):
+    # A 24 px stroke in the grain, its edge 14 px from the smooth half. The fine levels'
+    # first guess is the coarser level's blur, which matched the smooth half's patches
+    # best: the fill came out with 0.17-0.18 of the grain's busyness (799920d fails
+    # here). With the busyness feature (patch.GUIDE_RADIUS) 0.85-0.89.
+    img = grain_beside_smooth(seed=seed)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(mask, (70, 30), (70, 162), 255, 24)
+    result = pipeline.repair(with_content_under(img, mask, "flat"), mask, engine="auto", seed=0)
+    assert busyness(result.rgb, result.mask) >= 0.85 * busyness(img, result.mask)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_stroke_in_a_smooth_region_beside_grain_stays_smooth(seed):
+    # The same photo mirrored: the stroke lies in the smooth half, 14 px from the grain.
+    img = np.ascontiguousarray(grain_beside_smooth(seed=seed)[:, ::-1])
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(mask, (70, 30), (70, 162), 255, 24)
+    result = pipeline.repair(with_content_under(img, mask, "flat"), mask, engine="auto", seed=0)
+    assert busyness(result.rgb, result.mask) <= 1.15 * busyness(img, result.mask)

@@ -406,6 +406,8 @@ def test_a_large_hole_blends_two_shades_of_one_sky_but_keeps_a_field_beside_the_
 
     assert _fused_seam(0) < 10                          # two shades of one sky: blended
     assert _fused_seam(25) > patch.FUSE_EDGE            # a rough field beside the sky: kept
+
+
 def grain_beside_smooth(size=192, *, seed=0):
     """Grain on the left half (grey-level noise, sigma ~20), a smooth shading on the right
     half, the same mean colour: at the coarse levels the two halves look alike."""

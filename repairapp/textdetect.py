@@ -42,9 +42,6 @@ COLOUR_SIDE = 640           # long side of the colour look (detect(colour=True))
 CONTRAST_SIGMA = 3.7        # px at COLOUR_SIDE: the Gaussian the photo around a pixel is measured by
 CONTRAST_GAIN = 4           # x each channel's difference from it: a 9-11 px white caption on a pale
                             # sky or a bright wall differs by 10-20 levels, which the model does not box
-NORMAL_SIGMA = 6.0          # px at COLOUR_SIDE: the window of the normalised look (`_local_normal`)
-NORMAL_FLOOR = 6.0          # levels added to the photo's spread there: flat sky's JPEG noise stays grey
-NORMAL_GAIN = 50            # levels per unit of spread
 MODEL_FILES = {
     "Det": "PP-OCRv6_det_small.onnx",
     "Rec": "PP-OCRv6_rec_small.onnx",
@@ -150,7 +147,7 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
         # The whole look's picture when it is the same size (the tiled look's is): resizing
         # a 24 MP photo costs ~0.1 s.
         seen, seen_scale = resized if max(resized[0].shape[:2]) == max(_size(rgb, COLOUR_SIDE)[0]) else _scaled(rgb, COLOUR_SIDE)
-        for look in EXTRA_LOOKS:
+        for look in (_colourfulness, _local_contrast):
             more, more_scores = _detect(engine, look(seen))
             more = more * np.float32(scale / seen_scale)
             # On a dark photo the colour look may box a black caption with much of the photo
@@ -209,21 +206,6 @@ def _local_contrast(rgb: np.ndarray) -> np.ndarray:
     photo = rgb.astype(np.float32)
     detail = photo - cv2.GaussianBlur(photo, (0, 0), CONTRAST_SIGMA)
     return np.clip(detail * CONTRAST_GAIN + 128, 0, 255).astype(np.uint8)
-
-
-def _local_normal(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8: each channel's difference from its Gaussian blur (NORMAL_SIGMA),
-    in units of the photo's own spread around that blur there (plus NORMAL_FLOOR levels),
-    NORMAL_GAIN levels a unit, around mid-grey. Unlike `_local_contrast`, a faint caption
-    stands out as far on a busy photo as on a smooth one: a 60 % opaque white caption on a
-    cloudy sky, a black one on a stone wall."""
-    photo = rgb.astype(np.float32)
-    detail = photo - cv2.GaussianBlur(photo, (0, 0), NORMAL_SIGMA)
-    spread = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), NORMAL_SIGMA)) + NORMAL_FLOOR
-    return np.clip(detail / spread * NORMAL_GAIN + 128, 0, 255).astype(np.uint8)
-
-
-EXTRA_LOOKS = (_colourfulness, _local_contrast, _local_normal)
 
 
 def _detect(engine, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,6 @@ in the photo's pixels.
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 from pathlib import Path
@@ -43,10 +42,6 @@ COLOUR_SIDE = 640           # long side of the colour look (detect(colour=True))
 CONTRAST_SIGMA = 3.7        # px at COLOUR_SIDE: the Gaussian the photo around a pixel is measured by
 CONTRAST_GAIN = 4           # x each channel's difference from it: a 9-11 px white caption on a pale
                             # sky or a bright wall differs by 10-20 levels, which the model does not box
-WEAK_THRESHOLD = 0.15       # the model's probability that marks a pixel in the weak pass (its own: 0.3)
-WEAK_BOX = 0.25             # ... and the least mean probability inside a weak box (its own: BOX_THRESHOLD).
-                            # A weak box is read, and kept only on a sure read of a flat overlay (textfind)
-WEAK_MAX = 4                # weak boxes a look keeps at most, the surest first: each costs a read
 MODEL_FILES = {
     "Det": "PP-OCRv6_det_small.onnx",
     "Rec": "PP-OCRv6_rec_small.onnx",
@@ -101,26 +96,10 @@ def load():
         blank = np.zeros((32, 96, 3), np.uint8)
         engine(blank, use_det=True, use_cls=False, use_rec=False)
         engine(blank, use_det=False, use_cls=False, use_rec=True)
-        engine.text_det.session = _Remember(engine.text_det.session)  # made by the first detection
     except Exception:  # a broken install must not take Find text down: the classical finder stays
         logger.exception("the text model could not load: Find text uses the classical finder")
         return None
     return engine
-
-
-class _Remember:
-    """The detector's network, keeping its last output (the probability map), which
-    `_detect` reads again at other thresholds without running the network twice."""
-
-    def __init__(self, session):
-        self.session, self.last = session, None
-
-    def __call__(self, picture):
-        self.last = self.session(picture)
-        return self.last
-
-    def __getattr__(self, name):
-        return getattr(self.session, name)
 
 
 def _bgr(rgb: np.ndarray) -> np.ndarray:
@@ -128,7 +107,7 @@ def _bgr(rgb: np.ndarray) -> np.ndarray:
 
 
 def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = False,
-           colour: bool = False, weak: bool = False) -> tuple[np.ndarray, np.ndarray]:
+           colour: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(quads (N, 4, 2) float32, scores (N,) float32) of the text lines in `rgb`, seen at
     `side` px on its long side.
 
@@ -143,55 +122,44 @@ def detect(engine, rgb: np.ndarray, side: int = DETECT_SIDE, *, tiles: bool = Fa
     coloured caption with little grey contrast can get no box in the photo (a 14 px green
     one on foliage, a pale yellow one on light stone); in the colourfulness it is bright
     on a dark ground.
-
-    `weak`: every look's probability map is also read at WEAK_THRESHOLD (`_detect`), and
-    the boxes found only so are added last, with their mean probability as the score:
-    under BOX_THRESHOLD, which tells the caller to keep them only on a sure read.
     """
     h, w = rgb.shape[:2]
     small, scale = _scaled(rgb, side)
     resized = small, scale
-    faint = [] if weak else None  # every look's weak boxes, in `small`'s pixels
     th, tw = (int(n / TILES * (1 + TILE_OVERLAP)) for n in small.shape[:2])
     if not tiles or min(th, tw) < MIN_TILE:  # a strip has no room for tiles
-        quads, scores = _detect(engine, small, faint)
+        quads, scores = _detect(engine, small)
     else:
         # The whole picture is then seen smaller (WHOLE_SHARE): it is there for the big
         # lettering and the lines the tiles' edges cut, and the tiles cost as much again.
         whole, whole_scale = resized = _scaled(rgb, side * WHOLE_SHARE)
-        found = [_detect(engine, whole, faint, scale / whole_scale)]
+        quads, scores = _detect(engine, whole)
+        found = [(quads * np.float32(scale / whole_scale), scores)]
         for ty in np.linspace(0, small.shape[0] - th, TILES).astype(int):
             for tx in np.linspace(0, small.shape[1] - tw, TILES).astype(int):
-                more, more_scores = _detect(engine, small[ty:ty + th, tx:tx + tw], faint, 1.0, (tx, ty))
+                more, more_scores = _detect(engine, small[ty:ty + th, tx:tx + tw])
                 # The model sometimes boxes a whole smooth tile; the tiles are for small
                 # captions (big lettering is found in the whole picture), so tall boxes go.
                 small_lines = np.ptp(more[:, :, 1], axis=1) <= TILE_MAX_HEIGHT * th
-                found.append((more[small_lines], more_scores[small_lines]))
+                found.append((more[small_lines] + np.float32([tx, ty]), more_scores[small_lines]))
         quads, scores = _merge(found)
     if colour:
         # The whole look's picture when it is the same size (the tiled look's is): resizing
         # a 24 MP photo costs ~0.1 s.
         seen, seen_scale = resized if max(resized[0].shape[:2]) == max(_size(rgb, COLOUR_SIDE)[0]) else _scaled(rgb, COLOUR_SIDE)
         for look in (_colourfulness, _local_contrast):
-            more, more_scores = _detect(engine, look(seen), faint, scale / seen_scale)
-            quads, scores = _merge([(quads, scores), _not_loose(more, more_scores, quads)])
-    if faint:
-        # Last, so that a weak box never stands in for a line a look boxed surely.
-        quads, scores = _merge([(quads, scores), _not_loose(*map(np.concatenate, zip(*faint)), quads)])
+            more, more_scores = _detect(engine, look(seen))
+            more = more * np.float32(scale / seen_scale)
+            # On a dark photo the colour look may box a black caption with much of the photo
+            # around it; that loose box, read too, gave the line's words twice.
+            fresh = [i for i, quad in enumerate(more) if not _loose_around(quad, quads)]
+            quads, scores = _merge([(quads, scores), (more[fresh], more_scores[fresh])])
     if len(quads) == 0:
         return quads, scores
     quads = quads / np.float32(scale)
     quads[:, :, 0] = np.clip(quads[:, :, 0], 0, w - 1)
     quads[:, :, 1] = np.clip(quads[:, :, 1], 0, h - 1)
     return quads, scores
-
-
-def _not_loose(quads: np.ndarray, scores: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The `quads` (and their scores) that are not loose around a line in `found`: on a
-    dark photo the colour look may box a black caption with much of the photo around it;
-    that loose box, read too, gave the line's words twice."""
-    fresh = [i for i, quad in enumerate(quads) if not _loose_around(quad, found)]
-    return quads[fresh], scores[fresh]
 
 
 def _size(rgb: np.ndarray, side: float) -> tuple[tuple[int, int], float]:
@@ -240,49 +208,12 @@ def _local_contrast(rgb: np.ndarray) -> np.ndarray:
     return np.clip(detail * CONTRAST_GAIN + 128, 0, 255).astype(np.uint8)
 
 
-def _detect(engine, rgb: np.ndarray, faint: list | None = None, scale: float = 1.0,
-            offset: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, np.ndarray]:
-    """The model's (quads, scores) in `rgb`, mapped by `scale` then `offset`. `faint` (a
-    list): the weak boxes (`_weak`), read from the probability map the detector just
-    made, are appended to it, mapped the same way."""
-    session = engine.text_det.session
-    session.last = None
+def _detect(engine, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     result = engine(_bgr(rgb), use_det=True, use_cls=False, use_rec=False)
     boxes = getattr(result, "boxes", None)
     if boxes is None or len(boxes) == 0:
-        quads, scores = np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32)
-    else:
-        quads, scores = np.asarray(boxes, np.float32).reshape(-1, 4, 2), np.asarray(result.scores, np.float32)
-    h, w = rgb.shape[:2]
-    # RapidOCR pads a strip before the detector sees it; its map is then not the picture's.
-    if faint is not None and session.last is not None and h > engine.min_height and w / h <= engine.width_height_ratio:
-        weak, weak_scores = _weak(engine, session.last, rgb.shape, quads)
-        faint.append((weak * np.float32(scale) + np.float32(offset), weak_scores))
-    return quads * np.float32(scale) + np.float32(offset), scores
-
-
-def _threshold(engine, pred: np.ndarray, shape: tuple, pixel: float, box: float) -> tuple[np.ndarray, np.ndarray]:
-    """(quads, scores) of the detector's map `pred` read at `pixel` probability, boxes whose
-    mean is at least `box`, in the pixels of a picture of `shape`."""
-    post = copy.copy(engine.text_det.postprocess_op)
-    post.thresh, post.box_thresh = pixel, box
-    boxes, scores = post(pred, shape[:2])
-    return np.asarray(boxes, np.float32).reshape(-1, 4, 2), np.asarray(scores, np.float32).reshape(-1)
-
-
-def _weak(engine, pred: np.ndarray, shape: tuple, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The boxes of `pred` read at WEAK_THRESHOLD whose mean probability lies in WEAK_BOX..
-    BOX_THRESHOLD, at most WEAK_MAX, the surest first: not half inside a box of `found`,
-    and small-caption sized (at most TILE_MAX_HEIGHT of the picture)."""
-    quads, scores = _threshold(engine, pred, shape, WEAK_THRESHOLD, WEAK_BOX)
-    keep = (scores < BOX_THRESHOLD) & (np.ptp(quads[:, :, 1], axis=1) <= TILE_MAX_HEIGHT * shape[0])
-    for i in np.flatnonzero(keep):
-        (x0, y0), (x1, y1) = quads[i].min(axis=0), quads[i].max(axis=0)
-        area = max((x1 - x0) * (y1 - y0), 1.0)
-        if any(overlap((x0, y0, x1, y1), (*q.min(axis=0), *q.max(axis=0))) >= 0.5 * area for q in found):
-            keep[i] = False
-    order = np.flatnonzero(keep)[np.argsort(-scores[keep], kind="stable")][:WEAK_MAX]
-    return quads[order], scores[order]
+        return np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32)
+    return np.asarray(boxes, np.float32).reshape(-1, 4, 2), np.asarray(result.scores, np.float32)
 
 
 def overlap(a, b) -> float:

@@ -218,23 +218,17 @@ def find_lines(rgb: np.ndarray, *, side: int = textdetect.DETECT_SIDE, tiles: bo
     engine = textdetect.load()
     if engine is None:
         return _classical_lines(rgb)
-    # The weak boxes (`textdetect.detect`) with the extra looks: Find text's, not the screen's.
-    quads, scores = textdetect.detect(engine, rgb, side, tiles=tiles, colour=colour, weak=colour)
-    quads, scores = quads[:MAX_LINES], scores[:MAX_LINES]
+    quads, _ = textdetect.detect(engine, rgb, side, tiles=tiles, colour=colour)
+    quads = quads[:MAX_LINES]
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), np.uint8)
     lines = []
-    for quad, score, (text, confidence) in zip(quads, scores, textdetect.read(engine, rgb, quads)):
+    for quad, (text, confidence) in zip(quads, textdetect.read(engine, rgb, quads)):
         # The detector also boxes a circle, a bright line, a run of railings; the
         # recogniser reads nothing sure there. A line is text when it reads as two or
         # more letters or digits with MIN_READ confidence (a lone "O" on a disc: 0.64),
-        # or WEAK_READ when it is also judged a flat-coloured overlay (below). A box the
-        # model is unsure of (a weak box: its score under textdetect.BOX_THRESHOLD) needs
-        # both: a MIN_READ read and a flat overlay.
-        faint = score < textdetect.BOX_THRESHOLD
-        if faint and not _reads(text, confidence):
-            continue
-        weak = faint or not _reads(text, confidence)
+        # or WEAK_READ when it is also judged a flat-coloured overlay (below).
+        weak = not _reads(text, confidence)
         if (weak and not _reads(text, confidence, WEAK_READ)) or _line_height(quad) < MIN_LINE_HEIGHT:
             continue
         x0, y0 = np.floor(quad.min(axis=0)).astype(int) - BOX_MARGIN

@@ -242,3 +242,28 @@ def test_bold_black_text_on_dark_grass_takes_the_letters_not_the_grass_around_th
     proposed, text = found.mask > 0, coverage >= 0.25
     assert (proposed & text).sum() >= 0.9 * text.sum()
     assert (proposed & (coverage == 0)).sum() <= 0.1 * text.sum()
+
+
+def rock(seed, shape=(160, 560)):
+    """Grey rock: blotches of dark and light grey with a fine grain."""
+    rng = np.random.default_rng(seed)
+    blotches = cv2.resize(rng.uniform(0, 1, (shape[0] // 8, shape[1] // 8)).astype(np.float32), (shape[1], shape[0]),
+                          interpolation=cv2.INTER_CUBIC)
+    v = np.clip(blotches + rng.normal(0, 0.12, shape).astype(np.float32), 0, 1)[:, :, None]
+    return (np.float32([45, 50, 60]) * (1 - v) + np.float32([150, 155, 165]) * v).clip(0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_semi_transparent_bold_caption_over_rock_takes_no_clumps_of_rock(seed):
+    # A 60 % opaque blue caption's colour is near the grey rock's, and the fill into its
+    # bold strokes (through the text's colour, within reach of the core) ran on into the
+    # rock beside them (799920d: 14-15 % of the letters' area in rock, all round them);
+    # the fill is now kept only where it leans towards the text from the photo beside it.
+    img = rock(seed)
+    coverage = layer(img.shape, "SALE 49.99", (30, 105), 1.9, 4)
+    photo = paint(img, coverage * 0.6, (40, 90, 255))
+    found = textfind.find_lines(photo)
+    overlay_line(found, coverage)
+    proposed, text = found.mask > 0, coverage >= 0.25
+    assert (proposed & text).sum() >= 0.95 * text.sum()
+    assert (proposed & (coverage == 0)).sum() <= 0.05 * text.sum()

@@ -379,8 +379,9 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
 
 class _Sides:
     """A boundary between two colours that crosses an object-sized hole, fitted as a
-    straight line between where it enters and leaves (see RING_GAP); `constrain` keeps
-    each level's targets on either side to sources of that side's colour."""
+    straight line between where it enters and leaves (see RING_GAP), or as a parabola
+    through those two points where the boundary curves (see SIDE_CURVE_AT); `constrain`
+    keeps each level's targets on either side to sources of that side's colour."""
 
     def __init__(self, centres: np.ndarray, radii: np.ndarray, point: np.ndarray, normal: np.ndarray,
                  first_sign: float):

@@ -197,17 +197,6 @@ LAYERED_PIXELS = 1 << 14
 # 4 against 1 and 12, judged on places (bench/README.md, "Seventh pass").
 ROW_COST = 4.0
 ROW_SAMPLE = 4096
-# At the levels that decide the layout (OCCURRENCE_FROM_LEVEL and coarser, full search),
-# a source is dearer the more targets already copy from around it (Kaspar et al. 2015,
-# Newson et al. 2014): per source, the targets whose matches lie in the
-# OCCURRENCE_WINDOW-px square around it, over what a coherent copy used once puts
-# there (the square's area) times the uniform reuse (targets per source, at least 1);
-# beyond 1 each unit costs OCCURRENCE_COST x the level's typical distance
-# (_typical_distance). The counts are taken at each EM step from the field it starts with.
-OCCURRENCE_COST = 0.5
-OCCURRENCE_FROM_LEVEL = 2
-OCCURRENCE_WINDOW = 7
-OCCURRENCE_FREE = 1.0
 # A straight boundary between two regions that enters an object-sized hole and leaves
 # it again (a slope against the sea) is continued straight across (_Sides): the ring of
 # known pixels RING_GAP px around the hole is split into two colours, and where they
@@ -339,7 +328,6 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             fill = holes[level] | refill
         lvl = _Level(images[level], fill, r, fill, reach=max(SOURCE_REACH >> level, MIN_REACH))
         lvl.rows_weigh = large and level == len(images) - 1
-        lvl.occurrence_weighs = OCCURRENCE_COST > 0 and level >= OCCURRENCE_FROM_LEVEL
         if sides is not None and level >= sides.first_level:
             sides.constrain(lvl, images[level], fill, level)
         busy = None
@@ -829,9 +817,6 @@ class _Level:
         self.basis = _BASIS
         self.rows_weigh = False  # whether the search weighs rows apart (ROW_COST), set by complete
         self.row_cost = 0.0  # per squared row apart, in distance units; 0: not weighed
-        self.occurrence_weighs = False  # whether over-used sources cost more (OCCURRENCE_COST), set by complete
-        self.occurrence = None  # (hp * wp) float32: per source, that cost; None: not weighed
-        self.occurrence_unit = None  # (hp * wp) float32: per source, the cost of one unit of over-use
         # Per target, the side of a boundary it copies from (1, 2; 0 = any), and per padded
         # pixel the side a source centred there is on (_Sides.constrain); None: no boundary.
         self.side_t = None
@@ -979,44 +964,14 @@ class _Level:
         self.t_features = self.features.take(self.t_idx, axis=0) if len(self.t_idx) <= COPIED_TARGETS else None
         if full and self.rows_weigh:
             self.row_cost = ROW_COST * self._typical_distance() / np.float32(self.size[0]) ** 2
-        if self.occurrence_weighs:
-            if full:
-                self.occurrence_unit = self._occurrence_unit()
-            self.occurrence = self._occurrence()
         self.t_dist = self._distance(self.nnf_y[self.t_idx], self.nnf_x[self.t_idx])[0]
 
-    def _occurrence_unit(self) -> np.ndarray:
-        """Per padded pixel, OCCURRENCE_COST x the typical distance, x the source's detail over
-        the sources' median detail (at most 1): a flat patch (sky) repeats unseen."""
-        detail_columns = [i for i, (_, u, v) in enumerate(self.basis) if u or v]
-        detail = np.zeros(self.hp * self.wp, np.float32)
-        own = self.features.take(self.source_idx, axis=0)[:, detail_columns]
-        detail[self.source_idx] = np.einsum("ij,ij->i", own, own)
-        typical_detail = max(float(np.median(detail[self.source_idx])), 1e-6)
-        return np.float32(OCCURRENCE_COST * self._typical_distance()) * np.minimum(
-            detail / np.float32(typical_detail), 1)
-
-    def _occurrence(self) -> np.ndarray:
-        """Per padded pixel, what a source centred there costs for being over-used (OCCURRENCE_COST)."""
-        count = np.bincount(self.nnf_y.take(self.t_idx).astype(np.int64) * self.wp + self.nnf_x.take(self.t_idx),
-                            minlength=self.hp * self.wp).astype(np.float32).reshape(self.hp, self.wp)
-        near = cv2.boxFilter(count, -1, (OCCURRENCE_WINDOW, OCCURRENCE_WINDOW), normalize=False,
-                             borderType=cv2.BORDER_CONSTANT)
-        once = OCCURRENCE_WINDOW ** 2 * max(1.0, len(self.t_idx) / len(self.source_idx))
-        return self.occurrence_unit * np.maximum(near / np.float32(once) - np.float32(OCCURRENCE_FREE), 0).ravel()
-
     def _likeness(self) -> np.ndarray:
-        """Each target's distance to its match without the row and occurrence terms: what the votes weigh."""
-        if not self.row_cost and self.occurrence is None:
+        """Each target's distance to its match without the row term: what the votes weigh."""
+        if not self.row_cost:
             return self.t_dist
-        likeness = self.t_dist
-        if self.occurrence is not None:
-            likeness = likeness - self.occurrence.take(
-                self.nnf_y.take(self.t_idx).astype(np.int64) * self.wp + self.nnf_x.take(self.t_idx))
-        if self.row_cost:
-            shift = (self.nnf_y.take(self.t_idx) - self.ty).astype(np.float32)
-            likeness = likeness - np.float32(self.row_cost) * shift * shift
-        return likeness
+        shift = (self.nnf_y.take(self.t_idx) - self.ty).astype(np.float32)
+        return self.t_dist - np.float32(self.row_cost) * shift * shift
 
     def _typical_distance(self) -> float:
         """The median feature distance between two sources, over about ROW_SAMPLE pairs."""
@@ -1064,8 +1019,6 @@ class _Level:
         if self.row_cost:
             shift = (src // self.wp - self.ty.take(rows)).astype(np.float32)
             d += np.float32(self.row_cost) * shift * shift
-        if self.occurrence is not None:
-            d += self.occurrence.take(src)
         return d
 
     # --- PatchMatch -------------------------------------------------------------------

@@ -242,14 +242,11 @@ SIDE_SLOPES = 0.5
 SIDE_SLOPE_MIN = 0.2
 SIDE_BEND = 0.5
 SIDE_CURVE_LEVEL = 2
-# Three regions meeting inside an object-sized hole (sky, sea and sand; sky, scree and
-# rock) split its ring into three colours, not two (_Regions): where three-means of the
-# ring's colours leaves at most REGION_SPREAD of two-means' spread, every two centres are
-# SIDE_CONTRAST apart and SIDE_SEPARATION times the spread, and the smoothed labels form
-# exactly three arcs, each at least SIDE_MIN_ARC of the ring, each hole pixel is given the
-# colour of the nearest arc (free within SIDE_MARGIN px of where two arcs are equally
-# near), held from SIDE_CURVE_LEVEL up as a curved boundary is.
-REGION_SPREAD = 0.75
+# A two-arc ring whose boundary is neither a line nor a parabola (a tower wall against
+# the sky, a shore that bends: _Regions): each hole pixel takes the colour of the arc
+# nearest to it (free within SIDE_MARGIN px of where both are equally near), held from
+# REGION_LEVEL up only, where the layout is decided.
+REGION_LEVEL = 2
 # A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; the
 # bench's strokes, grown by the pipeline's 2 px, measure 7-22, two crossing up to ~37,
 # its object blobs 43 and more) is matched at levels 0 to GUIDE_LEVELS with one more
@@ -427,9 +424,6 @@ class _Sides:
         x1, y1 = min(x + bw + LAB_WINDOW, w), min(y + bh + LAB_WINDOW, h)
         near = _known_lab(image[y0:y1, x0:x1], hole[y0:y1, x0:x1])
         colours = near[ring[:, 1] - y0, ring[:, 0] - x0]
-        three = _Regions.across(ring, colours, hole)
-        if three is not None:
-            return three
         labels, centres = _two_means(colours)
         contrast = float(np.linalg.norm(centres[0] - centres[1]))
         squared = np.sum((colours - centres[labels]) ** 2, axis=1)
@@ -470,13 +464,13 @@ class _Sides:
         # Else a curve, held at the coarse levels only (SIDE_CURVE_AT).
         slopes = [sides._slope_beyond(label, ends[0], -along), sides._slope_beyond(label, ends[1], along)]
         if None in slopes or abs(slopes[0] - slopes[1]) > SIDE_SLOPES * max(*map(abs, slopes), SIDE_SLOPE_MIN):
-            return None
+            return _Regions(centres, radii, ring, smooth, hole)
         # The parabola's slope is bend * length at the first end and -bend * length at the
         # second (t runs along `along`); the boundary's slopes outward, fitted together.
         bend = float(np.clip(-(slopes[0] + slopes[1]) / (2 * length), -4 * SIDE_BEND / length, 4 * SIDE_BEND / length))
         tangent = -bend * length
         if not sides._runs_on(label, ends, along, (tangent, tangent)):
-            return None
+            return _Regions(centres, radii, ring, smooth, hole)
         sides.length, sides.bend, sides.first_level = float(length), bend, SIDE_CURVE_LEVEL
         return sides
 
@@ -570,57 +564,26 @@ class _Sides:
 
 
 class _Regions:
-    """Three colours meeting inside an object-sized hole (see REGION_SPREAD): each hole
-    pixel is of the colour of the ring's arc nearest to it; `constrain` keeps targets to
-    sources of their region's colour, as _Sides.constrain does for two sides."""
+    """Two colours whose boundary through an object-sized hole neither runs on straight nor
+    curves smoothly (see REGION_LEVEL): each hole pixel is of the colour of the ring's arc
+    nearest to it; `constrain` keeps targets to sources of their region's colour, as
+    _Sides.constrain does for the sides of a line."""
 
-    def __init__(self, centres: np.ndarray, radii: np.ndarray, nearest: np.ndarray, gap: np.ndarray):
-        self.centres = centres          # (3, 3) Lab colours of the regions
-        self.radii = radii              # (3,) Lab distances within which a colour is that region's
-        self.nearest = nearest          # (H, W) int8 1..3: the region of the nearest arc
-        self.gap = gap                  # (H, W) float32: px further to the second nearest arc
-        self.first_level = SIDE_CURVE_LEVEL
-
-    @staticmethod
-    def across(ring: np.ndarray, colours: np.ndarray, hole: np.ndarray) -> "_Regions | None":
-        """Three regions whose arcs on `ring` ((n, 2) x, y around `hole`, Lab `colours`)
-        meet in the hole, or None."""
-        n = len(ring)
-        _, two = _two_means(colours)
-        spread2 = float(np.sqrt(np.mean(np.min(np.sum((colours[:, None] - two[None]) ** 2, axis=2), axis=1))))
-        labels, centres = _three_means(colours)
-        squared = np.sum((colours - centres[labels]) ** 2, axis=1)
-        spread = float(np.sqrt(np.mean(squared)))
-        if spread > REGION_SPREAD * spread2:
-            return None
-        for a, b in ((0, 1), (0, 2), (1, 2)):
-            contrast = float(np.linalg.norm(centres[a] - centres[b]))
-            if contrast < SIDE_CONTRAST or contrast < SIDE_SEPARATION * spread:
-                return None
-        # A majority over a window around the ring, then the arcs counted: one of each.
-        k = max(3, int(n * SIDE_SMOOTH) | 1)
-        wrapped = np.concatenate([labels[-(k // 2):], labels, labels[:k // 2]])
-        counts = np.stack([np.convolve((wrapped == c).astype(np.float32), np.ones(k, np.float32), mode="valid")
-                           for c in range(3)])
-        smooth = np.argmax(counts, axis=0)
-        changes = np.flatnonzero(smooth != np.roll(smooth, 1))
-        if len(changes) != 3 or len(set(smooth[changes].tolist())) != 3:
-            return None
-        if np.min(np.diff(np.concatenate([changes, [changes[0] + n]]))) < SIDE_MIN_ARC * n:
-            return None
-        radii = np.array([min(min(float(np.linalg.norm(centres[c] - centres[o])) for o in range(3) if o != c) / 2,
-                              SIDE_SPREAD * float(np.sqrt(np.mean(squared[labels == c])))) for c in range(3)],
-                         np.float32)
+    def __init__(self, centres: np.ndarray, radii: np.ndarray, ring: np.ndarray, arcs: np.ndarray,
+                 hole: np.ndarray):
+        self.centres = centres          # (k, 3) Lab colours of the regions
+        self.radii = radii              # (k,) Lab distances within which a colour is that region's
         distances = []
-        for c in range(3):
+        for region in range(len(centres)):
             away = np.ones(hole.shape, np.uint8)
-            at = ring[smooth == c]
+            at = ring[arcs == region]
             away[at[:, 1], at[:, 0]] = 0
             distances.append(cv2.distanceTransform(away, cv2.DIST_L2, 5))
         distances = np.stack(distances)
         order = np.sort(distances, axis=0)
-        return _Regions(centres, radii, (np.argmin(distances, axis=0) + 1).astype(np.int8),
-                        (order[1] - order[0]).astype(np.float32))
+        self.nearest = (np.argmin(distances, axis=0) + 1).astype(np.int8)   # (H, W) 1..k: the nearest arc's
+        self.gap = order[1] - order[0]  # (H, W) px further to the second nearest arc
+        self.first_level = REGION_LEVEL
 
     labels = _Sides.labels
 
@@ -629,7 +592,7 @@ class _Regions:
         r = lvl.r
         label = self.labels(_known_lab(image, fill))
         label_p = cv2.copyMakeBorder(label, r, r, r, r, cv2.BORDER_REFLECT_101).ravel()
-        for region in (1, 2, 3):
+        for region in range(1, len(self.centres) + 1):
             if np.count_nonzero(label_p[lvl.source_idx] == region) < MIN_SOURCES:
                 return
         scale = 1 << level
@@ -648,28 +611,6 @@ class _Regions:
         lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
 
 
-def _three_means(colours: np.ndarray, steps: int = 20) -> tuple[np.ndarray, np.ndarray]:
-    """(labels (n,) 0..2, centres (3, 3) float32): three-means of `colours`, started from
-    the two ends of their principal axis and the colour furthest from both."""
-    mean = colours.mean(axis=0)
-    _, _, axes = np.linalg.svd(colours - mean, full_matrices=False)
-    along = (colours - mean) @ axes[0]
-    ends = colours[[np.argmin(along), np.argmax(along)]]
-    third = colours[np.argmax(np.min(np.sum((colours[:, None] - ends[None]) ** 2, axis=2), axis=1))]
-    return _means(colours, np.vstack([ends, third[None]]).astype(np.float32), steps)
-
-
-def _means(colours: np.ndarray, centres: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """k-means of `colours` from `centres` (k, 3) float32, updated in place."""
-    labels = np.zeros(len(colours), np.int64)
-    for _ in range(steps):
-        labels = np.argmin(np.sum((colours[:, None, :] - centres[None]) ** 2, axis=2), axis=1)
-        for k in range(len(centres)):
-            if np.any(labels == k):
-                centres[k] = colours[labels == k].mean(axis=0)
-    return labels, centres
-
-
 def _two_means(colours: np.ndarray, steps: int = 20) -> tuple[np.ndarray, np.ndarray]:
     """(labels (n,) 0 or 1, centres (2, 3) float32): two-means of `colours` (n, 3), started
     from the two ends of their principal axis. Deterministic, unlike cv2.kmeans's seeding
@@ -678,7 +619,13 @@ def _two_means(colours: np.ndarray, steps: int = 20) -> tuple[np.ndarray, np.nda
     _, _, axes = np.linalg.svd(colours - mean, full_matrices=False)
     along = (colours - mean) @ axes[0]
     centres = np.stack([colours[np.argmin(along)], colours[np.argmax(along)]]).astype(np.float32)
-    return _means(colours, centres, steps)
+    labels = np.zeros(len(colours), np.int64)
+    for _ in range(steps):
+        labels = np.argmin(np.sum((colours[:, None, :] - centres[None]) ** 2, axis=2), axis=1)
+        for k in (0, 1):
+            if np.any(labels == k):
+                centres[k] = colours[labels == k].mean(axis=0)
+    return labels, centres
 
 
 def _known_lab(image: np.ndarray, hole: np.ndarray) -> np.ndarray:

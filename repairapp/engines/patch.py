@@ -242,11 +242,15 @@ SIDE_SLOPES = 0.5
 SIDE_SLOPE_MIN = 0.2
 SIDE_BEND = 0.5
 SIDE_CURVE_LEVEL = 2
-# A two-arc ring whose boundary is neither a line nor a parabola (a tower wall against
-# the sky, a shore that bends: _Regions): each hole pixel takes the colour of the arc
-# nearest to it (free within SIDE_MARGIN px of where both are equally near), held from
-# REGION_LEVEL up only, where the layout is decided.
-REGION_LEVEL = 2
+# A two-arc ring whose boundary is neither a line nor a parabola (a ridge that steps, a
+# lawn's edge that turns: _Regions): each hole pixel takes the colour of the arc nearest
+# to it (free within SIDE_MARGIN px, at that level's scale, of where both are equally
+# near), held from REGION_LEVEL up only (features of 32 px and more), where the layout is
+# decided: unconstrained, 07346's second peak came out a bright slab of sky-lit rock and
+# 16820's tree a dark smear down into the flower beds. Held from level 2 up, the finer
+# partition hurt more than it helped (objects: better 1, worse 3: 07346's slab larger,
+# 30354's bush hanging into the river; bench/README.md, "Seventh pass, second wave").
+REGION_LEVEL = 3
 # A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; the
 # bench's strokes, grown by the pipeline's 2 px, measure 7-22, two crossing up to ~37,
 # its object blobs 43 and more) is matched at levels 0 to GUIDE_LEVELS with one more

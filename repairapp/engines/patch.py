@@ -248,7 +248,7 @@ SIDE_CURVE_LEVEL = 2
 # near), held from REGION_LEVEL up only (features of 32 px and more), where the layout is
 # decided: unconstrained, 07346's second peak came out a bright slab of sky-lit rock and
 # 16820's tree a dark smear down into the flower beds. Held from level 2 up, the finer
-# partition hurt more than it helped (objects: better 1, worse 3: 07346's slab larger,
+# partition hurt more than it helped (objects and small: better 1, worse 3: 07346's slab,
 # 30354's bush hanging into the river; bench/README.md, "Seventh pass, second wave").
 REGION_LEVEL = 3
 # A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; the

@@ -185,3 +185,15 @@ def test_a_local_level_reads_only_the_features_it_projected(monkeypatch):
     assert np.array_equal(patch.complete(image, hole, seed=3), fill)
     monkeypatch.setattr(patch._Level, "reachable_boxes", lambda self, **_: self.reach_boxes)
     assert np.array_equal(patch.complete(image, hole, seed=3), fill)
+
+
+def test_the_reach_by_chessboard_distance_is_the_dilation_by_the_square():
+    """_within_square (the sources' reach of a level) gives the pixels that dilating by a
+    row and then a column gave, holes at the edges included."""
+    rng = np.random.default_rng(13)
+    for h, w, reach in ((60, 80, 5), (120, 90, 24), (300, 260, 256), (40, 500, 64)):
+        mask = (rng.random((h, w)) < 0.002).astype(np.uint8)
+        mask[0, w - 1] = mask[h // 2, 0] = 1
+        dilated = cv2.dilate(cv2.dilate(mask, np.ones((1, 2 * reach + 1), np.uint8)),
+                             np.ones((2 * reach + 1, 1), np.uint8)) > 0
+        assert np.array_equal(patch._within_square(mask, reach), dilated)

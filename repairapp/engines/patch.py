@@ -361,8 +361,10 @@ def complete(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, iterations: 
             lvl.basis = _RICH
         steps = 1 if local else FINE_STEPS if level <= 1 else min(1 + 2 * level, iterations + 2)
         for step in range(steps):
-            # A local level's one search reaches only so far from the upsampled field.
-            lvl.compute_features(full=step == 0, boxes=lvl.reachable_boxes(passes=1, radius=FINE_RADIUS) if local else None)
+            # A local level's one search reaches only so far from the upsampled field (the
+            # row term's typical distance, rows_weigh, samples sources anywhere).
+            reachable = local and not lvl.rows_weigh
+            lvl.compute_features(full=step == 0, boxes=lvl.reachable_boxes(passes=1, radius=FINE_RADIUS) if reachable else None)
             if local:
                 lvl.search(rng, passes=1, radius=FINE_RADIUS)
             else:

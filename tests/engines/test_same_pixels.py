@@ -77,9 +77,9 @@ def test_a_level_that_takes_the_coarser_levels_grid_fills_as_with_fresh_memory(m
         if self.spare is not None:  # handed over only when large enough
             self.spare.fill(np.nan)  # the coarser level is done with it
 
-    def noted(self, *, full):
+    def noted(self, *, full, boxes=None):
         spare = self.spare
-        compute(self, full=full)
+        compute(self, full=full, boxes=boxes)
         taken.append(spare is not None and np.shares_memory(self.features, spare))
 
     monkeypatch.setattr(patch._Level, "upsample_field", poisoned)
@@ -105,9 +105,9 @@ def test_only_levels_from_two_up_compare_patches_by_the_rich_basis(monkeypatch):
     compute = patch._Level.compute_features
     values = {}
 
-    def noted(self, *, full):
+    def noted(self, *, full, boxes=None):
         values[self.size] = len(self.basis)
-        compute(self, full=full)
+        compute(self, full=full, boxes=boxes)
 
     monkeypatch.setattr(patch._Level, "compute_features", noted)
     patch.PATCH.inpaint(image, mask, seed=1)
@@ -115,3 +115,85 @@ def test_only_levels_from_two_up_compare_patches_by_the_rich_basis(monkeypatch):
     assert len(by_level) >= 4
     assert by_level[:2] == [patch.FEATURES, patch.FEATURES]
     assert set(by_level[2:]) == {len(patch._RICH)}
+
+
+def test_a_box_aligned_within_a_band_projects_to_the_bands_floats():
+    """cv2's filters round the last pixels of a row otherwise than its SIMD blocks:
+    a box of a band widened by _aligned gets the floats the whole band gets, bit for bit,
+    wherever it lies in the band (its rows are free)."""
+    rng = np.random.default_rng(11)
+    r = patch.PATCH_RADIUS
+    for _ in range(200):
+        h, w = int(rng.integers(8, 40)), int(rng.integers(8, 400))
+        image = _image(h + 2 * r, w + 2 * r, seed=int(rng.integers(1000)))
+        band = patch._project(image, patch._BASIS, inner=r)
+        a = int(rng.integers(0, w))
+        b = int(rng.integers(a + 1, w + 1))
+        y0 = int(rng.integers(0, h))
+        y1 = int(rng.integers(y0 + 1, h + 1))
+        a, b = patch._aligned(0, w, a, b, r)
+        box = patch._project(image[y0:y1 + 2 * r, a:b + 2 * r], patch._BASIS, inner=r)
+        assert np.array_equal(box, band[y0:y1, a:b])
+
+
+def _local_case():
+    """A photo whose finest level searches locally (FULL_SEARCH_PIXELS, lowered by the
+    caller) from a field whose matches lie on both sides of the hole."""
+    image = (_image(200, 640, seed=12) * 0.8).clip(0, 255).astype(np.uint8)
+    hole = np.zeros(image.shape[:2], bool)
+    hole[60:140, 280:360] = True
+    return image, hole
+
+
+def test_a_local_level_reads_only_the_features_it_projected(monkeypatch):
+    """A local level projects only reachable_boxes: every source its search compares lies
+    in them, and its fill is the fill with the whole reach projected, for a seed, every
+    time. (complete, not inpaint: the whole photo, not a crop that the reach covers.)"""
+    monkeypatch.setattr(patch, "FULL_SEARCH_PIXELS", 2000)
+    image, hole = _local_case()
+    compute, distances = patch._Level.compute_features, patch._Level._distances
+    projected, outside = {}, []
+
+    def noted(self, *, full, boxes=None):
+        if boxes is not None:
+            inside = np.zeros((self.hp, self.wp), bool)
+            for y0, y1, x0, x1 in boxes:
+                inside[y0:y1, x0:x1] = True
+            projected[id(self)] = (inside.ravel(), boxes, self.reach_boxes)
+        compute(self, full=full, boxes=boxes)
+
+    def checked(self, rows, src):
+        if id(self) in projected:
+            outside.append(int((~projected[id(self)][0][src]).sum()))
+        return distances(self, rows, src)
+
+    monkeypatch.setattr(patch._Level, "compute_features", noted)
+    monkeypatch.setattr(patch._Level, "_distances", checked)
+    # Boxes cut to the pixel for the reads' check: the columns' rounding would cover a
+    # reach one try too short here (a span of 2 px instead of 35 read 148 sources outside).
+    align = patch.FILTER_ALIGN
+    monkeypatch.setattr(patch, "FILTER_ALIGN", 1)
+    patch.complete(image, hole, seed=3)
+    assert projected and outside and sum(outside) == 0
+    # Fewer pixels than the whole reach, so the test is not about nothing.
+    for _, boxes, reach in projected.values():
+        assert sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in boxes) < sum(
+            (y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in reach)
+    monkeypatch.setattr(patch, "FILTER_ALIGN", align)
+    monkeypatch.setattr(patch._Level, "_distances", distances)
+    fill = patch.complete(image, hole, seed=3)
+    assert np.array_equal(patch.complete(image, hole, seed=3), fill)
+    monkeypatch.setattr(patch._Level, "reachable_boxes", lambda self, **_: self.reach_boxes)
+    assert np.array_equal(patch.complete(image, hole, seed=3), fill)
+
+
+def test_the_reach_by_chessboard_distance_is_the_dilation_by_the_square():
+    """_within_square (the sources' reach of a level) gives the pixels that dilating by a
+    row and then a column gave, holes at the edges included."""
+    rng = np.random.default_rng(13)
+    for h, w, reach in ((60, 80, 5), (120, 90, 24), (300, 260, 256), (40, 500, 64)):
+        mask = (rng.random((h, w)) < 0.002).astype(np.uint8)
+        mask[0, w - 1] = mask[h // 2, 0] = 1
+        dilated = cv2.dilate(cv2.dilate(mask, np.ones((1, 2 * reach + 1), np.uint8)),
+                             np.ones((2 * reach + 1, 1), np.uint8)) > 0
+        assert np.array_equal(patch._within_square(mask, reach), dilated)

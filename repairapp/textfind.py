@@ -113,7 +113,7 @@ EDGE_ALPHA = 0.15           # ... and its anti-aliased edge, from the photo besi
 FRAME_SHARE = 0.05          # of the box's top and bottom rows filled by the pick: then the other side is tried
 WIDE_FACTOR = 2.0           # x the strokes' width: parts of the pick this wide are photo (`_wide`)
 WIDE_PERCENTILE = 70        # of the pick's depth (distance to its edge), x 2: the strokes' width
-WIDE_MIN = 5                # px: the least width of such a part
+WIDE_MIN = 7                # px: the least width of such a part
 BESIDE = 7                  # px: the window the photo beside the text is measured in (`_beside`)
 PEAK_CELL = 16              # levels: the colour histogram's cells (`_peak_colour`)
 SECOND_SHARE = 0.3          # an outline's pixels: at least this share of the text's,
@@ -569,6 +569,7 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
         # trees beside black letters, the sky between thin blue ones): a clump or a band
         # far wider than a stroke (`_wide`). What leans towards the text from the median
         # stays: a bold letter's rim is wide where its fill is.
+        whole = core
         core = core & ~(_wide(core) & ~leaning)
         used = [text]
         candidates = (response >= GLYPH_CONTRAST) & ~close & middle
@@ -576,8 +577,10 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
         if second is not None:
             colour, pixels = second
             used.append(colour)
-            core = core | pixels
-        return _edge(colours, core, used)
+            core, whole = core | pixels, whole | pixels
+        # The side is chosen on the pick before the wide parts are dropped: dropped, a band
+        # through the box's margin thins, and a 60 % caption's side was lost to it.
+        return _edge(colours, core, used), _frame_share(_edge(colours, whole, used))
 
     # Around bold dark letters on a dark photo, or a 60 % opaque caption, the photo between
     # and around the letters can stand out more than they do, and the pick then takes the
@@ -587,11 +590,10 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     # fills its top and bottom rows (FRAME_SHARE), the other side is picked too, and taken
     # when it fills them less than half as much.
     strokes = sides[0][1]
-    glyphs = by_colour(strokes)
-    framed = _frame_share(glyphs)
+    glyphs, framed = by_colour(strokes)
     if len(sides) > 1 and framed > FRAME_SHARE:
-        other = by_colour(sides[1][1])
-        if _frame_share(other) < framed / 2:
+        other, other_framed = by_colour(sides[1][1])
+        if other_framed < framed / 2:
             strokes, glyphs = sides[1][1], other
     return glyphs, strokes
 

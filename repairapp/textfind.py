@@ -111,6 +111,9 @@ MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE = 24, 64  # ... within these levels per c
 CORE_ALPHA = 0.5            # of the way from the photo around a pixel to the text's colour: a glyph's core
 EDGE_ALPHA = 0.15           # ... and its anti-aliased edge, from the photo beside the text (`_edge`)
 FRAME_SHARE = 0.05          # of the box's top and bottom rows filled by the pick: then the other side is tried
+WIDE_FACTOR = 2.0           # x the strokes' width: parts of the pick this wide are photo (`_wide`)
+WIDE_PERCENTILE = 70        # of the pick's depth (distance to its edge), x 2: the strokes' width
+WIDE_MIN = 7                # px: the least width of such a part
 BESIDE = 7                  # px: the window the photo beside the text is measured in (`_beside`)
 PEAK_CELL = 16              # levels: the colour histogram's cells (`_peak_colour`)
 SECOND_SHARE = 0.3          # an outline's pixels: at least this share of the text's,
@@ -549,7 +552,7 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
         spread = np.percentile(np.abs(strong - text).max(axis=1), 80)
         tolerance = float(np.clip(TEXT_TOLERANCE * spread, MIN_TEXT_TOLERANCE, MAX_TEXT_TOLERANCE))
         close = np.abs(colours - text).max(axis=2) <= tolerance
-        core = close & (towards(text) >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
+        core = leaning = close & (towards(text) >= CORE_ALPHA) & (response >= RIM_THRESHOLD)
         # Inside a stroke wider than half the window the median is the text's colour, and
         # the lean towards it means nothing: the text's colour near the core is text too.
         near = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
@@ -562,14 +565,22 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
         # outline against the letters' extent.
         ground, count = _beside(colours, filled, BESIDE)
         core = core | (filled & ((_lean(colours, ground, text) >= CORE_ALPHA) | (count < 1)))
+        # The fill may also run into photo of the text's colour beside the letters (dark
+        # trees beside black letters, the sky between thin blue ones): a clump or a band
+        # far wider than a stroke (`_wide`). What leans towards the text from the median
+        # stays: a bold letter's rim is wide where its fill is.
+        whole = core
+        core = core & ~(_wide(core) & ~leaning)
         used = [text]
         candidates = (response >= GLYPH_CONTRAST) & ~close & middle
         second = _second_colour(colours, filled, text, candidates, response, middle, towards)
         if second is not None:
             colour, pixels = second
             used.append(colour)
-            core = core | pixels
-        return _edge(colours, core, used)
+            core, whole = core | pixels, whole | pixels
+        # The side is chosen on the pick before the wide parts are dropped: dropped, a band
+        # through the box's margin thins, and a 60 % caption's side was lost to it.
+        return _edge(colours, core, used), _frame_share(_edge(colours, whole, used))
 
     # Around bold dark letters on a dark photo, or a 60 % opaque caption, the photo between
     # and around the letters can stand out more than they do, and the pick then takes the
@@ -579,13 +590,29 @@ def _glyph_pixels(crop: np.ndarray, local: np.ndarray, hats: np.ndarray, reach: 
     # fills its top and bottom rows (FRAME_SHARE), the other side is picked too, and taken
     # when it fills them less than half as much.
     strokes = sides[0][1]
-    glyphs = by_colour(strokes)
-    framed = _frame_share(glyphs)
+    glyphs, framed = by_colour(strokes)
     if len(sides) > 1 and framed > FRAME_SHARE:
-        other = by_colour(sides[1][1])
-        if _frame_share(other) < framed / 2:
+        other, other_framed = by_colour(sides[1][1])
+        if other_framed < framed / 2:
             strokes, glyphs = sides[1][1], other
     return glyphs, strokes
+
+
+def _wide(glyphs: np.ndarray) -> np.ndarray:
+    """The parts of `glyphs` (h, w) bool much wider than its strokes (WIDE_FACTOR): photo
+    of the text's colour taken beside the letters (dark trees beside black letters, the
+    sky between thin blue ones) is a clump or a band; letters are strokes of one width.
+    The strokes' width is read from the pick's depth at a high percentile
+    (WIDE_PERCENTILE), so that where photo is most of the pick the width comes out large
+    and little is dropped (the depth's median along the strokes' middle cut bold JPEG
+    letters: bench salt 16 recall 86.4 -> 75.9 %)."""
+    if glyphs.sum() < CORE_PIXELS:
+        return np.zeros_like(glyphs)
+    depth = cv2.distanceTransform(glyphs.astype(np.uint8), cv2.DIST_L2, 3)
+    stroke = 2.0 * float(np.percentile(depth[glyphs], WIDE_PERCENTILE))
+    size = max(WIDE_MIN, int(round(WIDE_FACTOR * stroke)) | 1)
+    return cv2.morphologyEx(glyphs.astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
 
 
 def _frame_share(glyphs: np.ndarray) -> float:

@@ -267,3 +267,18 @@ def test_a_semi_transparent_bold_caption_over_rock_takes_no_clumps_of_rock(seed)
     proposed, text = found.mask > 0, coverage >= 0.25
     assert (proposed & text).sum() >= 0.95 * text.sum()
     assert (proposed & (coverage == 0)).sum() <= 0.05 * text.sum()
+
+
+def test_a_clump_much_wider_than_the_strokes_is_told_from_the_letters():
+    # Photo of the text's colour taken beside the letters (dark trees beside black
+    # letters, bench salt 16 06549; sky between thin blue ones, 13004) is a clump or a band
+    # far wider than a stroke: `_wide` finds it, and none of the letters' strokes.
+    glyphs = np.zeros((80, 400), np.uint8)
+    cv2.putText(glyphs, "DO NOT COPY", (10, 60), cv2.FONT_HERSHEY_DUPLEX, 1.5, 1, 5)
+    strokes = glyphs > 0
+    clump = np.zeros_like(glyphs)
+    cv2.ellipse(clump, (370, 40), (14, 22), 0, 0, 360, 1, -1)
+    clump = (clump > 0) & ~strokes
+    wide = textfind._wide(strokes | clump)
+    assert (wide & clump).sum() >= 0.8 * clump.sum()
+    assert (wide & strokes).sum() <= 0.02 * strokes.sum()

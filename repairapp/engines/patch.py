@@ -247,15 +247,6 @@ SIDE_SLOPES = 0.5
 SIDE_SLOPE_MIN = 0.2
 SIDE_BEND = 0.5
 SIDE_CURVE_LEVEL = 2
-# A two-arc ring whose boundary is neither a line nor a parabola (a ridge that steps, a
-# lawn's edge that turns: _Regions): each hole pixel takes the colour of the arc nearest
-# to it (free within SIDE_MARGIN px, at that level's scale, of where both are equally
-# near), held from REGION_LEVEL up only (features of 32 px and more), where the layout is
-# decided: unconstrained, 07346's second peak came out a bright slab of sky-lit rock and
-# 16820's tree a dark smear down into the flower beds. Held from level 2 up, the finer
-# partition hurt more than it helped (objects and small: better 1, worse 3: 07346's slab,
-# 30354's bush hanging into the river; bench/README.md, "Seventh pass, second wave").
-REGION_LEVEL = 3
 # A thin hole (brush strokes: its largest inscribed disc at most GUIDE_RADIUS px; the
 # bench's strokes, grown by the pipeline's 2 px, measure 7-22, two crossing up to ~37,
 # its object blobs 43 and more) is matched at levels 0 to GUIDE_LEVELS with one more
@@ -476,13 +467,13 @@ class _Sides:
         # Else a curve, held at the coarse levels only (SIDE_CURVE_AT).
         slopes = [sides._slope_beyond(label, ends[0], -along), sides._slope_beyond(label, ends[1], along)]
         if None in slopes or abs(slopes[0] - slopes[1]) > SIDE_SLOPES * max(*map(abs, slopes), SIDE_SLOPE_MIN):
-            return _Regions(centres, radii, ring, smooth, hole)
+            return None
         # The parabola's slope is bend * length at the first end and -bend * length at the
         # second (t runs along `along`); the boundary's slopes outward, fitted together.
         bend = float(np.clip(-(slopes[0] + slopes[1]) / (2 * length), -4 * SIDE_BEND / length, 4 * SIDE_BEND / length))
         tangent = -bend * length
         if not sides._runs_on(label, ends, along, (tangent, tangent)):
-            return _Regions(centres, radii, ring, smooth, hole)
+            return None
         sides.length, sides.bend, sides.first_level = float(length), bend, SIDE_CURVE_LEVEL
         return sides
 
@@ -572,54 +563,6 @@ class _Sides:
         # the grass of the synthetic slope crept 2-3 px up into the sea.
         vote_side = np.zeros(lvl.hp * lvl.wp, np.int8)
         vote_side[lvl.t_idx[in_hole]] = np.where(signed[in_hole] * self.first_sign >= 0, 1, 2)
-        lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
-
-
-class _Regions:
-    """Two colours whose boundary through an object-sized hole neither runs on straight nor
-    curves smoothly (see REGION_LEVEL): each hole pixel is of the colour of the ring's arc
-    nearest to it; `constrain` keeps targets to sources of their region's colour, as
-    _Sides.constrain does for the sides of a line."""
-
-    def __init__(self, centres: np.ndarray, radii: np.ndarray, ring: np.ndarray, arcs: np.ndarray,
-                 hole: np.ndarray):
-        self.centres = centres          # (k, 3) Lab colours of the regions
-        self.radii = radii              # (k,) Lab distances within which a colour is that region's
-        distances = []
-        for region in range(len(centres)):
-            away = np.ones(hole.shape, np.uint8)
-            at = ring[arcs == region]
-            away[at[:, 1], at[:, 0]] = 0
-            distances.append(cv2.distanceTransform(away, cv2.DIST_L2, 5))
-        distances = np.stack(distances)
-        order = np.sort(distances, axis=0)
-        self.nearest = (np.argmin(distances, axis=0) + 1).astype(np.int8)   # (H, W) 1..k: the nearest arc's
-        self.gap = order[1] - order[0]  # (H, W) px further to the second nearest arc
-        self.first_level = REGION_LEVEL
-
-    labels = _Sides.labels
-
-    def constrain(self, lvl: "_Level", image: np.ndarray, fill: np.ndarray, level: int) -> None:
-        """As _Sides.constrain, with each hole pixel's region that of its nearest arc."""
-        r = lvl.r
-        label = self.labels(_known_lab(image, fill))
-        label_p = cv2.copyMakeBorder(label, r, r, r, r, cv2.BORDER_REFLECT_101).ravel()
-        for region in range(1, len(self.centres) + 1):
-            if np.count_nonzero(label_p[lvl.source_idx] == region) < MIN_SOURCES:
-                return
-        scale = 1 << level
-        h, w = self.nearest.shape
-        ys = np.minimum((lvl.ty - r) * scale + scale // 2, h - 1)
-        xs = np.minimum((lvl.tx - r) * scale + scale // 2, w - 1)
-        region = self.nearest[ys, xs]
-        # The gap is twice the distance from where two arcs are equally near.
-        free = self.gap[ys, xs] <= 2 * SIDE_MARGIN * scale
-        own = label_p[lvl.t_idx]
-        in_hole = lvl.hole_p.ravel()[lvl.t_idx]
-        lvl.side_t = np.where(in_hole | (own == 0), np.where(free, 0, region), own).astype(np.int8)
-        lvl.side_src = label_p
-        vote_side = np.zeros(lvl.hp * lvl.wp, np.int8)
-        vote_side[lvl.t_idx[in_hole]] = region[in_hole]
         lvl.vote_side = vote_side.reshape(lvl.hp, lvl.wp)
 
 

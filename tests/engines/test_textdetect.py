@@ -47,6 +47,16 @@ def line_over(found, coverage):
             if text[line.box[1]:line.box[3], line.box[0]:line.box[2]].sum() >= 0.8 * text.sum()]
 
 
+def the_overlay(found, coverage):
+    """The one line found over the overlay, after checking that it is called an overlay
+    and that the mask covers at least 80 % of the overlay's pixels."""
+    (line,) = line_over(found, coverage)
+    assert line.kind == textfind.OVERLAY
+    text = coverage >= 0.5
+    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+    return line
+
+
 def dark_scene():
     img = scene_rgb(2).astype(np.float32) * 0.25   # a night shot: everything below ~60
     return np.clip(img, 0, 255).astype(np.uint8)
@@ -85,11 +95,7 @@ def test_a_black_timestamp_on_a_dark_photo_is_found():
     # The classical finder missed it (issue 15): ~40 levels between text and photo.
     img, coverage = overlay(dark_scene(), "2021-03-05 22:10", (200, 470), (0, 0, 0), scale=0.7, thickness=2)
     assert not (textfind.classical_find_text(img) > 0)[coverage >= 0.5].any()
-    found = textfind.find_lines(img)
-    (line,) = line_over(found, coverage)
-    assert line.kind == textfind.OVERLAY
-    text = coverage >= 0.5
-    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+    the_overlay(textfind.find_lines(img), coverage)
 
 
 @pytest.mark.parametrize("index", [0, 1, 3, 5])
@@ -271,11 +277,7 @@ def test_a_small_caption_the_whole_look_misses_is_found_in_a_tile():
     img = jpeg(img)
     assert not line_over(textfind.find_lines(img, tiles=False, colour=False), coverage)  # one look, as the upload screen
     found = textfind.find_lines(img)
-    (line,) = line_over(found, coverage)
-    assert line.kind == textfind.OVERLAY
-    assert line.words.replace(" ", "") == "Summer2021"
-    text = coverage >= 0.5
-    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+    assert the_overlay(found, coverage).words.replace(" ", "") == "Summer2021"
 
 
 def test_a_line_seen_whole_and_in_a_tile_is_listed_once():
@@ -352,11 +354,7 @@ def test_a_small_white_caption_on_a_pale_sky_is_boxed_by_the_contrast_look():
     img, coverage = overlay(sky_over_trees(), "IMG 4471", (60, 250), (255, 255, 255), scale=0.35, thickness=2)
     img = jpeg(img)
     found = textfind.find_lines(img)
-    (line,) = line_over(found, coverage)
-    assert line.kind == textfind.OVERLAY
-    assert line.words.replace(" ", "") == "IMG4471"
-    text = coverage >= 0.5
-    assert ((found.mask > 0) & text).sum() >= 0.8 * text.sum()
+    assert the_overlay(found, coverage).words.replace(" ", "") == "IMG4471"
 
 
 def test_the_contrast_look_proposes_nothing_on_the_sky_without_text():
